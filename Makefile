@@ -1,0 +1,56 @@
+# Playbook: `make serve` sets up and serves the example playbook; `make test` runs the tests.
+# Everything installs from nothing: a virtualenv in .venv and, where missing, Debian's
+# graphviz (for `dot`) and chromium (for the browser test).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+APT     = $(shell command -v apt-get 2>/dev/null)
+SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system-deps browser-deps validate build serve test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Graphviz's `dot` renders the diagrams.
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ -n "$(APT)" ]; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's 'dot' is missing: install graphviz (e.g. 'brew install graphviz' or your system's package manager)." >&2; exit 2; \
+	  fi; }
+
+# Debian's Chromium, driven by Playwright in the browser test (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ -n "$(APT)" ]; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: install it so /usr/bin/chromium exists, or run 'pytest -m \"not browser\"'." >&2; exit 2; \
+	  fi; }
+
+validate: setup
+	$(BIN)/playbook validate --strict
+
+build: setup system-deps
+	$(BIN)/playbook build
+
+serve: setup system-deps
+	$(BIN)/playbook serve
+
+test: setup system-deps browser-deps
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check generator tests
+
+clean:
+	rm -rf site .cache .pytest_cache

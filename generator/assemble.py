@@ -1,0 +1,308 @@
+"""Gather the definition files into one `Playbook`, reporting schema problems by line.
+
+Each item is validated on its own, so one bad template does not hide the rest, and an item
+that fails is remembered as "broken" so references to it are not reported a second time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .findings import Finding, Location, Rule, Severity
+from .loader import Limits, SourceFile, discover, display_path, read_file
+from .model import (DEFAULT_FUNNEL, ID_PATTERN, ITEM_FOLDERS, SECTIONS, Node, Phase, Playbook,
+                    Section)
+
+UNKNOWN_KEY = Rule("PB101", "unknown-key", Severity.ERROR,
+                   "Only known keys are allowed (a misspelt key would be ignored otherwise).",
+                   "schema")
+MISSING_KEY = Rule("PB102", "missing-key", Severity.ERROR,
+                   "Required keys are present.", "schema")
+INVALID_VALUE = Rule("PB103", "invalid-value", Severity.ERROR,
+                     "Each value has the right type and range.", "schema")
+DUPLICATE_ID = Rule("PB104", "duplicate-id", Severity.ERROR,
+                    "An id is defined once across all files.", "schema")
+BAD_ID = Rule("PB105", "invalid-id", Severity.ERROR,
+              "Ids are readable slugs: lower-case letters, digits, `_` and `-`.", "schema")
+MISSING_SECTION = Rule("PB106", "missing-section", Severity.ERROR,
+                       "The playbook defines roles, the lifecycle, a sales process, the SLA, "
+                       "KPIs and the revenue goal.", "schema")
+NO_DEFINITIONS = Rule("PB107", "no-definitions", Severity.ERROR,
+                      "The definitions folder exists and holds YAML files.", "schema")
+
+REQUIRED_SECTIONS = ("roles", "lifecycle", "processes", "sla", "kpis", "revenue_goal")
+
+
+def _close(word: str, options: typing.Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else ""
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the last key of `loc` (for 'did you mean' hints)."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return None
+            annotation = field.annotation
+        else:
+            origin = typing.get_origin(annotation)
+            args = typing.get_args(annotation)
+            if origin in (list, dict) and args:
+                annotation = args[-1]
+            else:
+                return None
+    annotation = _unwrap(annotation)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
+        else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated and Optional layers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _type_word(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "...'"
+
+
+def schema_findings(error: ValidationError, model: type[BaseModel], source: SourceFile,
+                    prefix: tuple[str | int, ...], what: str) -> list[Finding]:
+    """Turn pydantic's errors into findings at the exact key or value."""
+    findings = []
+    for err in error.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = (*prefix, *loc)
+        kind = err["type"]
+        dotted = ".".join(str(p) for p in loc) or what
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            parent = _model_at(model, loc[:-1])
+            options = sorted(parent.model_fields) if parent else []
+            hint = _close(key, options) or (
+                f"Known keys here: {', '.join(options)}." if options else "Remove it.")
+            findings.append(Finding(UNKNOWN_KEY, source.location(path, key=True),
+                                    f"unknown key '{key}' in {what}", hint))
+        elif kind == "missing":
+            parent_path = path[:-1]
+            findings.append(Finding(MISSING_KEY, source.location(parent_path, key=True),
+                                    f"{what} is missing the required key '{loc[-1]}'",
+                                    f"Add `{loc[-1]}:` here."))
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            model_here = _model_at(model, loc[:-1]) if loc else None
+            field = model_here.model_fields.get(str(loc[-1])) if model_here and loc else None
+            hint = field.description if field and field.description else ""
+            findings.append(Finding(
+                INVALID_VALUE, source.location(path),
+                f"{dotted}: {message[:1].lower()}{message[1:]} (got {_type_word(err['input'])})",
+                hint or "Correct the value."))
+    return findings
+
+
+def _anchor(value: Any, source: SourceFile, path: tuple[str | int, ...]) -> None:
+    """Tell every model object in `value` where it was written."""
+    if isinstance(value, Node):
+        value.anchor(source, path)
+        for name in type(value).model_fields:
+            child = getattr(value, name)
+            if isinstance(child, (Node, dict, list)):
+                _anchor(child, source, (*path, name))
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(child, Node | dict | list):
+                _anchor(child, source, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            if isinstance(child, Node | dict | list):
+                _anchor(child, source, (*path, i))
+
+
+class Assembler:
+    """Collects items from every file into a Playbook, with the findings on the way."""
+
+    def __init__(self) -> None:
+        self.playbook = Playbook()
+        self.findings: list[Finding] = []
+        self.sources: dict[str, SourceFile] = {}
+        self._seen: dict[tuple[str, str], SourceFile] = {}
+        self._singletons: dict[str, tuple[SourceFile, tuple[str | int, ...]]] = {}
+
+    def add_file(self, source: SourceFile, item_folder: str | None) -> None:
+        self.sources[source.display] = source
+        data = source.data
+        if data is None:
+            return
+        if item_folder:
+            section = SECTIONS[item_folder]
+            item_id = source.path.stem
+            if not isinstance(data, dict):
+                self._not_mapping(source, (), f"a file in {item_folder}/")
+                return
+            self._add_item(section, item_id, data, source, (), id_at=None)
+            return
+        if not isinstance(data, dict):
+            self._not_mapping(source, (), "a definition file")
+            return
+        for key, value in data.items():
+            section = SECTIONS.get(key)
+            if section is None:
+                hint = _close(key, SECTIONS) or f"Sections are: {', '.join(SECTIONS)}."
+                self.findings.append(Finding(UNKNOWN_KEY, source.location((key,), key=True),
+                                             f"unknown section '{key}'", hint))
+            elif section.collection:
+                self._add_collection(section, value, source, (key,))
+            else:
+                self._add_singleton(section, value, source, (key,))
+
+    def _not_mapping(self, source: SourceFile, path: tuple[str | int, ...], what: str) -> None:
+        self.findings.append(Finding(INVALID_VALUE, source.location(path),
+                                     f"{what} must be a mapping of keys to values",
+                                     "Start each line with `key: value`."))
+
+    def _add_collection(self, section: Section, value: Any, source: SourceFile,
+                        path: tuple[str | int, ...]) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.findings.append(Finding(
+                INVALID_VALUE, source.location(path),
+                f"'{section.key}' must map ids to {section.title}, got {_type_word(value)}",
+                f"Write each item under its id, e.g.\n  {section.key}:\n    my_id:\n"
+                "      name: ..."))
+            return
+        for item_id, item in value.items():
+            self._add_item(section, item_id, item, source, (*path, item_id), id_at=(*path,
+                                                                                     item_id))
+
+    def _add_item(self, section: Section, item_id: str, data: Any, source: SourceFile,
+                  path: tuple[str | int, ...], id_at: tuple[str | int, ...] | None) -> None:
+        key = (section.key, item_id)
+        broken = self.playbook.broken.setdefault(section.key, set())
+        where_id = source.location(id_at, key=True) if id_at else source.location(())
+        if key in self._seen:
+            first = self._seen[key].location((), key=True)
+            self.findings.append(Finding(
+                DUPLICATE_ID, where_id,
+                f"{section.title[:-1] if section.collection else section.title} "
+                f"'{item_id}' is already defined in {first.file}",
+                "Ids must be unique across all files: rename or remove one."))
+            return
+        self._seen[key] = source
+        if not ID_PATTERN.match(item_id):
+            self.findings.append(Finding(
+                BAD_ID, where_id, f"'{item_id}' is not a valid id",
+                "Use lower-case letters, digits, `_` or `-`, e.g. `demo_followup`."))
+        what = f"{section.key[:-1] if section.key.endswith('s') else section.key} '{item_id}'"
+        try:
+            item = section.model.model_validate(data if data is not None else {})
+        except ValidationError as error:
+            self.findings.extend(schema_findings(error, section.model, source, path, what))
+            broken.add(item_id)
+            return
+        _anchor(item, source, path)
+        getattr(self.playbook, section.key)[item_id] = item
+        if section.key == "processes":
+            self._register_stages(item_id, item, source, path)
+
+    def _register_stages(self, process_id: str, process: Any, source: SourceFile,
+                         path: tuple[str | int, ...]) -> None:
+        # Stage ids are referenced across processes, so they are unique across all files too.
+        for stage_id in process.stages:
+            key = ("stages", stage_id)
+            where = source.location((*path, "stages", stage_id), key=True)
+            if key in self._seen:
+                self.findings.append(Finding(
+                    DUPLICATE_ID, where, f"stage '{stage_id}' is already defined in "
+                    f"{self._seen[key].display}", "Stage ids are unique across processes: "
+                    "prefix them with the segment, e.g. `smb_discovery`."))
+            else:
+                self._seen[key] = source
+            if not ID_PATTERN.match(stage_id):
+                self.findings.append(Finding(
+                    BAD_ID, where, f"'{stage_id}' is not a valid id",
+                    "Use lower-case letters, digits, `_` or `-`, e.g. `discovery`."))
+
+    def _add_singleton(self, section: Section, value: Any, source: SourceFile,
+                       path: tuple[str | int, ...]) -> None:
+        if section.key in self._singletons:
+            first_source, first_path = self._singletons[section.key]
+            first = first_source.location(first_path, key=True)
+            self.findings.append(Finding(
+                DUPLICATE_ID, source.location(path, key=True),
+                f"{section.title} is already defined at {first}",
+                "Define it once; merge the two."))
+            return
+        self._singletons[section.key] = (source, path)
+        try:
+            item = section.model.model_validate(value if value is not None else {})
+        except ValidationError as error:
+            self.findings.extend(schema_findings(error, section.model, source, path,
+                                                 section.title))
+            self.playbook.broken.setdefault(section.key, set()).add(section.key)
+            return
+        _anchor(item, source, path)
+        setattr(self.playbook, section.key, item)
+
+    def finish(self, root: Path) -> None:
+        pb = self.playbook
+        if not pb.funnel and "funnel" not in pb.broken:
+            pb.funnel = {key: Phase.model_validate(value) for key, value in
+                         DEFAULT_FUNNEL.items()}
+        if not self.sources:
+            return
+        for key in REQUIRED_SECTIONS:
+            value = getattr(pb, key)
+            if not value and key not in pb.broken:
+                self.findings.append(Finding(
+                    MISSING_SECTION, Location(display_path(root)),
+                    f"the playbook defines no {SECTIONS[key].title}",
+                    f"Add a `{key}:` section to a file in {root}."))
+
+
+def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[str, SourceFile],
+                                                              list[Finding]]:
+    """Read every definition file below `root` into a Playbook."""
+    limits = limits or Limits()
+    findings: list[Finding] = []
+    assembler = Assembler()
+    files = discover(root)
+    if not files:
+        findings.append(Finding(NO_DEFINITIONS, Location(display_path(root)),
+                                "no YAML files found in the definitions folder",
+                                "Add .yaml files, or point to the right folder."))
+    for path in files:
+        source, problems = read_file(path, root, limits)
+        findings.extend(problems)
+        rel = path.relative_to(root).parts
+        folder = rel[0] if len(rel) == 2 and rel[0] in ITEM_FOLDERS else None
+        assembler.add_file(source, folder)
+        if source.display not in assembler.sources:
+            assembler.sources[source.display] = source
+    assembler.finish(root)
+    return assembler.playbook, assembler.sources, findings + assembler.findings

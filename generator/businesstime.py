@@ -1,0 +1,65 @@
+"""Business time: durations like `1h` or `3d` measured in the SLA's business hours."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from .model import WEEKDAYS, BusinessHours
+
+DEFAULT_DAY_MINUTES = 8 * 60
+
+
+def clock_minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class Calendar:
+    """Counts business minutes and business days for one set of business hours."""
+
+    def __init__(self, hours: BusinessHours | None = None):
+        self.hours = hours
+        if hours is None:
+            self.day_minutes = DEFAULT_DAY_MINUTES
+            self.workdays = {0, 1, 2, 3, 4}
+            self.holidays: set[date] = set()
+        else:
+            self.day_minutes = max(clock_minutes(hours.end) - clock_minutes(hours.start), 0)
+            self.workdays = {WEEKDAYS.index(d) for d in hours.days}
+            self.holidays = set(hours.holidays)
+
+    def minutes(self, duration: str) -> float:
+        """A duration such as `90m`, `1.5h` or `2d` in business minutes."""
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*", duration)
+        if not match:
+            raise ValueError(f"not a duration: {duration!r}")
+        amount, unit = float(match[1]), match[2]
+        if unit == "d":
+            return amount * self.day_minutes
+        return amount * 60 if unit == "h" else amount
+
+    def describe(self, minutes: float) -> str:
+        """Business minutes in words a rep reads at a glance."""
+        if self.day_minutes and minutes >= self.day_minutes and minutes % self.day_minutes == 0:
+            days = int(minutes // self.day_minutes)
+            return f"{days} business day{'s' if days != 1 else ''}"
+        if minutes >= 60 and minutes % 60 == 0:
+            hours = int(minutes // 60)
+            return f"{hours} business hour{'s' if hours != 1 else ''}"
+        return f"{minutes:g} business minutes"
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.workdays and day not in self.holidays
+
+    def add_days(self, start: date, days: int) -> date:
+        """The date `days` business days after (or before, if negative) `start`."""
+        if not self.workdays:
+            return start + timedelta(days=days)
+        step = 1 if days >= 0 else -1
+        current, left = start, abs(days)
+        while left:
+            current += timedelta(days=step)
+            if self.is_business_day(current):
+                left -= 1
+        return current

@@ -1,0 +1,88 @@
+"""Settings: per-rule severity, limits and thresholds, from `[tool.playbook]` in
+pyproject.toml or from the MkDocs plugin's options."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import RULES, Severity
+from .loader import Limits
+from .rules import Options
+
+
+class ConfigError(Exception):
+    """The configuration itself is wrong: a usage error, not a finding."""
+
+
+@dataclass
+class Settings:
+    severity: dict[str, Severity] = field(default_factory=dict)  # by rule code
+    limits: Limits = field(default_factory=Limits)
+    options: Options = field(default_factory=Options)
+    origin: str = "defaults"
+
+
+def _rule_code(key: str, origin: str) -> str:
+    if key.upper() in RULES:
+        return key.upper()
+    for rule in RULES.values():
+        if rule.name == key:
+            return rule.code
+    raise ConfigError(f"{origin}: unknown rule '{key}' in severity settings "
+                      "(use a code such as PB405 or a name such as subject-length; "
+                      "`playbook rules` lists them)")
+
+
+def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
+    """Build settings from a `[tool.playbook]` table or the plugin's options."""
+    settings = Settings(origin=origin)
+    known = {"severity", "subject_max", "max_file_bytes", "max_values", "max_depth", "defs"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{origin}: unknown setting '{key}' (known: "
+                              f"{', '.join(sorted(known))})")
+    severity = data.get("severity") or {}
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{origin}: 'severity' maps rule codes to error, warning or off")
+    for key, value in severity.items():
+        try:
+            settings.severity[_rule_code(str(key), origin)] = Severity(str(value).lower())
+        except ValueError:
+            raise ConfigError(f"{origin}: severity of '{key}' must be error, warning or off, "
+                              f"not '{value}'") from None
+    for name, target in (("subject_max", settings.options), ("max_file_bytes", settings.limits),
+                         ("max_values", settings.limits), ("max_depth", settings.limits)):
+        if name in data:
+            value = data[name]
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{origin}: '{name}' must be a positive whole number")
+            setattr(target, name, value)
+    return settings
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in [start.resolve(), *start.resolve().parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(defs: Path) -> Settings:
+    """Settings from the nearest pyproject.toml above the definitions folder, if any."""
+    pyproject = find_pyproject(defs if defs.is_dir() else defs.parent)
+    if pyproject is None:
+        return Settings()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read settings: {exc}") from None
+    table = data.get("tool", {}).get("playbook")
+    if table is None:
+        return Settings()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.playbook] must be a table")
+    return settings_from_mapping(table, f"{pyproject} [tool.playbook]")

@@ -1,0 +1,67 @@
+"""What a check reports: rules with stable codes, and the findings they produce."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a definition file; line and column count from 1 (0 = unknown)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validation rule: a stable code, a short name, a default severity, one line of docs."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    category: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code in RULES:
+            raise ValueError(f"rule code {self.code} defined twice")
+        RULES[self.code] = self
+
+
+# Every rule, by code: filled in as the rule modules are imported.
+RULES: dict[str, Rule] = {}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    location: Location
+    message: str
+    hint: str = ""
+    # None until the configuration is applied: then the rule's default or an override.
+    severity: Severity | None = None
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    @property
+    def effective_severity(self) -> Severity:
+        return self.severity or self.rule.severity
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.file, self.location.line, self.location.column, self.rule.code)

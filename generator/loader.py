@@ -1,0 +1,300 @@
+"""Read definition files into plain Python data, remembering where every key and value is.
+
+PyYAML's composer (the C one where present) gives nodes with positions; we build the data
+ourselves from those nodes so that we can keep each position, refuse duplicate keys (PyYAML
+silently keeps the last one), bound alias expansion, and resolve scalars the way people who
+are not engineers expect (YAML 1.2 booleans only, no base-60 numbers: `17:00` stays text).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .findings import Finding, Location, Rule, Severity
+
+try:  # the C parser is several times faster; fall back quietly where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+YAML_SYNTAX = Rule("PB001", "yaml-syntax", Severity.ERROR,
+                   "The file must be valid YAML.", "files")
+DUPLICATE_KEY = Rule("PB002", "duplicate-key", Severity.ERROR,
+                     "A key may appear only once in a mapping (YAML would keep only the last).",
+                     "files")
+NOT_TEXT = Rule("PB003", "encoding", Severity.ERROR,
+                "Definition files are UTF-8 text.", "files")
+TABS = Rule("PB004", "tab-indent", Severity.ERROR,
+            "Indent with spaces: YAML does not allow tabs for indentation.", "files")
+TOO_LARGE = Rule("PB005", "resource-limit", Severity.ERROR,
+                 "A file stays within the size, nesting and alias-expansion limits.", "files")
+EMPTY_FILE = Rule("PB006", "empty-file", Severity.WARNING,
+                  "A definition file should define something.", "files")
+MULTI_DOC = Rule("PB007", "multiple-documents", Severity.ERROR,
+                 "A definition file holds one YAML document (no `---` separators).", "files")
+UNREADABLE = Rule("PB008", "unreadable-file", Severity.ERROR,
+                  "Every file in the definitions folder can be read and stays inside it.",
+                  "files")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Limits:
+    """Bounds that keep a hostile or broken file from eating time and memory."""
+
+    max_file_bytes: int = 2 * 1024 * 1024
+    max_values: int = 200_000  # values built from one file, aliases expanded
+    max_depth: int = 64
+
+
+@dataclass
+class SourceFile:
+    """One definition file: its text, its data, and the position of every key and value."""
+
+    path: Path
+    display: str  # the path as we print it in messages
+    text: str
+    data: Any = None
+    # path of keys/indexes from the document root -> (position of the key, of the value)
+    positions: dict[Path_, tuple[Location, Location]] = field(default_factory=dict)
+
+    def location(self, path: Path_, *, key: bool = False) -> Location:
+        """The most precise known position for `path`, walking up to a parent if needed."""
+        while True:
+            pos = self.positions.get(path)
+            if pos is not None:
+                return pos[0] if key else pos[1]
+            if not path:
+                return Location(self.display, 1, 1)
+            path = path[:-1]
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        self.message = message
+
+
+_BOOL_WORDS = {"true": True, "false": False}
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    text = node.value
+    if tag == "tag:yaml.org,2002:str" or node.style:  # quoted or block scalars are text
+        return text
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        # YAML 1.1 turns yes/no/on/off into booleans; only true/false do here. Fields that
+        # want a boolean still accept "yes", everything else keeps the word the user wrote.
+        return _BOOL_WORDS.get(text.lower(), text)
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in text:
+        return text  # base-60 in YAML 1.1: `17:00` would become 1020
+    if tag == "tag:yaml.org,2002:timestamp":
+        return text  # the model parses dates; a text field keeps what was written
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return _constructor.yaml_constructors[tag](_constructor, node)
+    return text  # unknown or custom tags are not executed, just read as text
+
+
+def _loc(display: str, mark: yaml.Mark) -> Location:
+    return Location(display, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, source: SourceFile, limits: Limits, findings: list[Finding]):
+        self.source = source
+        self.limits = limits
+        self.findings = findings
+        self.count = 0
+
+    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > self.limits.max_values:
+            raise _TooBig(node, f"this file expands to more than {self.limits.max_values:,} "
+                          "values (are aliases `*name` repeating a large block?)")
+        if depth > self.limits.max_depth:
+            raise _TooBig(node, f"values are nested more than {self.limits.max_depth} deep")
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, child in enumerate(node.value):
+                where = _loc(self.source.display, child.start_mark)
+                self.source.positions[(*path, i)] = (where, where)
+                items.append(self.build(child, (*path, i), depth + 1))
+            return items
+        return self._mapping(node, path, depth)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, yaml.Node] = {}
+        merged: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.findings.append(Finding(
+                    YAML_SYNTAX, _loc(self.source.display, key_node.start_mark),
+                    "a key must be plain text, not a list or mapping",
+                    "Write the key as a word, for example `name:`."))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                first = first_seen[key].start_mark.line + 1
+                self.findings.append(Finding(
+                    DUPLICATE_KEY, _loc(self.source.display, key_node.start_mark),
+                    f"key '{key}' appears twice in this mapping (first on line {first})",
+                    "YAML keeps only the last value, so one of them would be lost: "
+                    "remove or rename one."))
+                continue
+            first_seen[key] = key_node
+            self.source.positions[(*path, key)] = (
+                _loc(self.source.display, key_node.start_mark),
+                _loc(self.source.display, value_node.start_mark))
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        # `<<: *defaults` merges another mapping in; keys written here win.
+        for source_node in merged:
+            sources = source_node.value if isinstance(source_node, yaml.SequenceNode) \
+                else [source_node]
+            for src in sources:
+                if isinstance(src, yaml.MappingNode):
+                    for k, v in self._mapping(src, path, depth + 1).items():
+                        result.setdefault(k, v)
+        return result
+
+
+def _problem(rule: Rule, display: str, message: str, hint: str,
+             line: int = 0, column: int = 0) -> Finding:
+    return Finding(rule, Location(display, line, column), message, hint)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
+    """Fill `source.data` and `source.positions` from `source.text`; return the problems."""
+    findings: list[Finding] = []
+    display = source.display
+    try:
+        documents = list(yaml.compose_all(source.text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or "invalid YAML"
+        bad_char = line and source.line_text(line)[col - 1:col] == "\t"
+        if "\t" in problem or "'\\t'" in str(exc) or bad_char:
+            return [_problem(TABS, display, "a tab character is used for indentation",
+                             "Replace the tab with spaces (two per level is usual).",
+                             line, col)]
+        return [_problem(YAML_SYNTAX, display, f"invalid YAML: {problem}",
+                         _syntax_hint(problem), line, col)]
+    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+        return [_problem(YAML_SYNTAX, display, f"invalid YAML: {exc}",
+                         "Remove the unprintable character.")]
+    except RecursionError:
+        return [_problem(TOO_LARGE, display, "values are nested too deeply to read",
+                         "Flatten the structure.", 1, 1)]
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        return [_problem(EMPTY_FILE, display, "this file defines nothing",
+                         "Add definitions or delete the file.", 1, 1)]
+    if len(documents) > 1:
+        mark = documents[1].start_mark
+        findings.append(_problem(
+            MULTI_DOC, display, "this file holds more than one YAML document",
+            "Split it into one file per document, or remove the `---` separator; "
+            "only the first document is read.", mark.line + 1, mark.column + 1))
+    root = documents[0]
+    builder = _Builder(source, limits, findings)
+    try:
+        source.data = builder.build(root, ())
+    except _TooBig as exc:
+        source.data = None
+        findings.append(_problem(TOO_LARGE, display, exc.message,
+                                 "Simplify the file; anchors and aliases should not be nested "
+                                 "to multiply a block.", exc.node.start_mark.line + 1,
+                                 exc.node.start_mark.column + 1))
+    except RecursionError:
+        source.data = None
+        findings.append(_problem(TOO_LARGE, display, "values are nested too deeply to read",
+                                 "Flatten the structure.", 1, 1))
+    source.positions.setdefault((), (_loc(display, root.start_mark),) * 2)
+    return findings
+
+
+def _syntax_hint(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return ("A value contains `: ` or the indentation is off; put quotes around a value "
+                "that contains a colon, and line keys up under each other.")
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return "Check the indentation: keys at the same level start in the same column."
+    if "found unexpected end of stream" in problem or "while scanning a quoted" in problem:
+        return "A quote is not closed: end the value with the same quote it started with."
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return "A bracket is not closed: check `[` … `]` and `{` … `}` pairs."
+    return "Fix the YAML syntax at this spot; quoting the value often helps."
+
+
+def read_file(path: Path, root: Path, limits: Limits) -> tuple[SourceFile, list[Finding]]:
+    """Read and parse one definition file."""
+    display = display_path(path)
+    source = SourceFile(path=path, display=display, text="")
+    try:
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root.resolve()):
+                return source, [_problem(
+                    UNREADABLE, display, f"this file is a link to {target}, outside the "
+                    "definitions folder", "Copy the file into the folder instead of linking.")]
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return source, [_problem(
+                TOO_LARGE, display, f"this file is {size:,} bytes, over the limit of "
+                f"{limits.max_file_bytes:,}", "Split it into several files, one per item.")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return source, [_problem(UNREADABLE, display, f"cannot read this file: "
+                                 f"{exc.strerror or exc}", "Check that it exists and is "
+                                 "readable.")]
+    if b"\x00" in raw:
+        return source, [_problem(NOT_TEXT, display, "this is not a text file",
+                                 "Remove it from the definitions folder.")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return source, [_problem(NOT_TEXT, display, f"byte 0x{raw[exc.start]:02x} is not "
+                                 "valid UTF-8", "Save the file as UTF-8 (most editors offer "
+                                 "it under 'Save with encoding').", line, col)]
+    source.text = text
+    return source, parse_text(source, limits)
+
+
+def discover(root: Path) -> list[Path]:
+    """Every YAML file below `root`, in a stable order; hidden files and folders are skipped."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.endswith((".yaml", ".yml")):
+                found.append(Path(dirpath) / name)
+    return found

@@ -1,0 +1,114 @@
+"""Reporters: the same findings as compiler-style text, one JSON document, or GitHub
+annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import click
+
+from .findings import Finding, Severity
+from .validate import Result
+
+FORMATS = ("text", "json", "github")
+
+
+def _summary(result: Result, strict: bool) -> str:
+    files = len(result.sources)
+    errors, warnings = len(result.errors), len(result.warnings)
+    counts = (f"{errors} error{'s' if errors != 1 else ''}, "
+              f"{warnings} warning{'s' if warnings != 1 else ''}")
+    if result.failed(strict):
+        return f"{result.root}: invalid: {counts} in {files} file{'s' if files != 1 else ''}"
+    return f"{result.root}: valid ({files} file{'s' if files != 1 else ''}, {counts})"
+
+
+def format_text(result: Result, strict: bool = False, color: bool = False) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    for f in result.findings:
+        level = f.severity.value if f.severity else f.rule.severity.value
+        tint = "red" if f.severity is Severity.ERROR else "yellow"
+        out.append(f"{style(str(f.location), bold=True)}: {style(level, fg=tint, bold=True)} "
+                   f"{style(f.code, fg=tint)} {f.message}")
+        source = result.sources.get(f.location.file)
+        if source is not None and f.location.line:
+            text = source.line_text(f.location.line).replace("\t", " ")
+            if text.strip():
+                gutter = f"{f.location.line:>5} | "
+                if len(text) > 160:  # keep a very long line readable around the column
+                    start = max(0, f.location.column - 60)
+                    text = ("…" if start else "") + text[start:start + 120] + "…"
+                    caret_col = f.location.column - start + (1 if start else 0)
+                else:
+                    caret_col = f.location.column
+                out.append(style(gutter, dim=True) + text)
+                out.append(" " * 6 + style("| ", dim=True) + " " * max(caret_col - 1, 0)
+                           + style("^", fg=tint, bold=True))
+        if f.hint:
+            hint_lines = f.hint.splitlines()
+            out.append(f"      {style('hint:', fg='cyan')} {hint_lines[0]}")
+            out.extend(f"            {line}" for line in hint_lines[1:])
+    if out:
+        out.append("")
+    out.append(_summary(result, strict))
+    return "\n".join(out)
+
+
+def finding_dict(f: Finding) -> dict[str, object]:
+    return {
+        "code": f.code,
+        "rule": f.rule.name,
+        "severity": (f.severity or f.rule.severity).value,
+        "message": f.message,
+        "hint": f.hint,
+        "file": f.location.file,
+        "line": f.location.line,
+        "column": f.location.column,
+    }
+
+
+def format_json(result: Result, strict: bool = False, color: bool = False) -> str:
+    document = {
+        "version": 1,
+        "root": str(result.root),
+        "valid": not result.failed(strict),
+        "strict": strict,
+        "files": len(result.sources),
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "findings": [finding_dict(f) for f in result.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(result: Result, strict: bool = False, color: bool = False) -> str:
+    lines = []
+    for f in result.findings:
+        level = "error" if f.severity is Severity.ERROR else "warning"
+        props = [f"file={_escape_property(f.location.file)}"]
+        if f.location.line:
+            props += [f"line={f.location.line}", f"col={f.location.column}"]
+        props.append(f"title={_escape_property(f'{f.code} {f.rule.name}')}")
+        message = f.message + (f"\n{f.hint}" if f.hint else "")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    lines.append(_summary(result, strict))
+    return "\n".join(lines)
+
+
+REPORTERS: dict[str, Callable[[Result, bool, bool], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "github": format_github,
+}

@@ -1,0 +1,56 @@
+"""The checks. Each module holds the rules of one concern; each rule has a stable code.
+
+A check is a function of the `Context` that yields findings; `run_checks` runs them all in
+one pass over the assembled playbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..businesstime import Calendar
+from ..findings import Finding
+from ..model import Playbook
+
+
+@dataclass
+class Options:
+    """Tunable thresholds of the checks (from `[tool.playbook]` or the plugin config)."""
+
+    subject_max: int = 60
+
+
+@dataclass
+class Context:
+    playbook: Playbook
+    options: Options = field(default_factory=Options)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        sla = self.playbook.sla
+        return Calendar(sla.business_hours if sla else None)
+
+
+Check = Callable[[Context], Iterable[Finding]]
+CHECKS: list[Check] = []
+
+
+def check(func: Check) -> Check:
+    CHECKS.append(func)
+    return func
+
+
+def run_checks(ctx: Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for func in CHECKS:
+        findings.extend(func(ctx))
+    return findings
+
+
+# Importing the modules registers their checks, in report order.
+from . import alignment, campaigns, process, references, sla, templates  # noqa: E402
+
+__all__ = ["CHECKS", "Context", "Options", "alignment", "campaigns", "check", "process",
+           "references", "run_checks", "sla", "templates"]

@@ -1,0 +1,148 @@
+"""The alignment rules of DOMAIN.md: what keeps sales and marketing working as one team."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding, Location, Rule, Severity
+from . import Context, check
+
+PREVIEW_STEP = Rule("PB701", "campaign-sales-preview", Severity.ERROR,
+                    "Every campaign has a sales preview step.", "alignment")
+ONE_QUALIFIED = Rule("PB702", "one-qualified-definition", Severity.ERROR,
+                     "There is one definition of a qualified lead, and scoring and the SLA "
+                     "use it.", "alignment")
+HANDOFF = Rule("PB703", "handoff-owner", Severity.ERROR,
+               "Every hand-off between teams has an owner and a time target.", "alignment")
+CUSTOMER_KPI = Rule("PB704", "customer-focused-kpi", Severity.ERROR,
+                    "At least one shared KPI is customer-focused.", "alignment")
+GOAL_OWNER = Rule("PB705", "revenue-goal-owner", Severity.ERROR,
+                  "The revenue goal has one accountable owner, who also owns the KPI that "
+                  "tracks it.", "alignment")
+EMAIL_TEMPLATE = Rule("PB706", "email-template", Severity.ERROR,
+                      "Every email touchpoint names a template.", "alignment")
+EXIT_CRITERIA = Rule("PB707", "exit-criteria", Severity.ERROR,
+                     "Every working sales stage has exit criteria.", "alignment")
+MEETING_TEAMS = Rule("PB708", "meeting-both-teams", Severity.WARNING,
+                     "Marketing and sales both attend the revenue meeting, and its agenda "
+                     "fits its time.", "alignment")
+
+
+@check
+def campaign_previews(ctx: Context) -> Iterator[Finding]:
+    for cid, campaign in ctx.playbook.campaigns.items():
+        if not any(step.sales_preview for step in campaign.steps.values()):
+            yield Finding(PREVIEW_STEP, campaign.where("steps", key=True),
+                          f"campaign '{cid}' has no sales preview step",
+                          "Mark a planning step `sales_preview: true`, due before launch, "
+                          "where sales reviews what prospects will receive.")
+
+
+@check
+def qualified_lead(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    if not pb.lifecycle:
+        return
+    qualified = [sid for sid, st in pb.lifecycle.items() if st.qualified]
+    if not qualified:
+        first = next(iter(pb.lifecycle.values()))
+        yield Finding(ONE_QUALIFIED, first.where(key=bool(first.path)),
+                      "no lifecycle stage is marked as the definition of a qualified lead",
+                      "Add `qualified: true` to the stage both teams agreed on (usually MQL).")
+        return
+    for sid in qualified[1:]:
+        yield Finding(ONE_QUALIFIED, pb.lifecycle[sid].where("qualified"),
+                      f"'{sid}' is a second definition of a qualified lead (after "
+                      f"'{qualified[0]}')", "Keep `qualified: true` on one stage only.")
+    the_one = qualified[0]
+    if pb.scoring and pb.scoring.qualifies_as in pb.lifecycle \
+            and pb.scoring.qualifies_as != the_one:
+        yield Finding(ONE_QUALIFIED, pb.scoring.where("qualifies_as"),
+                      f"scoring qualifies leads as '{pb.scoring.qualifies_as}', but the "
+                      f"qualified lead is '{the_one}'", f"Use `qualifies_as: {the_one}`.")
+    commitment = pb.sla.marketing_commitment if pb.sla else None
+    if commitment and commitment.stage in pb.lifecycle and commitment.stage != the_one:
+        yield Finding(ONE_QUALIFIED, commitment.where("stage"),
+                      f"marketing commits to '{commitment.stage}' leads, but the qualified "
+                      f"lead is '{the_one}'", f"Use `stage: {the_one}`.")
+
+
+@check
+def handoffs(ctx: Context) -> Iterator[Finding]:
+    lifecycle = ctx.playbook.lifecycle
+    for sid, stage in lifecycle.items():
+        for i, target in enumerate(stage.next):
+            nxt = lifecycle.get(target)
+            if nxt is None or nxt.team == stage.team or nxt.handoff is not None:
+                continue
+            yield Finding(HANDOFF, stage.where("next", i),
+                          f"leads pass from {stage.team} ('{sid}') to {nxt.team} "
+                          f"('{target}') with no hand-off owner or time target",
+                          f"Add to '{target}':\n  handoff:\n    owner: <role>\n"
+                          "    within: 1h")
+
+
+@check
+def scorecard(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    if pb.kpis and not any(k.customer_focused for k in pb.kpis.values()):
+        first = next(iter(pb.kpis.values()))
+        yield Finding(CUSTOMER_KPI, first.where(key=bool(first.path)),
+                      "no KPI on the scorecard is customer-focused",
+                      "Add a KPI such as retention or satisfaction with "
+                      "`customer_focused: true`.")
+    goal = pb.revenue_goal
+    if goal and goal.kpi in pb.kpis and goal.owner in pb.roles:
+        kpi = pb.kpis[goal.kpi]
+        if kpi.owner != goal.owner:
+            yield Finding(GOAL_OWNER, kpi.where("owner"),
+                          f"KPI '{goal.kpi}' tracks the revenue goal but is owned by "
+                          f"'{kpi.owner}', not the goal's owner '{goal.owner}'",
+                          "One role is accountable for revenue: make it own this KPI too.")
+
+
+@check
+def email_templates(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    places: list[tuple[str, list, Location]] = []
+    for process in pb.processes.values():
+        for sid, stage in process.stages.items():
+            places += [(f"stage '{sid}'", stage.touchpoints, stage.where("touchpoints"))]
+    for cid, cadence in pb.cadences.items():
+        places += [(f"cadence '{cid}'", cadence.steps, cadence.where("steps"))]
+    for owner, touches, _ in places:
+        for touch in touches:
+            if touch.channel == "email" and not touch.template:
+                yield Finding(EMAIL_TEMPLATE, touch.where("channel"),
+                              f"email touch on day {touch.day} of {owner} names no template",
+                              "Add `template: <template id>` so reps send the agreed email.")
+
+
+@check
+def exit_criteria(ctx: Context) -> Iterator[Finding]:
+    for process in ctx.playbook.processes.values():
+        for sid, stage in process.stages.items():
+            if not stage.outcome and not stage.exit_criteria:
+                yield Finding(EXIT_CRITERIA, stage.where(key=True),
+                              f"stage '{sid}' has no exit criteria",
+                              "Add `exit_criteria:` as a checklist a rep can verify before "
+                              "moving the deal on.")
+
+
+@check
+def meeting(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    m = pb.meeting
+    if m is None:
+        return
+    teams = {pb.roles[r].team for r in [m.chair, *m.attendees] if r in pb.roles}
+    missing = [t for t in ("marketing", "sales") if t not in teams]
+    if missing and len(teams) > 0:
+        yield Finding(MEETING_TEAMS, m.where("attendees"),
+                      f"no {' or '.join(missing)} role attends the revenue meeting",
+                      "Both teams review the scorecard together every week.")
+    total = sum(item.minutes for item in m.agenda)
+    if total > m.duration_minutes:
+        yield Finding(MEETING_TEAMS, m.where("agenda"),
+                      f"the agenda takes {total} minutes but the meeting lasts "
+                      f"{m.duration_minutes}", "Trim the agenda or lengthen the meeting.")

@@ -1,0 +1,193 @@
+"""Process logic: sales stages form a flow from the entry stage to won and lost; cadences,
+the lifecycle and lead scoring hang together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding, Rule, Severity
+from ..model import SalesProcess
+from . import Context, check
+
+UNREACHABLE = Rule("PB301", "unreachable-stage", Severity.ERROR,
+                   "Every stage can be reached from the process's entry stage.", "process")
+NO_OUTCOME = Rule("PB302", "missing-outcome", Severity.ERROR,
+                  "A process ends in at least one won and one lost stage.", "process")
+DEAD_END = Rule("PB303", "dead-end", Severity.ERROR,
+                "A working stage leads somewhere; a terminal (won/lost/recycled) stage does "
+                "not.", "process")
+CYCLE = Rule("PB304", "undeclared-cycle", Severity.ERROR,
+             "Stages do not loop back unless the loop is declared with `returns_to`.",
+             "process")
+OTHER_PROCESS = Rule("PB305", "cross-process-stage", Severity.ERROR,
+                     "A stage's `next`, `returns_to` and the `entry` stay within its process.",
+                     "process")
+PROBABILITY = Rule("PB306", "probability-order", Severity.WARNING,
+                   "Win probability does not drop as a deal moves forward.", "process")
+STALE = Rule("PB307", "stale-limit", Severity.WARNING,
+             "A stage's stale-deal limit is longer than its typical duration.", "process")
+CADENCE_BRANCH = Rule("PB308", "cadence-branch", Severity.ERROR,
+                      "A cadence branch goes to another cadence, after a step that exists.",
+                      "process")
+STEP_ORDER = Rule("PB309", "step-order", Severity.WARNING,
+                  "Cadence steps and stage touchpoints are listed in day order.", "process")
+SCORING = Rule("PB310", "scoring-threshold", Severity.ERROR,
+               "Lead scoring can reach its qualifying threshold.", "process")
+RETURN_FORWARD = Rule("PB311", "return-forward", Severity.WARNING,
+                      "`returns_to` names an earlier stage.", "process")
+
+
+def _order(process: SalesProcess) -> dict[str, int]:
+    return {sid: i for i, sid in enumerate(process.stages)}
+
+
+def _check_edges(pid: str, process: SalesProcess, ctx: Context) -> Iterator[Finding]:
+    known = ctx.playbook.stages
+    entry = process.entry
+    if entry and entry not in process.stages and entry in known:
+        yield Finding(OTHER_PROCESS, process.where("entry"),
+                      f"entry stage '{entry}' belongs to another process",
+                      f"Name a stage of process '{pid}'.")
+    for sid, stage in process.stages.items():
+        for key in ("next", "returns_to"):
+            for i, target in enumerate(getattr(stage, key) or []):
+                if target not in process.stages and target in known:
+                    yield Finding(OTHER_PROCESS, stage.where(key, i),
+                                  f"stage '{sid}' leads to '{target}' in another process",
+                                  f"Name a stage of process '{pid}'.")
+        order = _order(process)
+        for i, target in enumerate(stage.returns_to):
+            if target in order and order[target] >= order[sid]:
+                yield Finding(RETURN_FORWARD, stage.where("returns_to", i),
+                              f"'{target}' is not before '{sid}'",
+                              "List later stages under `next`; `returns_to` is for going back.")
+
+
+def _check_flow(pid: str, process: SalesProcess) -> Iterator[Finding]:
+    stages = process.stages
+    succ = {sid: [t for t in process.successors(sid) if t in stages] for sid in stages}
+    entry = process.entry_stage()
+    if entry not in stages:
+        return  # reported as an unknown or cross-process stage
+    # reachability over next and declared returns
+    seen = {entry}
+    todo = [entry]
+    while todo:
+        sid = todo.pop()
+        for target in succ[sid] + [t for t in stages[sid].returns_to if t in stages]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    for sid, stage in stages.items():
+        if sid not in seen:
+            yield Finding(UNREACHABLE, stage.where(key=True),
+                          f"stage '{sid}' cannot be reached from the entry stage '{entry}'",
+                          "Add it to the `next` list of an earlier stage, or remove it.")
+    outcomes = {stage.outcome for stage in stages.values()}
+    for needed in ("won", "lost"):
+        if needed not in outcomes:
+            yield Finding(NO_OUTCOME, process.where("stages", key=True),
+                          f"process '{pid}' has no {needed} stage",
+                          f"Add a terminal stage with `outcome: {needed}`.")
+    for sid, stage in stages.items():
+        if stage.outcome and stage.next:
+            yield Finding(DEAD_END, stage.where("next", key=True),
+                          f"terminal stage '{sid}' ({stage.outcome}) has a `next` list",
+                          "A won, lost or recycled stage ends the process: remove `next`.")
+        elif not stage.outcome and not process.successors(sid):
+            yield Finding(DEAD_END, stage.where(key=True),
+                          f"stage '{sid}' leads nowhere",
+                          "Give it a `next` list, or mark it `outcome: won`, `lost` or "
+                          "`recycled`.")
+    yield from _cycles(process, succ)
+
+
+def _cycles(process: SalesProcess, succ: dict[str, list[str]]) -> Iterator[Finding]:
+    # Depth-first search; an edge to a stage on the current path closes a loop.
+    state: dict[str, int] = {}  # 1 = on the path, 2 = done
+    for start in process.stages:
+        if start in state:
+            continue
+        stack = [(start, iter(succ[start]))]
+        state[start] = 1
+        while stack:
+            sid, children = stack[-1]
+            target = next(children, None)
+            if target is None:
+                state[sid] = 2
+                stack.pop()
+            elif state.get(target) == 1:
+                stage = process.stages[sid]
+                keys = ("next", stage.next.index(target)) if stage.next else ()
+                yield Finding(CYCLE, stage.where(*keys),
+                              f"'{sid}' leads back to '{target}', which forms a loop",
+                              f"If deals may go back, move '{target}' from `next` to "
+                              "`returns_to`.")
+            elif target not in state:
+                state[target] = 1
+                stack.append((target, iter(succ[target])))
+
+
+def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
+    for sid, stage in process.stages.items():
+        if stage.outcome:
+            continue
+        for target in process.successors(sid):
+            nxt = process.stages.get(target)
+            if (nxt and not nxt.outcome and stage.probability is not None
+                    and nxt.probability is not None and nxt.probability < stage.probability):
+                yield Finding(PROBABILITY, nxt.where("probability"),
+                              f"'{target}' has a lower win probability ({nxt.probability}%) "
+                              f"than '{sid}' before it ({stage.probability}%)",
+                              "Probabilities usually rise as a deal advances.")
+        if (stage.stale_after_days is not None and stage.duration_days is not None
+                and stage.stale_after_days <= stage.duration_days):
+            yield Finding(STALE, stage.where("stale_after_days"),
+                          f"'{sid}' is stale after {stage.stale_after_days} days but "
+                          f"typically takes {stage.duration_days}",
+                          "Set the stale limit above the typical duration.")
+        days = [t.day for t in stage.touchpoints]
+        if days != sorted(days):
+            yield Finding(STEP_ORDER, stage.where("touchpoints"),
+                          f"touchpoints of '{sid}' are not in day order",
+                          "List them by day so the timeline reads top to bottom.")
+
+
+@check
+def sales_processes(ctx: Context) -> Iterator[Finding]:
+    for pid, process in ctx.playbook.processes.items():
+        yield from _check_edges(pid, process, ctx)
+        yield from _check_flow(pid, process)
+        yield from _check_numbers(pid, process)
+
+
+@check
+def cadences(ctx: Context) -> Iterator[Finding]:
+    for cid, cadence in ctx.playbook.cadences.items():
+        days = [s.day for s in cadence.steps]
+        if days != sorted(days):
+            yield Finding(STEP_ORDER, cadence.where("steps"),
+                          f"steps of cadence '{cid}' are not in day order",
+                          "List them by day so the timeline reads top to bottom.")
+        for i, branch in enumerate(cadence.branches):
+            if branch.go_to == cid:
+                yield Finding(CADENCE_BRANCH, branch.where("go_to"),
+                              f"cadence '{cid}' branches to itself",
+                              "Branch to a different cadence (e.g. a nurture track).")
+            if branch.after_step is not None and branch.after_step > len(cadence.steps):
+                yield Finding(CADENCE_BRANCH, cadence.branches[i].where("after_step"),
+                              f"branch after step {branch.after_step}, but cadence '{cid}' "
+                              f"has {len(cadence.steps)} steps",
+                              "Name a step that exists (1-based).")
+
+
+@check
+def lead_scoring(ctx: Context) -> Iterator[Finding]:
+    scoring = ctx.playbook.scoring
+    if scoring is None:
+        return
+    best = sum(r.points for r in scoring.fit + scoring.behaviour if r.points > 0)
+    if best < scoring.threshold:
+        yield Finding(SCORING, scoring.where("threshold"),
+                      f"the threshold is {scoring.threshold} points but the rules add up to "
+                      f"at most {best}", "Lower the threshold or add scoring rules.")

@@ -1,0 +1,85 @@
+"""References: every id named anywhere (owner, template, stage, KPI, ...) is defined."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Iterator
+from functools import cache
+
+from ..findings import Finding, Rule, Severity
+from ..model import Node, Ref, walk
+from . import Context, check
+
+RULE_BY_KIND = {
+    "roles": Rule("PB201", "unknown-role", Severity.ERROR,
+                  "Every owner, attendee or role named is a defined role.", "references"),
+    "templates": Rule("PB202", "unknown-template", Severity.ERROR,
+                      "Every template named exists.", "references"),
+    "stages": Rule("PB203", "unknown-stage", Severity.ERROR,
+                   "Every sales stage named exists.", "references"),
+    "kpis": Rule("PB204", "unknown-kpi", Severity.ERROR,
+                 "Every KPI named is on the scorecard.", "references"),
+    "personas": Rule("PB205", "unknown-persona", Severity.ERROR,
+                     "Every persona named is defined.", "references"),
+    "cadences": Rule("PB206", "unknown-cadence", Severity.ERROR,
+                     "Every cadence named is defined.", "references"),
+    "lifecycle": Rule("PB207", "unknown-lifecycle-stage", Severity.ERROR,
+                      "Every lifecycle stage named is defined.", "references"),
+    "funnel": Rule("PB208", "unknown-phase", Severity.ERROR,
+                   "Every funnel phase named is defined.", "references"),
+}
+
+NOUN = {"roles": "role", "templates": "template", "stages": "stage", "kpis": "KPI",
+        "personas": "persona", "cadences": "cadence", "lifecycle": "lifecycle stage",
+        "funnel": "funnel phase"}
+
+
+@cache
+def reference_fields(model: type[Node]) -> dict[str, str]:
+    """Field name -> kind of id it holds, for fields annotated with `Ref` (or lists of it)."""
+    found: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        refs = [m for m in info.metadata if isinstance(m, Ref)]
+        if not refs:
+            # list[RoleId] keeps the marker on the item type
+            for arg in typing.get_args(info.annotation):
+                refs += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, Ref)]
+                for inner in typing.get_args(arg):
+                    refs += [m for m in getattr(inner, "__metadata__", ()) if isinstance(m, Ref)]
+        if refs:
+            found[name] = refs[0].kind
+    return found
+
+
+def _hint(value: str, kind: str, defined: set[str]) -> str:
+    match = difflib.get_close_matches(value, sorted(defined), n=1, cutoff=0.6)
+    if match:
+        return f"Did you mean '{match[0]}'?"
+    if not defined:
+        return f"No {NOUN[kind]} is defined yet: add one, or fix the id."
+    shown = ", ".join(sorted(defined)[:12])
+    more = ", ..." if len(defined) > 12 else ""
+    return f"Defined {NOUN[kind]} ids: {shown}{more}."
+
+
+@check
+def unknown_references(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    ids = {kind: pb.ids(kind) for kind in RULE_BY_KIND}
+    broken = {kind: pb.broken.get(kind, set()) for kind in RULE_BY_KIND}
+    broken["stages"] = broken.get("processes", set())  # a broken process hides its stages
+    for node in walk(pb):
+        for name, kind in reference_fields(type(node)).items():
+            value = getattr(node, name)
+            values = value if isinstance(value, list) else [value]
+            for i, item in enumerate(values):
+                if item is None or item in ids[kind]:
+                    continue
+                if kind == "stages" and broken["stages"]:
+                    continue  # cannot tell: the stages of a broken process are unknown
+                if item in broken[kind]:
+                    continue
+                keys = (name, i) if isinstance(value, list) else (name,)
+                yield Finding(RULE_BY_KIND[kind], node.where(*keys),
+                              f"unknown {NOUN[kind]} '{item}'", _hint(item, kind, ids[kind]))

@@ -1,0 +1,125 @@
+"""Email templates: valid Jinja2, declared merge fields, renders with samples, bulk rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jinja2
+
+from .. import templating
+from ..findings import Finding, Location, Rule, Severity
+from ..model import Playbook, Template, walk
+from . import Context, check
+
+SYNTAX = Rule("PB401", "template-syntax", Severity.ERROR,
+              "Subject and body are valid Jinja2 using only the sandbox's filters.",
+              "templates")
+UNDECLARED = Rule("PB402", "undeclared-variable", Severity.ERROR,
+                  "Every merge field used is declared with a description and sample.",
+                  "templates")
+RENDER = Rule("PB403", "template-render", Severity.ERROR,
+              "Every template renders with its sample values.", "templates")
+UNSUBSCRIBE = Rule("PB404", "bulk-unsubscribe", Severity.ERROR,
+                   "A bulk email carries an unsubscribe link.", "templates")
+SUBJECT_LENGTH = Rule("PB405", "subject-length", Severity.WARNING,
+                      "A rendered subject fits an inbox line (60 characters by default).",
+                      "templates")
+UNUSED_VARIABLE = Rule("PB406", "unused-variable", Severity.WARNING,
+                       "A variable declared by a template is used by it.", "templates")
+UNUSED_TEMPLATE = Rule("PB407", "unused-template", Severity.WARNING,
+                       "Every template is used by a stage, cadence or campaign.", "templates")
+
+
+def line_in(template: Template, field: str, lineno: int) -> Location:
+    """The file position of line `lineno` (1-based) inside a template's subject or body."""
+    start = template.where(field)
+    if not start.line or template.source is None:
+        return start
+    header = template.source.line_text(start.line).rstrip()
+    is_block = header.endswith(("|", ">", "|-", ">-", "|+", ">+"))
+    line = start.line + lineno if is_block else start.line + lineno - 1
+    text = template.source.line_text(line)
+    column = len(text) - len(text.lstrip()) + 1 if is_block else start.column
+    return Location(start.file, line, column)
+
+
+def samples(template: Template, playbook: Playbook) -> dict[str, Any]:
+    """Sample values for previews: shared merge fields, then the template's own."""
+    values = {name: var.sample for name, var in playbook.merge_fields.items()}
+    values.update({name: var.sample for name, var in template.variables.items()})
+    return values
+
+
+def render_error_line(exc: Exception) -> int:
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:  # the innermost frame compiled from the template has its line
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    declared = set(template.variables) | set(pb.merge_fields)
+    used: set[str] = set()
+    values = samples(template, pb)
+    rendered: dict[str, str] = {}
+    for field in ("subject", "body"):
+        source = getattr(template, field)
+        parsed = templating.parse(source)
+        if parsed.error is not None:
+            yield Finding(SYNTAX, line_in(template, field, parsed.error.lineno or 1),
+                          f"template '{tid}' {field}: {parsed.error.message}",
+                          "Check the `{{ }}` and `{% %}` pairs and filter names.")
+            continue
+        used |= parsed.variables
+        missing = sorted(parsed.variables - declared)
+        for name in missing:
+            yield Finding(UNDECLARED, template.where(field),
+                          f"template '{tid}' {field} uses '{name}', which is not declared",
+                          f"Declare it under `variables:` with a description and a sample, "
+                          f"e.g.\n  {name}:\n    description: ...\n    sample: ...")
+        if missing:
+            continue
+        try:
+            rendered[field] = templating.render(source, values)
+        except jinja2.exceptions.SecurityError as exc:
+            yield Finding(SYNTAX, line_in(template, field, render_error_line(exc)),
+                          f"template '{tid}' {field} tries something the sandbox forbids: "
+                          f"{exc}", "Templates may only read their merge fields.")
+        except Exception as exc:  # noqa: BLE001 - any failure of user markup is a finding
+            yield Finding(RENDER, line_in(template, field, render_error_line(exc)),
+                          f"template '{tid}' {field} does not render with its samples: "
+                          f"{type(exc).__name__}: {exc}",
+                          "Give the variables samples of the right shape, or fix the "
+                          "expression.")
+    for name in sorted(set(template.variables) - used):
+        yield Finding(UNUSED_VARIABLE, template.where("variables", name, key=True),
+                      f"template '{tid}' declares '{name}' but does not use it",
+                      "Remove the declaration, or use the variable.")
+    if template.type == "bulk" and "unsubscribe" not in template.body.lower():
+        yield Finding(UNSUBSCRIBE, template.where("body"),
+                      f"bulk template '{tid}' has no unsubscribe link",
+                      "Add a line such as `Unsubscribe: {{ unsubscribe_url }}` to the body.")
+    subject = rendered.get("subject")
+    if subject is not None and len(subject) > ctx.options.subject_max:
+        yield Finding(SUBJECT_LENGTH, template.where("subject"),
+                      f"template '{tid}' subject is {len(subject)} characters with its samples "
+                      f"(limit {ctx.options.subject_max})",
+                      "Inboxes cut long subjects: shorten it.")
+
+
+@check
+def templates(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    used = {getattr(node, "template", None) for node in walk(pb)}
+    for tid, template in pb.templates.items():
+        yield from _check_template(tid, template, ctx)
+        if tid not in used:
+            yield Finding(UNUSED_TEMPLATE, template.where(key=bool(template.path)),
+                          f"template '{tid}' is not used anywhere",
+                          "Reference it from a stage touchpoint, a cadence step or a "
+                          "campaign email, or delete it.")
