@@ -41,7 +41,7 @@ REQUIRED_SECTIONS = ("roles", "lifecycle", "processes", "sla", "kpis", "revenue_
 
 def _close(word: str, options: typing.Iterable[str]) -> str:
     match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else ""
+    return f"Did you mean '{match[0]}'?" if match else ""
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -209,8 +209,7 @@ class Assembler:
             first = self._seen[key].location((), key=True)
             self.findings.append(Finding(
                 DUPLICATE_ID, where_id,
-                f"{section.title[:-1] if section.collection else section.title} "
-                f"'{item_id}' is already defined in {first.file}",
+                f"{section.noun} '{item_id}' is already defined in {first.file}",
                 "Ids must be unique across all files: rename or remove one."))
             return
         self._seen[key] = source
@@ -218,7 +217,7 @@ class Assembler:
             self.findings.append(Finding(
                 BAD_ID, where_id, f"'{item_id}' is not a valid id",
                 "Use lower-case letters, digits, `_` or `-`, e.g. `demo_followup`."))
-        what = f"{section.key[:-1] if section.key.endswith('s') else section.key} '{item_id}'"
+        what = f"{section.noun} '{item_id}'"
         try:
             item = section.model.model_validate(data if data is not None else {})
         except ValidationError as error:
@@ -274,14 +273,14 @@ class Assembler:
         if not pb.funnel and "funnel" not in pb.broken:
             pb.funnel = {key: Phase.model_validate(value) for key, value in
                          DEFAULT_FUNNEL.items()}
-        if not self.sources:
+        if not self.sources or pb.unreadable:
             return
         for key in REQUIRED_SECTIONS:
             value = getattr(pb, key)
             if not value and key not in pb.broken:
                 self.findings.append(Finding(
                     MISSING_SECTION, Location(display_path(root)),
-                    f"the playbook defines no {SECTIONS[key].title}",
+                    f"no `{key}:` section: the playbook needs {SECTIONS[key].title}",
                     f"Add a `{key}:` section to a file in {root}."))
 
 
@@ -299,6 +298,8 @@ def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[s
     for path in files:
         source, problems = read_file(path, root, limits)
         findings.extend(problems)
+        if source.data is None and any(p.rule.severity is Severity.ERROR for p in problems):
+            assembler.playbook.unreadable.append(source.display)
         rel = path.relative_to(root).parts
         folder = rel[0] if len(rel) == 2 and rel[0] in ITEM_FOLDERS else None
         assembler.add_file(source, folder)

@@ -199,11 +199,21 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or "invalid YAML"
+        context = exc.context_mark
+        if context is not None and mark is not None and context.line != mark.line:
+            # e.g. where the bracket or quote that never closed was opened
+            problem += f" ({exc.context} on line {context.line + 1})"
         bad_char = line and source.line_text(line)[col - 1:col] == "\t"
         if "\t" in problem or "'\\t'" in str(exc) or bad_char:
             return [_problem(TABS, display, "a tab character is used for indentation",
                              "Replace the tab with spaces (two per level is usual).",
                              line, col)]
+        quote_line = _unclosed_quote(source.text, line)
+        if quote_line:
+            return [_problem(YAML_SYNTAX, display, f"invalid YAML: a quote opened on line "
+                             f"{quote_line} is not closed", "End the value with the same "
+                             "quote it started with.", quote_line,
+                             _first_quote_column(source.line_text(quote_line)))]
         return [_problem(YAML_SYNTAX, display, f"invalid YAML: {problem}",
                          _syntax_hint(problem), line, col)]
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
@@ -238,6 +248,25 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
                                  "Flatten the structure.", 1, 1))
     source.positions.setdefault((), (_loc(display, root.start_mark),) * 2)
     return findings
+
+
+def _unclosed_quote(text: str, upto: int) -> int:
+    """The line (up to `upto`) whose value opens a quote it never closes, or 0."""
+    for number, line in enumerate(text.splitlines()[:upto], start=1):
+        body = line.split(": ", 1)[1] if ": " in line else line.lstrip(" -")
+        body = body.strip()
+        for quote in ('"', "'"):
+            if body.startswith(quote):
+                inner = body[1:].replace("\\\\", "").replace('\\"', "") if quote == '"' \
+                    else body[1:].replace("''", "")
+                if quote not in inner:
+                    return number
+    return 0
+
+
+def _first_quote_column(line: str) -> int:
+    positions = [i for i in (line.find('"'), line.find("'")) if i >= 0]
+    return min(positions) + 1 if positions else 1
 
 
 def _syntax_hint(problem: str) -> str:

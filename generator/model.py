@@ -499,27 +499,29 @@ class Meeting(Node):
 class Section:
     """How a top-level key of a definition file maps to the model."""
 
-    def __init__(self, key: str, model: type[Node], collection: bool, title: str):
+    def __init__(self, key: str, model: type[Node], collection: bool, title: str,
+                 noun: str = ""):
         self.key = key
         self.model = model
         self.collection = collection
-        self.title = title
+        self.title = title  # how the whole section is named in messages
+        self.noun = noun or title  # how one item is named
 
 
 SECTIONS: dict[str, Section] = {s.key: s for s in [
     Section("company", Company, False, "the company"),
-    Section("roles", Role, True, "roles"),
-    Section("personas", Persona, True, "personas"),
-    Section("funnel", Phase, True, "funnel phases"),
-    Section("lifecycle", LifecycleStage, True, "lead lifecycle stages"),
+    Section("roles", Role, True, "roles", "role"),
+    Section("personas", Persona, True, "personas", "persona"),
+    Section("funnel", Phase, True, "funnel phases", "funnel phase"),
+    Section("lifecycle", LifecycleStage, True, "lead lifecycle stages", "lifecycle stage"),
     Section("scoring", Scoring, False, "lead scoring"),
-    Section("processes", SalesProcess, True, "sales processes"),
-    Section("cadences", Cadence, True, "cadences"),
-    Section("merge_fields", Variable, True, "shared merge fields"),
-    Section("templates", Template, True, "email templates"),
+    Section("processes", SalesProcess, True, "sales processes", "process"),
+    Section("cadences", Cadence, True, "cadences", "cadence"),
+    Section("merge_fields", Variable, True, "shared merge fields", "merge field"),
+    Section("templates", Template, True, "email templates", "template"),
     Section("sla", SLA, False, "the SLA"),
-    Section("campaigns", Campaign, True, "campaigns"),
-    Section("kpis", KPI, True, "KPIs"),
+    Section("campaigns", Campaign, True, "campaigns", "campaign"),
+    Section("kpis", KPI, True, "KPIs", "KPI"),
     Section("revenue_goal", RevenueGoal, False, "the revenue goal"),
     Section("meeting", Meeting, False, "the revenue team meeting"),
 ]}
@@ -583,6 +585,9 @@ class Playbook:
     meeting: Meeting | None = None
     # ids defined but invalid, by kind: references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=dict)
+    # files that could not be read at all: what they define is unknown, so checks that
+    # need the whole playbook (references, missing sections) stay quiet until they are fixed
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def stages(self) -> dict[str, Stage]:

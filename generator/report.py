@@ -54,6 +54,10 @@ def format_text(result: Result, strict: bool = False, color: bool = False) -> st
             out.extend(f"            {line}" for line in hint_lines[1:])
     if out:
         out.append("")
+    if result.playbook.unreadable:
+        out.append(f"note: references between files were not checked because "
+                   f"{len(result.playbook.unreadable)} file(s) could not be read; "
+                   "fix those first.")
     out.append(_summary(result, strict))
     return "\n".join(out)
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
@@ -32,9 +32,9 @@ def environment() -> ImmutableSandboxedEnvironment:
 
 @dataclass
 class Parsed:
-    """A template field parsed once: its AST and the merge fields it uses."""
+    """A template field compiled once: the merge fields it uses, or why it does not compile."""
 
-    ast: nodes.Template | None
+    template: jinja2.Template | None
     variables: set[str]
     error: jinja2.TemplateSyntaxError | None = None
 
@@ -44,11 +44,17 @@ def parse(source: str) -> Parsed:
     env = environment()
     try:
         ast = env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
+        # Compiling catches what parsing does not, such as filters that do not exist.
+        template = env.from_string(ast)
+    except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError included
         return Parsed(None, set(), exc)
-    return Parsed(ast, set(meta.find_undeclared_variables(ast)))
+    return Parsed(template, set(meta.find_undeclared_variables(ast)))
 
 
 def render(source: str, values: dict[str, Any]) -> str:
     """Render a template field with merge values; raises jinja2 errors for the caller."""
-    return environment().from_string(source).render(values)
+    parsed = parse(source)
+    if parsed.error is not None:
+        raise parsed.error
+    assert parsed.template is not None
+    return parsed.template.render(values)

@@ -129,10 +129,13 @@ def _cycles(process: SalesProcess, succ: dict[str, list[str]]) -> Iterator[Findi
 
 
 def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
+    order = _order(process)
     for sid, stage in process.stages.items():
         if stage.outcome:
             continue
         for target in process.successors(sid):
+            if order.get(target, -1) <= order[sid]:
+                continue  # only forward moves; loops are judged by PB304
             nxt = process.stages.get(target)
             if (nxt and not nxt.outcome and stage.probability is not None
                     and nxt.probability is not None and nxt.probability < stage.probability):

@@ -66,6 +66,8 @@ def _hint(value: str, kind: str, defined: set[str]) -> str:
 @check
 def unknown_references(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
+    if pb.unreadable:
+        return  # the unread files may define what looks missing
     ids = {kind: pb.ids(kind) for kind in RULE_BY_KIND}
     broken = {kind: pb.broken.get(kind, set()) for kind in RULE_BY_KIND}
     broken["stages"] = broken.get("processes", set())  # a broken process hides its stages

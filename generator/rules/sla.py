@@ -54,7 +54,8 @@ def sla(ctx: Context) -> Iterator[Finding]:
         last = max(s.day for s in cadence.steps)
         if last > recycle.after_days:
             yield Finding(WINDOW, recycle.where("after_days"),
-                          f"leads may be recycled after {recycle.after_days} business days, "
+                          f"leads may be recycled after "
+                          f"{cal.describe(recycle.after_days * cal.day_minutes)}, "
                           f"but cadence '{tier.cadence}' (tier '{tid}') runs to day {last}",
                           "Lengthen the recycle window or shorten the cadence: sales must "
                           "finish the cadence before handing the lead back.")

@@ -67,6 +67,7 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
     used: set[str] = set()
     values = samples(template, pb)
     rendered: dict[str, str] = {}
+    compiled = True
     for field in ("subject", "body"):
         source = getattr(template, field)
         parsed = templating.parse(source)
@@ -74,10 +75,12 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
             yield Finding(SYNTAX, line_in(template, field, parsed.error.lineno or 1),
                           f"template '{tid}' {field}: {parsed.error.message}",
                           "Check the `{{ }}` and `{% %}` pairs and filter names.")
+            compiled = False
             continue
         used |= parsed.variables
         missing = sorted(parsed.variables - declared)
-        for name in missing:
+        # a shared merge field may live in a file that could not be read: say nothing yet
+        for name in missing if not pb.unreadable else ():
             yield Finding(UNDECLARED, template.where(field),
                           f"template '{tid}' {field} uses '{name}', which is not declared",
                           f"Declare it under `variables:` with a description and a sample, "
@@ -96,7 +99,7 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
                           f"{type(exc).__name__}: {exc}",
                           "Give the variables samples of the right shape, or fix the "
                           "expression.")
-    for name in sorted(set(template.variables) - used):
+    for name in sorted(set(template.variables) - used) if compiled else ():
         yield Finding(UNUSED_VARIABLE, template.where("variables", name, key=True),
                       f"template '{tid}' declares '{name}' but does not use it",
                       "Remove the declaration, or use the variable.")

@@ -1,0 +1,91 @@
+"""Every rule, data-driven: each case under fixtures/invalid/ overlays the minimal playbook
+with a changed file and lists exactly the findings it must produce (file:line:col: CODE).
+
+The minimal playbook itself passes every rule with --strict, which is each rule's passing
+case.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.findings import RULES
+from generator.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINIMAL = FIXTURES / "minimal"
+CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
+
+
+def overlay(case: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    for path in case.rglob("*"):
+        if path.is_file() and path.name != "expected.txt":
+            target = root / path.relative_to(case)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    return root
+
+
+def found(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.chdir(root)
+    result = validate(Path("."))
+    return [f"{f.location}: {f.code}" for f in result.findings]
+
+
+def test_minimal_playbook_passes_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(MINIMAL)
+    result = validate(Path("."))
+    assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == []
+    assert len(result.playbook.templates) == 3
+    assert list(result.playbook.stages) == ["discovery", "proposal", "won", "lost"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_invalid_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = (case / "expected.txt").read_text(encoding="utf-8").split()
+    expected_lines = [" ".join(expected[i:i + 2]) for i in range(0, len(expected), 2)]
+    actual = found(overlay(case, tmp_path), monkeypatch)
+    assert actual == expected_lines
+    code = case.name.split("-")[0]
+    assert any(line.endswith(code) for line in actual), f"{case.name} must produce {code}"
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    import generator.rules  # noqa: F401 - registers the rules
+
+    covered = {case.name.split("-")[0] for case in CASES}
+    # rules exercised in test_loader.py, where the input cannot be a text fixture
+    covered |= {"PB003", "PB005", "PB006", "PB008", "PB106", "PB107"}
+    assert sorted(set(RULES) - covered) == []
+
+
+def test_rule_codes_are_stable_and_documented() -> None:
+    import generator.rules  # noqa: F401
+
+    for code, rule in RULES.items():
+        assert code == rule.code and code.startswith("PB") and len(code) == 5
+        assert rule.summary.endswith(".") and rule.name == rule.name.lower()
+    names = [r.name for r in RULES.values()]
+    assert len(names) == len(set(names))
+
+
+def test_severity_override_turns_a_warning_into_an_error(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.config import settings_from_mapping
+
+    root = overlay(FIXTURES / "invalid" / "PB405-subject-length", tmp_path)
+    monkeypatch.chdir(root)
+    default = validate(Path("."))
+    assert [f.severity.value for f in default.findings] == ["warning"]
+    assert not default.failed() and default.failed(strict=True)
+    settings = settings_from_mapping({"severity": {"subject-length": "error"}}, "test")
+    assert validate(Path("."), settings).failed()
+    settings = settings_from_mapping({"severity": {"PB405": "off"}}, "test")
+    assert validate(Path("."), settings).findings == []
+    settings = settings_from_mapping({"subject_max": 80}, "test")
+    assert validate(Path("."), settings).findings == []
