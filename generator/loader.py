@@ -216,9 +216,16 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
                              _first_quote_column(source.line_text(quote_line)))]
         return [_problem(YAML_SYNTAX, display, f"invalid YAML: {problem}",
                          _syntax_hint(problem), line, col)]
-    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+    except yaml.reader.ReaderError as exc:  # control characters and the like
+        before = source.text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        return [_problem(YAML_SYNTAX, display, f"the control character U+{exc.character:04X} "
+                         "is not allowed in YAML", "Remove it (it often comes from copying "
+                         "out of another program).", line, col)]
+    except yaml.YAMLError as exc:
         return [_problem(YAML_SYNTAX, display, f"invalid YAML: {exc}",
-                         "Remove the unprintable character.")]
+                         "Fix the YAML syntax.", 1, 1)]
     except RecursionError:
         return [_problem(TOO_LARGE, display, "values are nested too deeply to read",
                          "Flatten the structure.", 1, 1)]
@@ -282,6 +289,10 @@ def _syntax_hint(problem: str) -> str:
     return "Fix the YAML syntax at this spot; quoting the value often helps."
 
 
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    return raw[:offset].count(b"\n") + 1, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
 def read_file(path: Path, root: Path, limits: Limits) -> tuple[SourceFile, list[Finding]]:
     """Read and parse one definition file."""
     display = display_path(path)
@@ -304,13 +315,14 @@ def read_file(path: Path, root: Path, limits: Limits) -> tuple[SourceFile, list[
                                  f"{exc.strerror or exc}", "Check that it exists and is "
                                  "readable.")]
     if b"\x00" in raw:
-        return source, [_problem(NOT_TEXT, display, "this is not a text file",
-                                 "Remove it from the definitions folder.")]
+        line, col = _byte_position(raw, raw.index(b"\x00"))
+        return source, [_problem(NOT_TEXT, display, "this is not a text file (it holds a "
+                                 "NUL byte)", "Remove it from the definitions folder.",
+                                 line, col)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = _byte_position(raw, exc.start)
         return source, [_problem(NOT_TEXT, display, f"byte 0x{raw[exc.start]:02x} is not "
                                  "valid UTF-8", "Save the file as UTF-8 (most editors offer "
                                  "it under 'Save with encoding').", line, col)]

@@ -1,0 +1,85 @@
+"""Property test: mutations of real definitions never crash the validator, every finding
+points at a file (and a line, inside a file), and the sources are never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.findings import Severity
+from generator.validate import validate
+
+ROOT = Path(__file__).parent.parent
+BASES = [p for p in (ROOT / "tests" / "fixtures" / "minimal", ROOT / "process_defs")
+         if p.is_dir() and any(p.rglob("*.yaml"))]
+FOLDER_LEVEL = {"PB106", "PB107"}  # findings about the folder as a whole
+WHOLE_FILE = {"PB005", "PB008"}  # a file too large, or a link leading outside
+VALUES = ["[1, 2]", "{a: b}", "123", "-4", "true", '""', "~", "'x: y'", "nobody", "1h",
+          "2027-13-45", "&a [*a]", "{{ x }", "<script>", "\"unclosed", "[", "é\u200b"]
+
+
+@st.composite
+def mutation(draw: st.DrawFn) -> tuple[Path, str, int, str, str]:
+    base = draw(st.sampled_from(BASES))
+    files = sorted(p.relative_to(base).as_posix() for p in base.rglob("*.yaml"))
+    name = draw(st.sampled_from(files))
+    kind = draw(st.sampled_from(["delete", "duplicate", "unknown_key", "value", "garbage",
+                                 "indent"]))
+    line = draw(st.integers(min_value=0, max_value=400))
+    extra = draw(st.sampled_from(VALUES) | st.text(max_size=12))
+    return base, name, line, kind, extra
+
+
+def apply(text: str, line: int, kind: str, extra: str) -> str:
+    lines = text.splitlines()
+    if not lines:
+        return extra
+    i = line % len(lines)
+    current = lines[i]
+    indent = current[: len(current) - len(current.lstrip())]
+    if kind == "delete":
+        del lines[i]
+    elif kind == "duplicate":
+        lines.insert(i, current)
+    elif kind == "unknown_key":
+        lines.insert(i, f"{indent}surprise_key: 1")
+    elif kind == "value" and ":" in current:
+        lines[i] = current.split(":", 1)[0] + ": " + extra
+    elif kind == "indent":
+        lines[i] = " " + current
+    else:
+        lines[i] = current[: len(current) // 2] + extra + current[len(current) // 2:]
+    return "\n".join(lines) + "\n"
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {p.as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@settings(max_examples=int(os.environ.get("PLAYBOOK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutation(), st.lists(mutation(), max_size=2))
+def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
+    base = first[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "defs"
+        shutil.copytree(base, root)
+        for _base, name, line, kind, extra in [first, *[m for m in more if m[0] == base]]:
+            path = root / name
+            path.write_text(apply(path.read_text(encoding="utf-8"), line, kind, extra),
+                            encoding="utf-8")
+        before = digest(root)
+        result = validate(root)
+        assert digest(root) == before
+        for finding in result.findings:
+            assert finding.location.file, finding
+            assert finding.severity in (Severity.ERROR, Severity.WARNING)
+            if finding.code not in FOLDER_LEVEL:
+                assert finding.location.line >= 1 or finding.code in WHOLE_FILE, finding
+                assert finding.location.file in result.sources, finding

@@ -1,0 +1,165 @@
+"""The loader: positions of keys and values, and every way a file can be unreadable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.loader import Limits, SourceFile, parse_text, read_file
+from generator.validate import validate
+
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+
+
+def parse(text: str, limits: Limits | None = None) -> tuple[SourceFile, list[str]]:
+    source = SourceFile(Path("f.yaml"), "f.yaml", text)
+    findings = parse_text(source, limits or Limits())
+    return source, [f"{f.location}: {f.code} {f.message}" for f in findings]
+
+
+def codes_for(tmp_path: Path, name: str, content: bytes | str,
+              monkeypatch: pytest.MonkeyPatch, **limits: int) -> list[str]:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    path = root / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    monkeypatch.chdir(root)
+    from generator.config import Settings
+
+    result = validate(Path("."), Settings(limits=Limits(**limits)))
+    return [f"{f.location}: {f.code}" for f in result.findings]
+
+
+def test_positions_of_keys_and_values() -> None:
+    source, problems = parse("a:\n  b: [x, {c: 1}]\n  d: |\n    text\n")
+    assert problems == []
+    assert source.data == {"a": {"b": ["x", {"c": 1}], "d": "text\n"}}
+    assert str(source.location(("a", "b"))) == "f.yaml:2:6"
+    assert str(source.location(("a", "b"), key=True)) == "f.yaml:2:3"
+    assert str(source.location(("a", "b", 1, "c"))) == "f.yaml:2:14"
+    # a path that does not exist points at its nearest parent
+    assert str(source.location(("a", "b", 1, "missing"))) == "f.yaml:2:10"
+
+
+def test_scalars_read_as_people_expect() -> None:
+    source, problems = parse("t: 17:00\nno: no\nyes: true\nd: 2027-01-31\nn: 5\nf: 2.5\n"
+                             "q: '5'\nnull_value: ~\n")
+    assert problems == []
+    assert source.data == {"t": "17:00", "no": "no", "yes": True, "d": "2027-01-31", "n": 5,
+                           "f": 2.5, "q": "5", "null_value": None}
+
+
+def test_merge_keys_are_expanded_and_local_keys_win() -> None:
+    source, _ = parse("base: &b {owner: sdr, day: 1}\nstep:\n  <<: *b\n  day: 2\n")
+    assert source.data["step"] == {"owner": "sdr", "day": 2}
+
+
+def test_duplicate_keys_at_every_level() -> None:
+    _, problems = parse("a: 1\na: 2\nb:\n  c: 1\n  c: 2\nd:\n  - e: 1\n    e: 2\n")
+    assert problems == [
+        "f.yaml:2:1: PB002 key 'a' appears twice in this mapping (first on line 1)",
+        "f.yaml:5:3: PB002 key 'c' appears twice in this mapping (first on line 4)",
+        "f.yaml:8:5: PB002 key 'e' appears twice in this mapping (first on line 7)",
+    ]
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    started = time.perf_counter()
+    source, problems = parse("\n".join(lines) + "\n")
+    elapsed = time.perf_counter() - started
+    assert source.data is None
+    assert len(problems) == 1 and ": PB005 this file expands to more than 200,000" in problems[0]
+    assert elapsed < 5  # bounded: without the limit this is 10**10 values
+
+
+def test_deep_nesting_is_refused() -> None:
+    _, problems = parse("a: " + "[" * 100 + "]" * 100 + "\n", Limits(max_depth=64))
+    assert [p.split(": ")[1] for p in problems] == ["PB005 values are nested more than 64 deep"]
+
+
+def test_empty_file_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert codes_for(tmp_path, "empty.yaml", "# nothing here\n", monkeypatch) == \
+        ["empty.yaml:1:1: PB006"]
+
+
+def test_invalid_utf8_points_at_the_byte(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    assert codes_for(tmp_path, "bad.yaml", b"roles:\n  x:\n    name: caf\xe9\n",
+                     monkeypatch) == ["bad.yaml:3:14: PB003"]
+
+
+def test_binary_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert codes_for(tmp_path, "logo.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", monkeypatch) == \
+        ["logo.yaml:3:1: PB003"]
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\ufeffpersonas:\n  cfo:\n    name: Finance lead\n"
+    assert codes_for(tmp_path, "bom.yaml", text.encode("utf-8"), monkeypatch) == []
+
+
+def test_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "personas:\n" + "".join(f"  p{i}:\n    name: Persona {i}\n" for i in range(200))
+    assert codes_for(tmp_path, "big.yaml", text, monkeypatch, max_file_bytes=4000) == \
+        ["big.yaml: PB005"]
+
+
+def test_very_long_line_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "personas:\n  cfo:\n    name: Finance lead\n    description: " + "x" * 50_000 + "\n"
+    assert codes_for(tmp_path, "long.yaml", text, monkeypatch) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_link_pointing_outside_the_folder(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("personas: {}\n", encoding="utf-8")
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    (root / "link.yaml").symlink_to(outside)
+    monkeypatch.chdir(root)
+    result = validate(Path("."))
+    assert [f"{f.location}: {f.code}" for f in result.findings] == ["link.yaml: PB008"]
+    assert "outside the definitions folder" in result.findings[0].message
+
+
+def test_missing_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    (root / "sla.yaml").unlink()
+    monkeypatch.chdir(root)
+    result = validate(Path("."))
+    assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == [
+        ".: PB106 no `sla:` section: the playbook needs the SLA"]
+
+
+def test_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "defs").mkdir()
+    result = validate(Path("defs"))
+    assert [f"{f.location}: {f.code}" for f in result.findings] == ["defs: PB107"]
+
+
+def test_unreadable_file_hides_reference_noise(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    team = (MINIMAL / "team.yaml").read_text(encoding="utf-8")
+    broken = team.replace("    name: Sales Development Rep\n",
+                          "    name: [Sales Development Rep\n")
+    assert codes_for(tmp_path, "team.yaml", broken, monkeypatch) == ["team.yaml:16:9: PB001"]
+
+
+def test_read_file_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1\na: 2\n", encoding="utf-8")
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    read_file(path, tmp_path, Limits())
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
