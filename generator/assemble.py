@@ -16,8 +16,16 @@ from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, Location, Rule, Severity
 from .loader import Limits, SourceFile, discover, display_path, read_file
-from .model import (DEFAULT_FUNNEL, ID_PATTERN, ITEM_FOLDERS, SECTIONS, Node, Phase, Playbook,
-                    Section)
+from .model import (
+    DEFAULT_FUNNEL,
+    ID_PATTERN,
+    ITEM_FOLDERS,
+    SECTIONS,
+    Node,
+    Phase,
+    Playbook,
+    Section,
+)
 
 UNKNOWN_KEY = Rule("PB101", "unknown-key", Severity.ERROR,
                    "Only known keys are allowed (a misspelt key would be ignored otherwise).",

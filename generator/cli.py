@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return EXIT_USAGE
-    except Exception:  # noqa: BLE001 - last resort: a bug must still say what to do
+    except Exception:
         click.echo("playbook: internal error (this is a bug in Playbook, not in your "
                    "definitions; please report it with the lines below)", err=True)
         click.echo(traceback.format_exc(), err=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr

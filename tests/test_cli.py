@@ -74,7 +74,8 @@ def test_json_report(broken: Path) -> None:
     assert doc["valid"] is False and doc["errors"] == 1 and doc["warnings"] == 1
     assert doc["findings"][0] == {
         "code": "PB201", "rule": "unknown-role", "severity": "error",
-        "message": "unknown role 'account_exec'", "hint": "Defined role ids: ae, cro, marketer, sdr.",
+        "message": "unknown role 'account_exec'",
+        "hint": "Defined role ids: ae, cro, marketer, sdr.",
         "file": "process_defs/campaigns/launch.yaml", "line": 16, "column": 12}
 
 
@@ -83,7 +84,8 @@ def test_github_annotations(broken: Path) -> None:
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
         "::error file=process_defs/campaigns/launch.yaml,line=16,col=12,"
-        "title=PB201 unknown-role::unknown role 'account_exec'%0ADefined role ids: ae, cro, marketer, sdr.",
+        "title=PB201 unknown-role::unknown role 'account_exec'"
+        "%0ADefined role ids: ae, cro, marketer, sdr.",
         "::warning file=process_defs/templates/recap.yaml,line=2,col=10,"
         "title=PB405 subject-length::template 'recap' subject is 68 characters with its "
         "samples (limit 60)%0AInboxes cut long subjects: shorten it.",

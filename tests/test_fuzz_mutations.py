@@ -63,7 +63,11 @@ def digest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@settings(max_examples=int(os.environ.get("PLAYBOOK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# PLAYBOOK_FUZZ_EXAMPLES raises the count for a long run (the quick profile runs in CI).
+EXAMPLES = int(os.environ.get("PLAYBOOK_FUZZ_EXAMPLES", "60"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation(), st.lists(mutation(), max_size=2))
 def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
     base = first[0]

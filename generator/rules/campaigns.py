@@ -79,7 +79,7 @@ def _cycles(cid: str, campaign: Campaign) -> Iterator[Finding]:
                 stack.pop()
             elif state.get(dep) == 1:
                 path = [s for s, _ in stack]
-                loop = path[path.index(dep):] + [dep]
+                loop = [*path[path.index(dep):], dep]
                 yield Finding(STEP_CYCLE, steps[sid].where("depends_on",
                                                            steps[sid].depends_on.index(dep)),
                               f"campaign '{cid}' steps depend on each other in a loop: "
