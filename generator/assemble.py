@@ -303,8 +303,11 @@ def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[s
         findings.append(Finding(NO_DEFINITIONS, Location(display_path(root)),
                                 "no YAML files found in the definitions folder",
                                 "Add .yaml files, or point to the right folder."))
+    shown_root = display_path(root)  # resolved once: resolving per file is slow
     for path in files:
-        source, problems = read_file(path, root, limits)
+        relative = path.relative_to(root).as_posix()
+        shown = relative if shown_root == "." else f"{shown_root}/{relative}"
+        source, problems = read_file(path, root, limits, shown)
         findings.extend(problems)
         if source.data is None and any(p.rule.severity is Severity.ERROR for p in problems):
             assembler.playbook.unreadable.append(source.display)

@@ -61,15 +61,17 @@ class SourceFile:
     display: str  # the path as we print it in messages
     text: str
     data: Any = None
-    # path of keys/indexes from the document root -> (position of the key, of the value)
-    positions: dict[Path_, tuple[Location, Location]] = field(default_factory=dict)
+    # path of keys/indexes from the document root -> (key line, key column, value line,
+    # value column), 0-based as YAML marks are; Locations are made only when asked for
+    positions: dict[Path_, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def location(self, path: Path_, *, key: bool = False) -> Location:
         """The most precise known position for `path`, walking up to a parent if needed."""
         while True:
             pos = self.positions.get(path)
             if pos is not None:
-                return pos[0] if key else pos[1]
+                return Location(self.display, pos[0] + 1, pos[1] + 1) if key else \
+                    Location(self.display, pos[2] + 1, pos[3] + 1)
             if not path:
                 return Location(self.display, 1, 1)
             path = path[:-1]
@@ -132,8 +134,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             items = []
             for i, child in enumerate(node.value):
-                where = _loc(self.source.display, child.start_mark)
-                self.source.positions[(*path, i)] = (where, where)
+                mark = child.start_mark
+                self.source.positions[(*path, i)] = (mark.line, mark.column) * 2
                 items.append(self.build(child, (*path, i), depth + 1))
             return items
         return self._mapping(node, path, depth)
@@ -162,9 +164,9 @@ class _Builder:
                     "remove or rename one."))
                 continue
             first_seen[key] = key_node
-            self.source.positions[(*path, key)] = (
-                _loc(self.source.display, key_node.start_mark),
-                _loc(self.source.display, value_node.start_mark))
+            key_mark, value_mark = key_node.start_mark, value_node.start_mark
+            self.source.positions[(*path, key)] = (key_mark.line, key_mark.column,
+                                                   value_mark.line, value_mark.column)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         # `<<: *defaults` merges another mapping in; keys written here win.
         for source_node in merged:
@@ -183,6 +185,7 @@ def _problem(rule: Rule, display: str, message: str, hint: str,
 
 
 def display_path(path: Path) -> str:
+    """How a path is shown in messages: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -253,7 +256,7 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
         source.data = None
         findings.append(_problem(TOO_LARGE, display, "values are nested too deeply to read",
                                  "Flatten the structure.", 1, 1))
-    source.positions.setdefault((), (_loc(display, root.start_mark),) * 2)
+    source.positions.setdefault((), (root.start_mark.line, root.start_mark.column) * 2)
     return findings
 
 
@@ -293,9 +296,10 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw[:offset].count(b"\n") + 1, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
 
 
-def read_file(path: Path, root: Path, limits: Limits) -> tuple[SourceFile, list[Finding]]:
-    """Read and parse one definition file."""
-    display = display_path(path)
+def read_file(path: Path, root: Path, limits: Limits,
+              display: str | None = None) -> tuple[SourceFile, list[Finding]]:
+    """Read and parse one definition file (`display`: how to name it in messages)."""
+    display = display or display_path(path)
     source = SourceFile(path=path, display=display, text="")
     try:
         if path.is_symlink():

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from ..businesstime import Calendar
 from ..findings import Finding
-from ..model import Playbook
+from ..model import Node, Playbook, walk
 
 
 @dataclass
@@ -26,6 +26,11 @@ class Options:
 class Context:
     playbook: Playbook
     options: Options = field(default_factory=Options)
+
+    @cached_property
+    def nodes(self) -> list[Node]:
+        """Every definition object, walked once and shared by the checks."""
+        return list(walk(self.playbook))
 
     @cached_property
     def calendar(self) -> Calendar:

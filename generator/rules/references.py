@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from ..findings import Finding, Rule, Severity
-from ..model import Node, Ref, walk
+from ..model import Node, Ref
 from . import Context, check
 
 RULE_BY_KIND = {
@@ -71,7 +71,7 @@ def unknown_references(ctx: Context) -> Iterator[Finding]:
     ids = {kind: pb.ids(kind) for kind in RULE_BY_KIND}
     broken = {kind: pb.broken.get(kind, set()) for kind in RULE_BY_KIND}
     broken["stages"] = broken.get("processes", set())  # a broken process hides its stages
-    for node in walk(pb):
+    for node in ctx.nodes:
         for name, kind in reference_fields(type(node)).items():
             value = getattr(node, name)
             values = value if isinstance(value, list) else [value]

@@ -9,7 +9,7 @@ import jinja2
 
 from .. import templating
 from ..findings import Finding, Location, Rule, Severity
-from ..model import Playbook, Template, walk
+from ..model import Playbook, Template
 from . import Context, check
 
 SYNTAX = Rule("PB401", "template-syntax", Severity.ERROR,
@@ -118,7 +118,7 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
 @check
 def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
-    used = {getattr(node, "template", None) for node in walk(pb)}
+    used = {getattr(node, "template", None) for node in ctx.nodes}
     for tid, template in pb.templates.items():
         yield from _check_template(tid, template, ctx)
         if tid not in used:

@@ -1,0 +1,104 @@
+"""Make a synthetic playbook N times the size of a real one, for benchmarks.
+
+    python benchmarks/make_playbook.py --scale 100 /tmp/pb100 [--base process_defs]
+
+Scale 1 is the base playbook itself (the example by default). Scale N adds N - 1 segment
+copies of every sales process (with its stages), cadence, template, campaign and
+KPI, with ids
+suffixed `_s2`, `_s3`, ... and the references between copies rewired, so the result is as
+valid as the base and grows linearly. Shared definitions (roles, lifecycle, SLA, cadences,
+meeting) stay single, as they would in a real company with several segments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.model import Node, Playbook, SalesProcess, walk
+from generator.rules.references import reference_fields
+from generator.validate import validate
+
+REPLICATED = ("processes", "cadences", "templates", "campaigns", "kpis")
+# kinds of reference rewired inside a copy (stages live inside processes)
+RENAMED_KINDS = ("stages", "cadences", "templates", "kpis")
+
+
+def _dump(node: Node) -> dict[str, Any]:
+    return node.model_dump(mode="json", exclude_defaults=True)
+
+
+def _copy(node: Node, suffix: str, ids: dict[str, set[str]]) -> Node:
+    """A deep copy of `node` whose references to replicated ids carry `suffix`."""
+    clone = node.model_copy(deep=True)
+    for inner in walk(clone):
+        for name, kind in reference_fields(type(inner)).items():
+            if kind not in RENAMED_KINDS:
+                continue
+            value = getattr(inner, name)
+            if isinstance(value, list):
+                setattr(inner, name, [v + suffix if v in ids[kind] else v for v in value])
+            elif value in ids[kind]:
+                setattr(inner, name, value + suffix)
+    if isinstance(clone, SalesProcess):
+        clone.stages = {sid + suffix: stage for sid, stage in clone.stages.items()}
+    return clone
+
+
+def write_yaml(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
+
+
+def make(base: Path, scale: int, out: Path) -> int:
+    """Write the scaled playbook into `out`; return how many definitions it holds."""
+    result = validate(base)
+    if result.errors:
+        raise SystemExit(f"{base} is not valid; fix it first (playbook validate {base})")
+    pb: Playbook = result.playbook
+    ids = {kind: pb.ids(kind) for kind in RENAMED_KINDS}
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    count = 0
+    shared: dict[str, Any] = {}
+    for key in ("company", "scoring", "sla", "revenue_goal", "meeting"):
+        value = getattr(pb, key)
+        if value is not None:
+            shared[key] = _dump(value)
+            count += 1
+    for key in ("roles", "personas", "lifecycle", "merge_fields"):
+        items = getattr(pb, key)
+        if items:
+            shared[key] = {i: _dump(v) for i, v in items.items()}
+            count += len(items)
+    write_yaml(out / "shared.yaml", shared)
+    for copy in range(1, scale + 1):
+        suffix = "" if copy == 1 else f"_s{copy}"
+        for key in REPLICATED:
+            for item_id, item in getattr(pb, key).items():
+                clone = _copy(item, suffix, ids)
+                write_yaml(out / key / f"{item_id}{suffix}.yaml", _dump(clone))
+                count += 1 + (len(item.stages) if key == "processes" else 0)
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--base", type=Path, default=Path("process_defs"))
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    count = make(args.base, args.scale, args.out)
+    print(f"{args.out}: {count} definitions at scale {args.scale}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
