@@ -7,6 +7,7 @@ demo-request response time went from 1h to 30m, or the first follow-up email was
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -262,3 +263,54 @@ def diff_playbooks(old: Playbook, new: Playbook) -> list[Change]:
 # How a "what changed" page reads: what reps feel first, then the rest.
 AREA_ORDER = ["stages", "sla", "lifecycle", "cadences", "templates", "campaigns", "kpis",
               "meeting", "roles", "personas", "company"]
+
+
+AREA_TITLES = {"stages": "Sales process", "sla": "SLA", "lifecycle": "Lead lifecycle",
+               "cadences": "Cadences", "templates": "Email templates",
+               "campaigns": "Campaigns", "kpis": "Scorecard", "meeting": "Revenue meeting",
+               "roles": "Roles", "personas": "Personas", "company": "Company"}
+
+
+def changes_to_text(changes: list[Change]) -> str:
+    if not changes:
+        return "No changes."
+    lines: list[str] = []
+    area = None
+    for change in changes:
+        if change.area != area:
+            area = change.area
+            lines += ["", AREA_TITLES[area]] if lines else [AREA_TITLES[area]]
+        lines.append(f"  {_MARK[change.action]} {change.sentence()}")
+        lines += [f"      {line}" for line in change.diff]
+    return "\n".join(lines)
+
+
+def changes_to_markdown(changes: list[Change]) -> str:
+    """Markdown for a "What changed" page; user text is escaped so it cannot inject HTML."""
+    if not changes:
+        return "No changes to the definitions.\n"
+    out: list[str] = []
+    area = None
+    for change in changes:
+        if change.area != area:
+            area = change.area
+            out += ["", f"## {AREA_TITLES[area]}", ""]
+        out.append(f"- **{change.action}** {_markdown_text(change.sentence())}")
+        if change.diff:
+            out += ["", "    ```diff", *[f"    {line}" for line in change.diff], "    ```", ""]
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def changes_to_json(changes: list[Change]) -> list[dict[str, Any]]:
+    return [{"action": c.action, "area": c.area, "subject": c.subject, "detail": c.detail,
+             "old": c.old, "new": c.new, "diff": list(c.diff), "text": c.sentence()}
+            for c in changes]
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text safe inside Markdown: no HTML, no accidental emphasis or links."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", text)
+
+
+_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~", "moved": "~"}

@@ -104,3 +104,59 @@ def test_campaign_added(tmp_path: Path) -> None:
     (root / "campaigns" / "webinar.yaml").write_text(text)
     changes = diff_playbooks(validate(MINIMAL).playbook, validate(root).playbook)
     assert [c.sentence() for c in changes] == ["campaign 'Webinar' (webinar) added"]
+
+
+def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
+    from generator.diff import changes_to_json, changes_to_markdown, changes_to_text
+
+    root = tmp_path / "new"
+    shutil.copytree(MINIMAL, root)
+    sla = root / "sla.yaml"
+    sla.write_text(sla.read_text().replace("response_time: 1h", "response_time: 30m"))
+    hello = root / "templates" / "hello.yaml"
+    hello.write_text(hello.read_text().replace("name: First reply to a demo request",
+                                               "name: First <b>reply</b> *now*"))
+    changes = diff_playbooks(validate(MINIMAL).playbook, validate(root).playbook)
+    assert changes_to_text(changes) == (
+        "SLA\n"
+        "  ~ SLA, tier 'demo': response time (1h → 30m)\n"
+        "\n"
+        "Email templates\n"
+        "  ~ template 'First <b>reply</b> *now*' (hello): name (First reply to a demo "
+        "request → First <b>reply</b> *now*)")
+    markdown = changes_to_markdown(changes)
+    assert "<b>" not in markdown and "&lt;b&gt;reply&lt;/b&gt; \\*now\\*" in markdown
+    assert markdown.startswith("## SLA\n\n- **changed** SLA, tier 'demo': response time")
+    assert changes_to_json(changes)[0] == {
+        "action": "changed", "area": "sla", "subject": "SLA, tier 'demo'",
+        "detail": "response time", "old": "1h", "new": "30m", "diff": [],
+        "text": "SLA, tier 'demo': response time (1h → 30m)"}
+    assert changes_to_text([]) == "No changes."
+
+
+def test_definitions_at_a_git_revision(tmp_path: Path) -> None:
+    import subprocess
+
+    from generator.revisions import RevisionError, definitions_at
+
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "process_defs")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one", "--allow-empty")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
+    git("tag", "v1")
+    sla = repo / "process_defs" / "sla.yaml"
+    sla.write_text(sla.read_text().replace("response_time: 1h", "response_time: 2h"))
+    with definitions_at("v1", repo / "process_defs") as old:
+        assert "response_time: 1h" in (old / "sla.yaml").read_text()
+        changes = diff_playbooks(validate(old).playbook, validate(repo / "process_defs").playbook)
+    assert [c.sentence() for c in changes] == ["SLA, tier 'demo': response time (1h → 2h)"]
+    with pytest.raises(RevisionError), definitions_at("HEAD~1", repo / "process_defs"):
+        pass  # the first commit had no definitions
+    with pytest.raises(RevisionError), definitions_at("no-such-tag", repo / "process_defs"):
+        pass
