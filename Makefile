@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 APT     = $(shell command -v apt-get 2>/dev/null)
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps browser-deps validate build serve test lint clean
+.PHONY: setup system-deps browser-deps validate build serve test fuzz lint clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,10 @@ serve: setup system-deps
 
 test: setup system-deps browser-deps
 	$(BIN)/python -m pytest
+
+# The long fuzz profile: 10,000 cases per property (the quick profile runs in `make test`).
+fuzz: setup
+	PLAYBOOK_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_mutations.py
 
 lint: setup
 	$(BIN)/ruff check generator tests

@@ -560,8 +560,15 @@ def json_schema(kind: str | None = None) -> dict[str, Any]:
         schema = DefinitionFile.model_json_schema()
     else:
         schema = SECTIONS[kind].model.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+        schema["title"] = f"Playbook {SECTIONS[kind].noun} file"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def schema_files() -> dict[str, dict[str, Any]]:
+    """Every schema an editor needs, by file name: one for section files, one per folder."""
+    files = {"playbook.schema.json": json_schema()}
+    files.update({f"{kind}.schema.json": json_schema(kind) for kind in ITEM_FOLDERS})
+    return files
 
 
 @dataclass

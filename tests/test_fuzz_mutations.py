@@ -16,7 +16,8 @@ from generator.findings import Severity
 from generator.validate import validate
 
 ROOT = Path(__file__).parent.parent
-BASES = [p for p in (ROOT / "tests" / "fixtures" / "minimal", ROOT / "process_defs")
+MINIMAL_BASE = ROOT / "tests" / "fixtures" / "minimal"
+BASES = [p for p in (MINIMAL_BASE, ROOT / "process_defs")
          if p.is_dir() and any(p.rglob("*.yaml"))]
 FOLDER_LEVEL = {"PB106", "PB107"}  # findings about the folder as a whole
 WHOLE_FILE = {"PB005", "PB008"}  # a file too large, or a link leading outside
@@ -87,3 +88,55 @@ def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
             if finding.code not in FOLDER_LEVEL:
                 assert finding.location.line >= 1 or finding.code in WHOLE_FILE, finding
                 assert finding.location.file in result.sources, finding
+
+
+def _field_names() -> list[str]:
+    from generator.model import SECTIONS, Node
+
+    names: set[str] = set(SECTIONS)
+    todo: list[type[Node]] = [s.model for s in SECTIONS.values()]
+    seen: set[type] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        names |= set(model.model_fields)
+        for info in model.model_fields.values():
+            for arg in [info.annotation, *getattr(info.annotation, "__args__", ())]:
+                for inner in [arg, *getattr(arg, "__args__", ())]:
+                    if isinstance(inner, type) and issubclass(inner, Node):
+                        todo.append(inner)
+    return sorted(names)
+
+
+KEYS = st.sampled_from(_field_names()) | st.text(min_size=1, max_size=8)
+SCALARS = (st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False)
+           | st.text(max_size=20) | st.sampled_from(VALUES))
+TREES = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
+                     | st.dictionaries(KEYS, children, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["roles", "processes", "templates", "sla", "campaigns",
+                                        "kpis", "lifecycle", "meeting", "cadences"]) | KEYS,
+                       TREES, min_size=1, max_size=4),
+       st.sampled_from(["defs.yaml", "templates/t.yaml", "campaigns/c.yaml",
+                        "processes/p.yaml"]))
+def test_random_trees_never_crash(tree: dict, name: str) -> None:
+    import yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "defs"
+        shutil.copytree(MINIMAL_BASE, root)
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+        result = validate(root)
+        for finding in result.findings:
+            assert finding.location.file, finding
+            if finding.code not in FOLDER_LEVEL | WHOLE_FILE:
+                assert finding.location.line >= 1, finding
+
+
+
