@@ -121,7 +121,7 @@ def templates(ctx: Context) -> Iterator[Finding]:
     used = {getattr(node, "template", None) for node in ctx.nodes}
     for tid, template in pb.templates.items():
         yield from _check_template(tid, template, ctx)
-        if tid not in used:
+        if tid not in used and not pb.unreadable:  # an unread file may use it
             yield Finding(UNUSED_TEMPLATE, template.where(key=bool(template.path)),
                           f"template '{tid}' is not used anywhere",
                           "Reference it from a stage touchpoint, a cadence step or a "
