@@ -1,0 +1,362 @@
+"""Graphviz diagrams: DOT sources built from the model, rendered to inline-ready SVG.
+
+DOT generation is pure and deterministic (same playbook, same bytes). Rendering goes
+through `DiagramRenderer`, which keeps SVGs in a cache keyed by a hash of the DOT source
+and feeds every uncached graph to a single `dot` process: starting `dot` costs more than
+laying out a small graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from .businesstime import Calendar
+from .model import CadenceStep, Playbook, Touchpoint
+
+# ---------------------------------------------------------------------------- DOT text
+
+_INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}  # format (zero-width, bidi) and control characters
+
+
+def escape_label(text: object) -> str:
+    """Any user text as the inside of a DOT double-quoted string.
+
+    Control, zero-width and bidirectional characters are dropped so that a label cannot
+    reorder or hide the text around it; Graphviz escapes `<`, `>` and `&` in the SVG.
+    """
+    clean = "".join(" " if ch in "\r\n\t" else ch for ch in str(text)
+                    if ch in "\r\n\t" or unicodedata.category(ch) not in _INVISIBLE)
+    return clean.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    """Word-wrap a label with DOT's centred line breaks (applied after escaping)."""
+    words, lines, line = escape_label(text).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\\n".join(lines)
+
+
+def _attrs(**attrs: object) -> str:
+    parts = []
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if key == "label":
+            parts.append(f'label="{value}"')  # already escaped and wrapped
+        else:
+            parts.append(f'{key}="{escape_label(value)}"')
+    return "[" + ", ".join(parts) + "]"
+
+
+_HEADER = ('  graph [fontname="Helvetica", fontsize=11, bgcolor="transparent", nodesep=0.35, '
+           'ranksep=0.5];\n'
+           '  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", '
+           'fillcolor="#eef2ff", color="#4f46e5"];\n'
+           '  edge [fontname="Helvetica", fontsize=9, color="#64748b"];\n')
+
+OUTCOME_STYLE = {
+    "won": {"fillcolor": "#dcfce7", "color": "#15803d"},
+    "lost": {"fillcolor": "#fee2e2", "color": "#b91c1c"},
+    "recycled": {"fillcolor": "#f1f5f9", "color": "#64748b"},
+}
+
+
+def _node_id(prefix: str, key: str) -> str:
+    return f'"{prefix}_{escape_label(key)}"'
+
+
+def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], str]) -> str:
+    """The sales process as a left-to-right flow; every stage links to its page."""
+    process = playbook.processes[process_id]
+    entry = process.entry_stage()
+    lines = [f'digraph "{escape_label(process_id)}" {{', _HEADER, "  rankdir=LR;"]
+    for sid, stage in process.stages.items():
+        label = _wrap(stage.name)
+        if stage.probability is not None and not stage.outcome:
+            label += f"\\n{stage.probability}%"
+        style: dict[str, object] = dict(OUTCOME_STYLE.get(stage.outcome or "", {}))
+        if sid == entry:
+            style["penwidth"] = 2
+        lines.append(f"  {_node_id('stage', sid)} " + _attrs(
+            label=label, URL=stage_url(sid), target="_top", tooltip=stage.purpose or stage.name,
+            id=f"stage-{sid}", **style) + ";")
+    for sid, stage in process.stages.items():
+        for target in process.successors(sid):
+            if target in process.stages:
+                lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)};")
+        for target in stage.returns_to:
+            if target in process.stages:
+                lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)} "
+                             '[style=dashed, constraint=false, label="may return"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+TEAM_TITLES = {"marketing": "Marketing", "sales": "Sales",
+               "customer_success": "Customer success", "revenue": "Revenue leadership"}
+
+
+def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = None) -> str:
+    """The lead lifecycle in team swimlanes; hand-offs carry their owner and time target."""
+    lifecycle = playbook.lifecycle
+    lines = ['digraph "lifecycle" {', _HEADER, "  rankdir=LR; newrank=true;"]
+    teams = [t for t in TEAM_TITLES if any(s.team == t for s in lifecycle.values())]
+    tiers = playbook.sla.tiers if playbook.sla else {}
+    for team in teams:
+        lines.append(f'  subgraph "cluster_{team}" {{')
+        lines.append(f'    label="{escape_label(TEAM_TITLES[team])}"; style="rounded,dashed"; '
+                     'color="#94a3b8"; fontname="Helvetica";')
+        for sid, stage in lifecycle.items():
+            if stage.team != team:
+                continue
+            style: dict[str, object] = {}
+            if stage.qualified:
+                style = {"fillcolor": "#fef9c3", "color": "#a16207", "penwidth": 2}
+            label = _wrap(stage.name) + ("\\n(the qualified lead)" if stage.qualified else "")
+            lines.append(f"    {_node_id('life', sid)} " + _attrs(
+                label=label, URL=stage_url(sid) if stage_url else None,
+                target="_top" if stage_url else None, tooltip=stage.description or stage.name,
+                id=f"life-{sid}", **style) + ";")
+        lines.append("  }")
+    for sid, stage in lifecycle.items():
+        for target in stage.next:
+            nxt = lifecycle.get(target)
+            if nxt is None:
+                continue
+            attrs: dict[str, object] = {}
+            if nxt.team != stage.team and nxt.handoff:
+                owner = playbook.roles.get(nxt.handoff.owner)
+                text = f"hand-off: {owner.name if owner else nxt.handoff.owner}, " \
+                       f"within {nxt.handoff.within}"
+                if stage.qualified and tiers:
+                    text += "; SLA " + ", ".join(f"{t.name} {t.response_time}"
+                                                 for t in tiers.values())
+                attrs = {"label": _wrap(text, 30), "color": "#a16207", "penwidth": 2,
+                         "fontcolor": "#92400e"}
+            lines.append(f"  {_node_id('life', sid)} -> {_node_id('life', target)} "
+                         + (_attrs(**attrs) if attrs else "") + ";")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+CHANNEL_ICON = {"email": "✉", "call": "☎", "meeting": "◎", "social": "◆", "event": "★"}
+
+
+def touchpoints_dot(title: str, touches: Sequence[Touchpoint | CadenceStep],
+                    template_url: Callable[[str], str] | None = None) -> str:
+    """A day-by-day timeline in business days: one column per day with its touches."""
+    lines = [f'digraph "{escape_label(title)}" {{', _HEADER, "  rankdir=LR;"]
+    days = sorted({t.day for t in touches})
+    for day in days:
+        lines.append(f'  "day_{day}" [label="Day {day}", shape=plaintext, style="", '
+                     'fontcolor="#334155"];')
+    for a, b in itertools.pairwise(days):
+        lines.append(f'  "day_{a}" -> "day_{b}" [color="#cbd5e1", arrowhead=none];')
+    for i, touch in enumerate(touches):
+        what = touch.purpose or (touch.template or touch.channel)
+        label = f"{CHANNEL_ICON.get(touch.channel, '')} {touch.channel}\\n" + _wrap(what, 26)
+        url = template_url(touch.template) if template_url and touch.template else None
+        lines.append(f'  "touch_{i}" ' + _attrs(
+            label=label, URL=url, target="_top" if url else None,
+            tooltip=f"Day {touch.day}: {what}", id=f"touch-{i}") + ";")
+        lines.append(f'  "day_{touch.day}" -> "touch_{i}" [style=dotted, arrowhead=none];')
+        lines.append(f'  {{ rank=same; "day_{touch.day}"; }}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+PHASE_TITLES = {"planning": "Planning", "execution": "Execution",
+                "optimization": "Optimization"}
+
+
+def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> str:
+    """A campaign's timeline: steps by phase with dependencies, launch, emails."""
+    campaign = playbook.campaigns[campaign_id]
+
+    def when(offset: int) -> str:
+        text = f"day {offset:+d}" if offset else "launch day"
+        if campaign.launch:
+            text += f" · {calendar.add_days(campaign.launch, offset).isoformat()}"
+        return text
+
+    lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=LR;"]
+    for phase, title in PHASE_TITLES.items():
+        steps = sorted(((sid, s) for sid, s in campaign.steps.items() if s.phase == phase),
+                       key=lambda item: item[1].offset)
+        if not steps:
+            continue
+        lines.append(f'  subgraph "cluster_{phase}" {{')
+        lines.append(f'    label="{title}"; style="rounded,dashed"; color="#94a3b8";')
+        for sid, step in steps:
+            owner = playbook.roles.get(step.owner)
+            style: dict[str, object] = {}
+            if step.sales_preview:
+                style = {"fillcolor": "#fef9c3", "color": "#a16207", "penwidth": 2}
+            label = _wrap(step.name, 26) + f"\\n{escape_label(when(step.offset))}"
+            if owner:
+                label += f"\\n{_wrap(owner.name, 26)}"
+            lines.append(f"    {_node_id('step', sid)} " + _attrs(
+                label=label, id=f"step-{sid}", tooltip=step.description or step.name,
+                **style) + ";")
+        lines.append("  }")
+    launch_label = "Launch" + (f"\\n{campaign.launch.isoformat()}" if campaign.launch else "")
+    lines.append(f'  "launch" [label="{launch_label}", shape=diamond, style=filled, '
+                 'fillcolor="#4f46e5", fontcolor="white"];')
+    for sid, step in campaign.steps.items():
+        for dep in step.depends_on:
+            if dep in campaign.steps:
+                lines.append(f"  {_node_id('step', dep)} -> {_node_id('step', sid)};")
+        if step.phase == "planning" and not any(sid in s.depends_on
+                                                for s in campaign.steps.values()
+                                                if s.phase == "planning"):
+            lines.append(f'  {_node_id("step", sid)} -> "launch" [style=dotted];')
+    for i, email in enumerate(campaign.emails):
+        template = playbook.templates.get(email.template)
+        name = template.name if template else email.template
+        lines.append(f'  "email_{i}" ' + _attrs(
+            label=f"✉ {_wrap(name, 24)}\\n{escape_label(when(email.send))}",
+            shape="note", fillcolor="#f0f9ff", color="#0369a1", id=f"email-{i}") + ";")
+        lines.append(f'  "launch" -> "email_{i}" [style=dotted];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+class DiagramError(Exception):
+    """Graphviz is missing or failed: an environment problem, said in plain words."""
+
+
+_SVG_START = re.compile(rb"<\?xml|<svg\b")
+
+
+class DiagramRenderer:
+    """Renders DOT to SVG once per distinct source, batching work into one `dot` process."""
+
+    def __init__(self, cache_dir: Path | None, dot_binary: str = "dot", timeout: float = 120):
+        self.cache_dir = cache_dir
+        self.dot_binary = dot_binary
+        self.timeout = timeout
+        self.rendered = 0  # graphs laid out by dot
+        self.cache_hits = 0
+        self.processes = 0  # dot processes started
+        self._memory: dict[str, bytes] = {}
+        self._version: str | None = None
+
+    def version(self) -> str:
+        if self._version is None:
+            out = self._run(["-V"], b"")
+            self._version = out.decode("utf-8", "replace").strip() or "unknown"
+        return self._version
+
+    def _run(self, args: list[str], stdin: bytes) -> bytes:
+        self.processes += 1
+        try:
+            proc = subprocess.run([self.dot_binary, *args], input=stdin, capture_output=True,
+                                  timeout=self.timeout)
+        except FileNotFoundError:
+            raise DiagramError("Graphviz's `dot` was not found: install graphviz "
+                               "(`apt-get install graphviz`, `brew install graphviz`) and "
+                               "try again") from None
+        except subprocess.TimeoutExpired:
+            raise DiagramError(f"Graphviz's `dot` took more than {self.timeout:g} s; a "
+                               "diagram may be too large") from None
+        except OSError as exc:
+            raise DiagramError(f"Graphviz's `dot` could not be started: {exc}") from None
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip()
+            raise DiagramError(f"Graphviz's `dot` failed: {message or 'no message'}")
+        # `dot -V` writes its version to stderr
+        return proc.stdout if args != ["-V"] else proc.stderr
+
+    def _key(self, source: str) -> str:
+        return hashlib.sha256(f"{self.version()}\n{source}".encode()).hexdigest()
+
+    def _cached(self, key: str) -> bytes | None:
+        if key in self._memory:
+            return self._memory[key]
+        if self.cache_dir is not None:
+            path = self.cache_dir / f"{key}.svg"
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            self._memory[key] = data
+            return data
+        return None
+
+    def _store(self, key: str, svg: bytes) -> None:
+        self._memory[key] = svg
+        if self.cache_dir is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(svg)
+            os.replace(tmp, self.cache_dir / f"{key}.svg")
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+    def render_many(self, dots: Mapping[str, str]) -> dict[str, bytes]:
+        """SVG for each DOT source, by the same keys."""
+        keys = {name: self._key(source) for name, source in dots.items()}
+        todo: dict[str, str] = {}
+        for name, source in dots.items():
+            if self._cached(keys[name]) is not None:
+                self.cache_hits += 1
+            else:
+                todo.setdefault(keys[name], source)
+        if todo:
+            for key, svg in zip(todo, self._render_batch(list(todo.values())), strict=True):
+                self._store(key, svg)
+            self.rendered += len(todo)
+        return {name: self._memory[keys[name]] for name in dots}
+
+    def render(self, dot: str) -> bytes:
+        return self.render_many({"graph": dot})["graph"]
+
+    def _render_batch(self, sources: list[str]) -> list[bytes]:
+        try:
+            out = self._run(["-Tsvg"], "".join(sources).encode("utf-8"))
+            parts = _split_svgs(out)
+            if len(parts) == len(sources):
+                return [clean_svg(p) for p in parts]
+        except DiagramError:
+            if len(sources) == 1:
+                raise
+        # one graph broke the batch: render one by one so the error names it
+        return [clean_svg(self._run(["-Tsvg"], s.encode("utf-8"))) for s in sources]
+
+
+def _split_svgs(output: bytes) -> list[bytes]:
+    starts = [m.start() for m in re.finditer(rb"<\?xml", output)]
+    if not starts:
+        return []
+    return [output[a:b] for a, b in zip(starts, [*starts[1:], len(output)], strict=True)]
+
+
+def clean_svg(svg: bytes) -> bytes:
+    """An SVG ready to inline in HTML: no prolog, no comments, scales to its container."""
+    text = svg.decode("utf-8")
+    start = text.find("<svg")
+    text = text[start:] if start >= 0 else text
+    text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+    text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
+    text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
+    return text.strip().encode("utf-8") + b"\n"

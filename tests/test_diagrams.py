@@ -1,0 +1,127 @@
+"""Diagrams: deterministic DOT, escaped labels, linked nodes, cached and batched rendering."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from generator.businesstime import Calendar
+from generator.diagrams import (
+    DiagramError,
+    DiagramRenderer,
+    campaign_dot,
+    escape_label,
+    lifecycle_dot,
+    process_dot,
+    touchpoints_dot,
+)
+from generator.validate import validate
+
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+EXAMPLE = Path(__file__).parent.parent / "process_defs"
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+
+@pytest.fixture(scope="module")
+def example():
+    return validate(EXAMPLE).playbook
+
+
+def links(svg: bytes) -> dict[str, str]:
+    """Node id -> href of every linked node in an SVG."""
+    root = ET.fromstring(svg)
+    found = {}
+    for group in root.iter(f"{SVG}g"):
+        for anchor in group.iter(f"{SVG}a"):
+            href = anchor.get(f"{XLINK}href") or anchor.get("href")
+            if group.get("class") == "node" and href:
+                found[group.get("id")] = href
+    return found
+
+
+def test_process_nodes_link_to_their_stage_pages(example, tmp_path: Path) -> None:
+    dot = process_dot(example, "new_business", lambda s: f"../stages/{s}/")
+    svg = DiagramRenderer(tmp_path).render(dot)
+    assert links(svg) == {f"stage-{s}": f"../stages/{s}/" for s in
+                          example.processes["new_business"].stages}
+    assert b"<?xml" not in svg and b"<!--" not in svg and b' width="' not in svg[:300]
+
+
+def test_dot_is_deterministic_and_styles_outcomes(example) -> None:
+    first = process_dot(example, "new_business", lambda s: s)
+    assert first == process_dot(validate(EXAMPLE).playbook, "new_business", lambda s: s)
+    assert 'fillcolor="#dcfce7"' in first and 'fillcolor="#fee2e2"' in first
+    assert '"stage_technical_validation" -> "stage_demo" [style=dashed' in first
+
+
+def test_lifecycle_handoffs_carry_owner_and_time(example) -> None:
+    dot = lifecycle_dot(example)
+    assert 'subgraph "cluster_marketing"' in dot and 'subgraph "cluster_sales"' in dot
+    assert "hand-off: SDR Manager, within 1h" in dot.replace("\\n", " ")
+    assert "Demo request 1h" in dot.replace("\\n", " ")
+
+
+def test_campaign_timeline_shows_dates(example) -> None:
+    dot = campaign_dot(example, "retention_webinar", Calendar(example.sla.business_hours))
+    assert "day -8 · 2026-10-28" in dot  # 8 business days before the 9 November launch
+    assert 'subgraph "cluster_planning"' in dot and '"launch" [label="Launch' in dot
+
+
+def test_touchpoint_timeline_links_templates(example, tmp_path: Path) -> None:
+    touches = example.stages["discovery"].touchpoints
+    svg = DiagramRenderer(tmp_path).render(
+        touchpoints_dot("discovery", touches, lambda t: f"../../templates/{t}/"))
+    assert set(links(svg).values()) == {"../../templates/discovery_confirmation/",
+                                        "../../templates/discovery_recap/"}
+
+
+@pytest.mark.parametrize("nasty", [
+    '<script>alert("x")</script>', 'back\\slash "quote" {brace} |pipe|', "line\nbreak",
+    "rtl \u202eevil\u202c zero\u200bwidth", "&amp; <b>bold</b>", "}; digraph x {",
+])
+def test_hostile_labels_render_as_text(nasty: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    sales = root / "sales.yaml"
+    quoted = nasty.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    sales.write_text(sales.read_text().replace("name: Proposal", f'name: "{quoted}"'))
+    pb = validate(root).playbook
+    svg = DiagramRenderer(None).render(process_dot(pb, "new_business", lambda s: f"{s}.html"))
+    tree = ET.fromstring(svg)  # well-formed: nothing broke out of the label
+    assert not [e for e in tree.iter() if e.tag in (f"{SVG}script", "script", f"{SVG}b")]
+    texts = " ".join(t.text or "" for t in tree.iter(f"{SVG}text"))
+    assert "\u202e" not in texts and "\u200b" not in texts
+    if "<script>" in nasty:
+        assert b"&lt;script&gt;" in svg
+
+
+def test_escape_label() -> None:
+    assert escape_label('a"b\\c\nd\u200b') == 'a\\"b\\\\c d'
+
+
+def test_cache_renders_each_source_once(tmp_path: Path, example) -> None:
+    dots = {f"stage-{s}": touchpoints_dot(s, st.touchpoints) for s, st in
+            example.stages.items() if st.touchpoints}
+    dots["copy"] = next(iter(dots.values()))  # identical source: rendered once
+    cold = DiagramRenderer(tmp_path / "cache")
+    first = cold.render_many(dots)
+    assert cold.rendered == len(dots) - 1 and cold.processes == 2  # `dot -V`, then one batch
+    warm = DiagramRenderer(tmp_path / "cache")
+    assert warm.render_many(dots) == first
+    assert (warm.rendered, warm.cache_hits) == (0, len(dots))
+
+
+def test_broken_graph_is_named(tmp_path: Path) -> None:
+    renderer = DiagramRenderer(None)
+    with pytest.raises(DiagramError, match="failed"):
+        renderer.render_many({"good": "digraph { a -> b }\n", "bad": "digraph { a -> }\n"})
+
+
+def test_missing_dot_is_a_clear_error() -> None:
+    with pytest.raises(DiagramError, match="Graphviz's `dot` was not found: install graphviz"):
+        DiagramRenderer(None, dot_binary="/nonexistent/dot").render("digraph { a }\n")
