@@ -158,23 +158,27 @@ CHANNEL_ICON = {"email": "✉", "call": "☎", "meeting": "◎", "social": "◆"
 
 def touchpoints_dot(title: str, touches: Sequence[Touchpoint | CadenceStep],
                     template_url: Callable[[str], str] | None = None) -> str:
-    """A day-by-day timeline in business days: one column per day with its touches."""
-    lines = [f'digraph "{escape_label(title)}" {{', _HEADER, "  rankdir=LR;"]
+    """A day-by-day timeline in business days: days in a row, each day's touches below."""
+    lines = [f'digraph "{escape_label(title)}" {{', _HEADER, "  rankdir=TB; nodesep=0.25;"]
     days = sorted({t.day for t in touches})
     for day in days:
-        lines.append(f'  "day_{day}" [label="Day {day}", shape=plaintext, style="", '
-                     'fontcolor="#334155"];')
+        lines.append(f'  "day_{day}" [label="Day {day}", shape=box, style="rounded,filled", '
+                     'fillcolor="#334155", color="#334155", fontcolor="white"];')
+    lines.append("  { rank=same; " + " ".join(f'"day_{d}";' for d in days) + " }")
     for a, b in itertools.pairwise(days):
-        lines.append(f'  "day_{a}" -> "day_{b}" [color="#cbd5e1", arrowhead=none];')
+        lines.append(f'  "day_{a}" -> "day_{b}" [color="#94a3b8", arrowhead=none, '
+                     "minlen=2];")
+    previous: dict[int, str] = {}
     for i, touch in enumerate(touches):
         what = touch.purpose or (touch.template or touch.channel)
-        label = f"{CHANNEL_ICON.get(touch.channel, '')} {touch.channel}\\n" + _wrap(what, 26)
+        label = f"{CHANNEL_ICON.get(touch.channel, '')} {touch.channel}\\n" + _wrap(what, 24)
         url = template_url(touch.template) if template_url and touch.template else None
         lines.append(f'  "touch_{i}" ' + _attrs(
             label=label, URL=url, target="_top" if url else None,
             tooltip=f"Day {touch.day}: {what}", id=f"touch-{i}") + ";")
-        lines.append(f'  "day_{touch.day}" -> "touch_{i}" [style=dotted, arrowhead=none];')
-        lines.append(f'  {{ rank=same; "day_{touch.day}"; }}')
+        above = previous.get(touch.day, f"day_{touch.day}")
+        lines.append(f'  "{above}" -> "touch_{i}" [color="#cbd5e1", arrowhead=none];')
+        previous[touch.day] = f"touch_{i}"
     lines.append("}")
     return "\n".join(lines) + "\n"
 

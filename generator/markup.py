@@ -1,0 +1,76 @@
+"""Putting text from YAML into Markdown pages without letting it become markup.
+
+Every value written by a user lands in a page through one of these: `text` for plain
+words, `markdown` for fields documented as Markdown (formatting works, raw HTML and
+script links do not), `cell` for table cells. The page templates escape with `text` by
+default, so forgetting a filter is safe.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!])")
+_UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data|file)\s*:", re.I)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _html(value: str) -> str:
+    return "".join(_HTML.get(ch, ch) for ch in value)
+
+
+def text(value: object) -> Markup:
+    """Plain text: no HTML, no Markdown emphasis, links or headings; one line."""
+    if isinstance(value, Markup):
+        return value
+    plain = _INVISIBLE.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    return Markup(_MD_SPECIAL.sub(r"\\\1", _html(plain)))
+
+
+def markdown(value: object) -> Markup:
+    """Text that may use Markdown formatting; raw HTML, attribute lists and script links
+    are neutralised."""
+    if isinstance(value, Markup):
+        return value
+    body = _html(_INVISIBLE.sub("", str(value)))
+    body = _UNSAFE_LINK.sub("](#unsafe-link-removed:", body)
+    return Markup(body.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def cell(value: object) -> Markup:
+    """Text for a Markdown table cell."""
+    return text(value if value not in (None, "") else "—")
+
+
+def code_fence(body: str, lang: str = "") -> Markup:
+    """A fenced code block that the body cannot close early."""
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Markup(f"{fence}{lang}\n{body.rstrip()}\n{fence}")
+
+
+def code(value: object) -> Markup:
+    """Inline code: shown literally (code spans escape HTML themselves)."""
+    body = _INVISIBLE.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return Markup(f"{ticks}{pad}{body}{pad}{ticks}")
+
+
+def sample(value: object) -> Markup:
+    """A sample value in words: lists one item after another, mappings as key: value."""
+    if isinstance(value, list):
+        return Markup("; ").join(sample(v) for v in value)
+    if isinstance(value, dict):
+        return Markup("; ").join(Markup("{}: {}").format(text(k), sample(v))
+                                 for k, v in value.items())
+    return cell(value)
+
+
+def attr(value: object) -> Markup:
+    """A value inside a double-quoted HTML attribute."""
+    return Markup(_html(str(value)))

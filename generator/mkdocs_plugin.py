@@ -1,0 +1,157 @@
+"""The MkDocs plugin: a thin adapter that validates the definitions and adds the generated
+pages and diagrams to the build, without writing anything into the docs folder.
+
+    plugins:
+      - search
+      - playbook:
+          defs: process_defs
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .config import ConfigError, settings_from_mapping
+from .diagrams import DiagramError, DiagramRenderer
+from .pages import Site, build_site
+from .report import format_text
+from .validate import validate
+
+log = get_plugin_logger(__name__)
+
+
+class InvalidDefinitions(PluginError):
+    """The definitions have errors; the message is `playbook validate`'s report."""
+
+
+class PlaybookConfig(Config):
+    defs = c.Type(str, default="process_defs")
+    """The folder holding the YAML definitions, relative to mkdocs.yml."""
+    strict = c.Type(bool, default=False)
+    """Fail the build on validation warnings too."""
+    severity = c.Type(dict, default={})
+    """Rule severities by code or name, e.g. `{PB405: error, unused-template: off}`."""
+    cache_dir = c.Type(str, default=".cache/playbook")
+    """Where rendered diagrams are kept between builds, relative to mkdocs.yml."""
+    changes = c.Optional(c.Type(str))
+    """A Markdown file (relative to mkdocs.yml) shown as the "What changed" page."""
+
+
+class PlaybookPlugin(BasePlugin[PlaybookConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.site: Site | None = None  # the last good site: kept while serving a bad edit
+        self.renderer: DiagramRenderer | None = None
+        self.defs = Path("process_defs")
+        self.sources: dict[str, str] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").parent
+        self.defs = base / self.config.defs
+        try:
+            settings = settings_from_mapping({"severity": self.config.severity},
+                                             "mkdocs.yml (plugins: playbook)")
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+        if not self.defs.is_dir():
+            raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
+                              "(set `defs:` under the playbook plugin in mkdocs.yml)")
+        result = validate(self.defs, settings)
+        report = format_text(result, self.config.strict)
+        if result.failed(self.config.strict):
+            if self.command == "serve" and self.site is not None:
+                log.error("the definitions have errors; still serving the last good "
+                          "version:\n%s", report)
+            else:
+                raise InvalidDefinitions(report)
+        else:
+            for finding in result.warnings:
+                log.warning("%s: %s %s", finding.location, finding.code, finding.message)
+            if self.renderer is None:
+                self.renderer = DiagramRenderer(base / self.config.cache_dir)
+            changes = None
+            if self.config.changes:
+                path = base / self.config.changes
+                changes = path.read_text(encoding="utf-8") if path.is_file() else None
+            try:
+                self.site = build_site(result.playbook, self.renderer,
+                                       directory_urls=config.use_directory_urls,
+                                       changes_markdown=changes)
+            except DiagramError as exc:
+                raise PluginError(f"playbook: {exc}") from None
+        assert self.site is not None
+        self.sources = {p.path: p.source for p in self.site.pages.values() if p.source}
+        if not config.nav:
+            config.nav = self._nav(Path(config.docs_dir))
+        return config
+
+    def _nav(self, docs_dir: Path) -> list[Any]:
+        """The generated navigation, with hand-written pages added to the reference tab."""
+        assert self.site is not None
+        nav = [dict(section) for section in self.site.nav]
+        extra = []
+        for path in sorted(docs_dir.rglob("*.md")):
+            rel = path.relative_to(docs_dir).as_posix()
+            if rel not in self.site.pages:
+                extra.append({_title(path): rel})
+        if extra:
+            reference = nav[-1]
+            key = next(iter(reference))
+            reference[key] = [*reference[key], *extra]
+        return nav
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        for path, page in self.site.pages.items():
+            if files.get_file_from_path(path) is not None:
+                log.info("%s is written by hand in the docs folder; it replaces the "
+                         "generated page", path)
+                continue
+            files.append(File.generated(config, path, content=page.markdown))
+        for path, data in self.site.assets.items():
+            files.append(File.generated(config, path, content=data))
+        return files
+
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any]:
+        # A generated page is edited in its YAML file, not in the docs folder.
+        source = self.sources.get(page.file.src_uri)
+        if source and config.repo_url:
+            root = Path(config.config_file_path or ".").parent.resolve()
+            relative = Path(source).resolve()
+            try:
+                relative = relative.relative_to(root)
+            except ValueError:
+                return context
+            edit = (config.edit_uri or "").rstrip("/")
+            docs_name = Path(config.docs_dir).name
+            if edit.endswith("/" + docs_name):
+                edit = edit[: -len(docs_name) - 1]
+            page.edit_url = posixpath.join(config.repo_url.rstrip("/") + "/", edit,
+                                           relative.as_posix())
+        return context
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.defs))
+        return server
+
+
+def _title(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()

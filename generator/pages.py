@@ -1,0 +1,417 @@
+"""The playbook website as plain data: page path -> Markdown, diagram path -> SVG.
+
+Nothing here knows MkDocs: the plugin (or any other engine) takes `Site.pages` and
+`Site.assets` and publishes them. Pages are Jinja2 templates in `templates/pages/` whose
+`{{ }}` output is escaped as plain Markdown text unless a filter says otherwise.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Any, ClassVar
+
+import jinja2
+from markupsafe import Markup
+
+from . import markup, templating
+from .businesstime import Calendar
+from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
+from .findings import RULES
+from .model import ITEM_FOLDERS, SECTIONS, Campaign, Node, Playbook, Stage, Template, json_schema
+from .rules.templates import samples
+
+
+@dataclass
+class Page:
+    path: str  # relative to the docs folder, e.g. "stages/discovery.md"
+    title: str
+    markdown: str
+    source: str | None = None  # the definition file the page is built from
+
+
+@dataclass
+class Site:
+    pages: dict[str, Page] = field(default_factory=dict)
+    assets: dict[str, bytes] = field(default_factory=dict)  # e.g. diagrams as SVG
+    nav: list[Any] = field(default_factory=list)  # MkDocs-style nav of generated pages
+
+
+def _finalize(value: Any) -> Any:
+    # Escape every `{{ }}` as plain Markdown text by default, so a value from YAML never
+    # becomes markup by accident. Autoescape is on only so that macros and filters that
+    # return Markup (links, checklists, fenced code) pass through unchanged.
+    if isinstance(value, Markup) or value is None:
+        return "" if value is None else value
+    return markup.text(value)
+
+
+@lru_cache(maxsize=1)
+def page_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates/pages"),
+        finalize=_finalize, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(text=markup.text, md=markup.markdown, cell=markup.cell,
+                       fence=markup.code_fence, attr=markup.attr, code=markup.code,
+                       sample=markup.sample)
+    return env
+
+
+class SiteBuilder:
+    """Builds every page of one playbook; URLs follow MkDocs' `use_directory_urls`."""
+
+    def __init__(self, playbook: Playbook, renderer: DiagramRenderer,
+                 directory_urls: bool = True, changes_markdown: str | None = None):
+        self.pb = playbook
+        self.renderer = renderer
+        self.directory_urls = directory_urls
+        self.changes_markdown = changes_markdown
+        self.calendar = Calendar(playbook.sla.business_hours if playbook.sla else None)
+
+    # ---------------------------------------------------------------- URLs
+
+    def url(self, target: str, page: str) -> str:
+        """Relative URL from page `page` to page `target` (both docs-relative .md paths)."""
+        def location(path: str) -> str:
+            if not self.directory_urls:
+                return path[:-3] + ".html"
+            if path == "index.md" or path.endswith("/index.md"):
+                return path[: -len("index.md")]
+            return path[:-3] + "/"
+
+        here = posixpath.dirname(location(page).rstrip("/") + "/x") if self.directory_urls \
+            else posixpath.dirname(location(page))
+        there = location(target)
+        rel = posixpath.relpath(there or ".", here or ".")
+        if there.endswith("/") and not rel.endswith("/"):
+            rel += "/"
+        return "./" if rel in (".", "./") else rel
+
+    def linker(self, page: str) -> Callable[[str], str]:
+        return lambda target: self.url(target, page)
+
+    # ---------------------------------------------------------------- derived facts
+
+    @cached_property
+    def template_usage(self) -> dict[str, list[tuple[str, str]]]:
+        """Template id -> [(where it is used, page path)]."""
+        used: dict[str, list[tuple[str, str]]] = {}
+        for process in self.pb.processes.values():
+            for sid, stage in process.stages.items():
+                for t in stage.touchpoints:
+                    if t.template:
+                        used.setdefault(t.template, []).append(
+                            (f"Stage {stage.name}, day {t.day}", f"stages/{sid}.md"))
+        for cadence in self.pb.cadences.values():
+            for i, step in enumerate(cadence.steps, 1):
+                if step.template:
+                    used.setdefault(step.template, []).append(
+                        (f"Cadence {cadence.name}, step {i} (day {step.day})", "sla.md"))
+        for cid, campaign in self.pb.campaigns.items():
+            for email in campaign.emails:
+                used.setdefault(email.template, []).append(
+                    (f"Campaign {campaign.name}, day {email.send:+d}", f"campaigns/{cid}.md"))
+        return used
+
+    @cached_property
+    def ownership(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Role id -> [(kind, what, page path)] derived from every owner field."""
+        owns: dict[str, list[tuple[str, str, str]]] = {rid: [] for rid in self.pb.roles}
+
+        def add(role: str | None, kind: str, what: str, page: str) -> None:
+            if role in owns:
+                owns[role].append((kind, what, page))
+
+        pb = self.pb
+        for process in pb.processes.values():
+            add(process.owner, "Sales process", process.name, "process/index.md")
+            for sid, stage in process.stages.items():
+                add(stage.owner, "Stage", stage.name, f"stages/{sid}.md")
+                for t in stage.touchpoints:
+                    if t.owner and t.owner != stage.owner:
+                        add(t.owner, "Touchpoint", f"{stage.name}: {t.purpose}",
+                            f"stages/{sid}.md")
+        for stage in pb.lifecycle.values():
+            add(stage.owner, "Lifecycle stage", stage.name, "lifecycle.md")
+            if stage.handoff:
+                add(stage.handoff.owner, "Hand-off",
+                    f"into {stage.name} within {stage.handoff.within}", "lifecycle.md")
+        for cadence in pb.cadences.values():
+            add(cadence.owner, "Cadence", cadence.name, "sla.md")
+        if pb.sla:
+            for tier in pb.sla.tiers.values():
+                add(tier.owner, "SLA response", f"{tier.name} within {tier.response_time}",
+                    "sla.md")
+            add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
+            for step in pb.sla.escalation:
+                add(step.to, "Escalation", f"after {step.after}: {step.action}", "sla.md")
+            if pb.sla.review:
+                add(pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}",
+                    "sla.md")
+        for tid, template in pb.templates.items():
+            add(template.owner, "Template", template.name, f"emails/{tid}.md")
+        for cid, campaign in pb.campaigns.items():
+            add(campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md")
+            for step in campaign.steps.values():
+                add(step.owner, "Campaign step", f"{campaign.name}: {step.name}",
+                    f"campaigns/{cid}.md")
+        for kpi in pb.kpis.values():
+            add(kpi.owner, "KPI", kpi.name, "scorecard.md")
+        if pb.revenue_goal:
+            add(pb.revenue_goal.owner, "Revenue goal", pb.revenue_goal.period, "scorecard.md")
+        if pb.meeting:
+            add(pb.meeting.chair, "Meeting", f"chairs the {pb.meeting.name}", "meeting.md")
+            for item in pb.meeting.agenda:
+                add(item.owner, "Agenda item", item.topic, "meeting.md")
+        return owns
+
+    def rendered(self, template: Template) -> tuple[str, str, str | None]:
+        """(subject, body, error) with the template's sample values."""
+        values = samples(template, self.pb)
+        try:
+            return (templating.render(template.subject, values),
+                    templating.render(template.body, values), None)
+        except Exception as exc:  # the validator reports it too; the page says so
+            return template.subject, template.body, f"{type(exc).__name__}: {exc}"
+
+    def date(self, campaign: Campaign, offset: int) -> str:
+        if campaign.launch is None:
+            return ""
+        return self.calendar.add_days(campaign.launch, offset).isoformat()
+
+    def rel(self, target: str, here: str) -> Markup:
+        """A Markdown link target from page `here` to page `target` (MkDocs checks it)."""
+        return Markup(posixpath.relpath(target, posixpath.dirname(here) or "."))
+
+    def when(self, campaign: Campaign, offset: int) -> str:
+        label = "launch day" if offset == 0 else f"day {offset:+d}"
+        date = self.date(campaign, offset)
+        return f"{date} ({label})" if date else label
+
+    @staticmethod
+    def money(amount: float, currency: str) -> str:
+        return f"{currency} {amount:,.0f}"
+
+    @staticmethod
+    def weekday(day: str) -> str:
+        return {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+                "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}[day]
+
+    teams: ClassVar[list[tuple[str, str]]] = [
+        ("revenue", "Revenue leadership"), ("marketing", "Marketing"), ("sales", "Sales"),
+        ("customer_success", "Customer success")]
+
+    def kpis_of(self, team: str) -> list[tuple[str, Any]]:
+        """KPIs grouped under their owner's team."""
+        return [(kid, k) for kid, k in self.pb.kpis.items()
+                if (self.pb.roles[k.owner].team if k.owner in self.pb.roles else "revenue")
+                == team]
+
+    @staticmethod
+    def target(kpi: Any) -> str:
+        value = f"{kpi.target:g}"
+        unit = {"percent": "%", "minutes": " min", "hours": " h", "days": " days"}.get(
+            kpi.unit, "")
+        if kpi.unit == "currency":
+            value = f"{kpi.target:,.0f}"
+        return f"{'≤' if kpi.better == 'lower' else '≥'} {value}{unit}"
+
+    def role(self, role_id: str | None) -> str:
+        if role_id is None:
+            return ""
+        role = self.pb.roles.get(role_id)
+        return role.name if role else role_id
+
+    # ---------------------------------------------------------------- building
+
+    def build(self) -> Site:
+        site = Site()
+        dots: dict[str, str] = {}
+        plan: list[tuple[str, str, dict[str, Any], Node | None, list[str]]] = []
+        pb = self.pb
+
+        def page(path: str, page_template: str, source: Node | None = None,
+                 diagrams: list[str] | None = None, **context: Any) -> None:
+            plan.append((path, page_template, context, source, diagrams or []))
+
+        page("index.md", "home.md.j2")
+        for pid in pb.processes:
+            dots[f"process-{pid}"] = process_dot(pb, pid, self.linker("process/index.md"))
+        page("process/index.md", "process.md.j2",
+             diagrams=[f"process-{pid}" for pid in pb.processes])
+        for pid, process in pb.processes.items():
+            for sid, stage in process.stages.items():
+                path = f"stages/{sid}.md"
+                names = []
+                if stage.touchpoints:
+                    dots[f"stage-{sid}"] = touchpoints_dot(
+                        sid, stage.touchpoints,
+                        lambda t, p=path: self.url(f"emails/{t}.md", p))
+                    names.append(f"stage-{sid}")
+                if stage.cadence in pb.cadences:
+                    names.append(f"cadence-{stage.cadence}")
+                page(path, "stage.md.j2", stage, names, sid=sid, stage=stage, pid=pid,
+                     process=process)
+        dots["lifecycle"] = lifecycle_dot(pb)
+        page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
+        for cid, cadence in pb.cadences.items():
+            dots[f"cadence-{cid}"] = touchpoints_dot(
+                cid, cadence.steps, lambda t: self.url(f"emails/{t}.md", "sla.md"))
+        if pb.sla:
+            page("sla.md", "sla.md.j2", pb.sla, [f"cadence-{c}" for c in pb.cadences])
+        # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
+        page("emails/index.md", "templates.md.j2")
+        for tid, template in pb.templates.items():
+            page(f"emails/{tid}.md", "template.md.j2", template, tid=tid,
+                 template=template)
+        page("campaigns/index.md", "campaigns.md.j2")
+        for cid, campaign in pb.campaigns.items():
+            dots[f"campaign-{cid}"] = campaign_dot(pb, cid, self.calendar)
+            page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
+                 cid=cid, campaign=campaign)
+        page("scorecard.md", "scorecard.md.j2")
+        page("roles.md", "roles.md.j2")
+        if pb.meeting:
+            page("meeting.md", "meeting.md.j2", pb.meeting)
+        if self.changes_markdown is not None:
+            page("changes.md", "changes.md.j2", changes=Markup(self.changes_markdown))
+        page("reference/format.md", "format.md.j2")
+        page("reference/rules.md", "rules.md.j2")
+
+        svgs = self.renderer.render_many(dots)
+        env = page_environment()
+        for path, template_name, context, source, diagrams in plan:
+            inline = {name: _inline(svgs[name]) for name in diagrams if name in svgs}
+            markdown = env.get_template(template_name).render(
+                pb=pb, b=self, here=path, link=self.linker(path), diagram=inline, **context)
+            title = markdown.split("\n", 1)[0].lstrip("# ").strip()
+            src = source.source.display if source is not None and source.source else None
+            site.pages[path] = Page(path, title, markdown, src)
+        for name, svg in svgs.items():
+            site.assets[f"assets/diagrams/{name}.svg"] = svg
+        site.nav = self.nav(site)
+        return site
+
+    def nav(self, site: Site) -> list[Any]:
+        pb = self.pb
+        stages = [{pb.stages[p.split("/")[1][:-3]].name: p} for p in site.pages
+                  if p.startswith("stages/")]
+        templates = [{pb.templates[p[7:-3]].name: p} for p in site.pages
+                     if p.startswith("emails/") and p != "emails/index.md"]
+        campaigns = [{pb.campaigns[p[10:-3]].name: p} for p in site.pages
+                     if p.startswith("campaigns/") and p != "campaigns/index.md"]
+        team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
+        if "meeting.md" in site.pages:
+            team.append({"Revenue meeting": "meeting.md"})
+        sales = [{"Overview": "process/index.md"}, *stages, {"Lead lifecycle": "lifecycle.md"}]
+        if "sla.md" in site.pages:
+            sales.append({"SLA": "sla.md"})
+        home: list[Any] = [{"Home": "index.md"}]
+        if "changes.md" in site.pages:
+            home.append({"What changed": "changes.md"})
+        return [
+            {"Home": home},
+            {"Sales process": sales},
+            {"Email templates": [{"All templates": "emails/index.md"}, *templates]},
+            {"Campaigns": [{"All campaigns": "campaigns/index.md"}, *campaigns]},
+            {"Team": team},
+            {"Reference": [{"Definition format": "reference/format.md"},
+                           {"Validation rules": "reference/rules.md"}]},
+        ]
+
+    # ---------------------------------------------------------------- reference data
+
+    @cached_property
+    def rules(self) -> list[Any]:
+        import generator.rules  # noqa: F401 - registers every rule
+
+        return sorted(RULES.values(), key=lambda r: r.code)
+
+    @cached_property
+    def format_sections(self) -> list[dict[str, Any]]:
+        """The YAML reference, from the same JSON Schema editors use."""
+        schema = json_schema()
+        defs = schema.get("$defs", {})
+        out = []
+        for key, section in SECTIONS.items():
+            model = section.model.__name__
+            out.append({"key": key, "section": section, "folder": key in ITEM_FOLDERS,
+                        "models": _schema_tables(model, defs)})
+        return out
+
+
+def _inline(svg: bytes) -> Markup:
+    """An SVG as one raw-HTML line; wide diagrams keep a readable size and scroll."""
+    text = svg.decode("utf-8").replace("\n", " ")
+    match = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ', text)
+    width = int(float(match[1]) * 0.8) if match else 0
+    text = text.replace("<svg ", f'<svg style="width:100%;min-width:{min(width, 1100)}px" ', 1)
+    return Markup(f'<div class="pb-diagram">{text}</div>')
+
+
+def _type_of(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return prop["$ref"].split("/")[-1]
+    if "anyOf" in prop:
+        return " or ".join(_type_of(p) for p in prop["anyOf"] if p.get("type") != "null")
+    if "enum" in prop:
+        return " | ".join(str(v) for v in prop["enum"])
+    if prop.get("type") == "array":
+        return f"list of {_type_of(prop.get('items', {}))}"
+    if prop.get("type") == "object":
+        extra = prop.get("additionalProperties")
+        return f"map of id → {_type_of(extra)}" if isinstance(extra, dict) else "mapping"
+    if "const" in prop:
+        return str(prop["const"])
+    return str(prop.get("type", "any"))
+
+
+def _schema_tables(root: str, defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """One table per model reachable from `root`, in the order a reader meets them."""
+    seen: list[str] = []
+    todo = [root]
+    tables = []
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in defs:
+            continue
+        seen.append(name)
+        model = defs[name]
+        required = set(model.get("required", []))
+        rows = []
+        for key, prop in model.get("properties", {}).items():
+            markdown_ok = "Markdown allowed" in (prop.get("description") or "")
+            rows.append({"key": key, "type": _type_of(prop), "required": key in required,
+                         "default": prop.get("default"), "markdown": markdown_ok,
+                         "description": prop.get("description", "")})
+            for ref in _refs(prop):
+                if ref not in seen:
+                    todo.append(ref)
+        tables.append({"name": name, "doc": model.get("description", ""), "rows": rows})
+    return tables
+
+
+def _refs(prop: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(prop, dict):
+        if "$ref" in prop:
+            found.append(prop["$ref"].split("/")[-1])
+        for value in prop.values():
+            found += _refs(value)
+    elif isinstance(prop, list):
+        for value in prop:
+            found += _refs(value)
+    return found
+
+
+def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
+               changes_markdown: str | None = None) -> Site:
+    """Every generated page and diagram of the playbook."""
+    return SiteBuilder(playbook, renderer, directory_urls, changes_markdown).build()
+
+
+__all__ = ["Page", "Site", "SiteBuilder", "Stage", "build_site"]
