@@ -6,10 +6,11 @@ Exit codes: 0 valid, 1 the definitions are invalid, 2 usage or environment error
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -103,6 +104,163 @@ def rules(fmt: str) -> int:
         for r in ordered:
             click.echo(f"{r.code}  {r.name:<26} {r.severity.value:<8} {r.summary}")
     return EXIT_OK
+
+
+def _validated(path: str | None):  # type: ignore[no-untyped-def]
+    """Validate the definitions for a command that needs a valid playbook."""
+    from .report import format_text
+    from .validate import validate as run
+
+    root = defs_folder(path)
+    try:
+        result = run(root, load_settings(root))
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    if result.failed():
+        click.echo(format_text(result), err=True)
+        raise click.exceptions.Exit(EXIT_INVALID)
+    return result
+
+
+def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
+    if wanted not in ids:
+        import difflib
+
+        close = difflib.get_close_matches(wanted, ids, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else \
+            f"; known: {', '.join(sorted(ids)) or 'none'}"
+        raise UsageProblem(f"no {kind} '{wanted}'{hint}")
+
+
+@cli.command()
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False), default="mkdocs.yml",
+              show_default=True, help="The MkDocs configuration.")
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to build (default: site_dir from mkdocs.yml).")
+@click.option("--strict", is_flag=True, help="Fail on any warning, validation included.")
+def build(config_file: str, site_dir: str | None, strict: bool) -> int:
+    """Validate the definitions, then build the site; the previous site stays until the new
+    one is complete."""
+    from . import engine
+    from .mkdocs_plugin import InvalidDefinitions
+
+    try:
+        target = engine.build(Path(config_file), Path(site_dir) if site_dir else None, strict)
+    except InvalidDefinitions as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_INVALID
+    except engine.BuildFailed as exc:
+        raise UsageProblem(f"build failed: {exc}") from None
+    click.echo(f"Site built in {target}")
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False), default="mkdocs.yml",
+              show_default=True, help="The MkDocs configuration.")
+@click.option("-a", "--dev-addr", default=None, metavar="IP:PORT",
+              help="Address to serve on (default 127.0.0.1:8000).")
+@click.option("--strict", is_flag=True, help="Fail on any warning.")
+def serve(config_file: str, dev_addr: str | None, strict: bool) -> int:
+    """Serve the site locally and rebuild it when a definition or page changes."""
+    from . import engine
+    from .mkdocs_plugin import InvalidDefinitions
+
+    try:
+        engine.serve(Path(config_file), dev_addr, strict)
+    except InvalidDefinitions as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_INVALID
+    except engine.BuildFailed as exc:
+        raise UsageProblem(str(exc)) from None
+    return EXIT_OK
+
+
+@cli.group()
+def preview() -> None:
+    """Preview a template or a campaign as it will be sent."""
+
+
+def _show(preview_doc, html_file: str | None) -> int:  # type: ignore[no-untyped-def]
+    if html_file:
+        try:
+            Path(html_file).write_text(preview_doc.html(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageProblem(f"cannot write {html_file}: {exc.strerror or exc}") from None
+        click.echo(f"Preview written to {html_file}")
+    else:
+        click.echo(preview_doc.text(), nl=False)
+    return EXIT_OK
+
+
+@preview.command("template")
+@click.argument("template_id")
+@click.argument("path", required=False)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False),
+              help="Write a standalone HTML page instead of printing.")
+def preview_template(template_id: str, path: str | None, html_file: str | None) -> int:
+    """Render email template TEMPLATE_ID with its sample data."""
+    from .preview import template_preview
+
+    result = _validated(path)
+    _pick("template", template_id, list(result.playbook.templates))
+    return _show(template_preview(result.playbook, template_id), html_file)
+
+
+@preview.command("campaign")
+@click.argument("campaign_id")
+@click.argument("path", required=False)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False),
+              help="Write a standalone HTML page instead of printing.")
+def preview_campaign(campaign_id: str, path: str | None, html_file: str | None) -> int:
+    """Show campaign CAMPAIGN_ID: timeline with dates, steps, every email, what sales sees."""
+    from .preview import campaign_preview
+
+    result = _validated(path)
+    _pick("campaign", campaign_id, list(result.playbook.campaigns))
+    return _show(campaign_preview(result.playbook, campaign_id), html_file)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--defs", "defs_path", default=DEFAULT_DEFS, show_default=True,
+              help="The definitions folder inside the repository.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True)
+def diff(old: str, new: str | None, defs_path: str, fmt: str) -> int:
+    """What changed, by meaning, from OLD to NEW (git revisions or folders; NEW defaults to
+    the working tree)."""
+    from .diff import changes_to_json, changes_to_markdown, changes_to_text, diff_playbooks
+    from .revisions import RevisionError, definitions_at
+    from .validate import validate as run
+
+    defs = Path(defs_path)
+    try:
+        with definitions_at(old, defs) as old_root:
+            before = run(old_root)
+            with (definitions_at(new, defs) if new else _here(defs_folder(defs_path))) \
+                    as new_root:
+                after = run(new_root)
+    except RevisionError as exc:
+        raise UsageProblem(str(exc)) from None
+    for label, result in ((old, before), (new or "working tree", after)):
+        if result.errors:
+            click.echo(f"warning: the definitions in {label} have {len(result.errors)} "
+                       "error(s); the comparison covers what could be read", err=True)
+    changes = diff_playbooks(before.playbook, after.playbook)
+    if fmt == "json":
+        click.echo(json.dumps(changes_to_json(changes), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(changes_to_markdown(changes), nl=False)
+    else:
+        click.echo(changes_to_text(changes))
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _here(path: Path) -> Iterator[Path]:
+    yield path
 
 
 def main(argv: Sequence[str] | None = None) -> int:

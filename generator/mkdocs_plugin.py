@@ -13,6 +13,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -25,7 +26,7 @@ from .config import ConfigError, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
 from .pages import Site, build_site
 from .report import format_text
-from .validate import validate
+from .validate import Result, validate
 
 log = get_plugin_logger(__name__)
 
@@ -54,12 +55,16 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.renderer: DiagramRenderer | None = None
         self.defs = Path("process_defs")
         self.sources: dict[str, str] = {}
+        self._checked: Result | None = None
+        self.failure: str | None = None  # why the last build failed, for `playbook build`
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
         self.command = command
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    def check(self, config: MkDocsConfig) -> Result:
+        """Validate the definitions named in mkdocs.yml; `playbook build` calls this first
+        so that invalid definitions stop the build before MkDocs starts."""
         base = Path(config.config_file_path or ".").parent
         self.defs = base / self.config.defs
         try:
@@ -70,9 +75,15 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if not self.defs.is_dir():
             raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
                               "(set `defs:` under the playbook plugin in mkdocs.yml)")
-        result = validate(self.defs, settings)
-        report = format_text(result, self.config.strict)
+        self._checked = validate(self.defs, settings)
+        return self._checked
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").parent
+        result, self._checked = self._checked or self.check(config), None
+        self.failure = None
         if result.failed(self.config.strict):
+            report = format_text(result, self.config.strict)
             if self.command == "serve" and self.site is not None:
                 log.error("the definitions have errors; still serving the last good "
                           "version:\n%s", report)
@@ -81,8 +92,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         else:
             for finding in result.warnings:
                 log.warning("%s: %s %s", finding.location, finding.code, finding.message)
-            if self.renderer is None:
-                self.renderer = DiagramRenderer(base / self.config.cache_dir)
+            cache = base / self.config.cache_dir
+            if self.renderer is None or self.renderer.cache_dir != cache:
+                self.renderer = DiagramRenderer(cache)
             changes = None
             if self.config.changes:
                 path = base / self.config.changes
@@ -92,7 +104,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                                        directory_urls=config.use_directory_urls,
                                        changes_markdown=changes)
             except DiagramError as exc:
-                raise PluginError(f"playbook: {exc}") from None
+                self.failure = f"playbook: {exc}"
+                raise PluginError(self.failure) from None
         assert self.site is not None
         self.sources = {p.path: p.source for p in self.site.pages.values() if p.source}
         if not config.nav:
@@ -128,6 +141,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
+        if self.site is not None and page.file.src_uri in self.site.pages and page.title:
+            # The title comes from the page's heading, i.e. from YAML, and themes print it
+            # as trusted HTML (in <title>, among others): hand it over escaped.
+            page.title = str(escape(page.title))
         # A generated page is edited in its YAML file, not in the docs folder.
         source = self.sources.get(page.file.src_uri)
         if source and config.repo_url:

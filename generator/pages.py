@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import markup, templating
 from .businesstime import Calendar
@@ -90,9 +89,6 @@ class SiteBuilder:
         if there.endswith("/") and not rel.endswith("/"):
             rel += "/"
         return "./" if rel in (".", "./") else rel
-
-    def linker(self, page: str) -> Callable[[str], str]:
-        return lambda target: self.url(target, page)
 
     # ---------------------------------------------------------------- derived facts
 
@@ -240,7 +236,8 @@ class SiteBuilder:
 
         page("index.md", "home.md.j2")
         for pid in pb.processes:
-            dots[f"process-{pid}"] = process_dot(pb, pid, self.linker("process/index.md"))
+            dots[f"process-{pid}"] = process_dot(
+                pb, pid, lambda sid: self.url(f"stages/{sid}.md", "process/index.md"))
         page("process/index.md", "process.md.j2",
              diagrams=[f"process-{pid}" for pid in pb.processes])
         for pid, process in pb.processes.items():
@@ -287,7 +284,7 @@ class SiteBuilder:
         for path, template_name, context, source, diagrams in plan:
             inline = {name: _inline(svgs[name]) for name in diagrams if name in svgs}
             markdown = env.get_template(template_name).render(
-                pb=pb, b=self, here=path, link=self.linker(path), diagram=inline, **context)
+                pb=pb, b=self, here=path, diagram=inline, **context)
             title = markdown.split("\n", 1)[0].lstrip("# ").strip()
             src = source.source.display if source is not None and source.source else None
             site.pages[path] = Page(path, title, markdown, src)
@@ -297,12 +294,13 @@ class SiteBuilder:
         return site
 
     def nav(self, site: Site) -> list[Any]:
+        """Navigation with titles escaped: themes show nav titles as trusted HTML."""
         pb = self.pb
-        stages = [{pb.stages[p.split("/")[1][:-3]].name: p} for p in site.pages
+        stages = [{_title(pb.stages[p.split("/")[1][:-3]].name): p} for p in site.pages
                   if p.startswith("stages/")]
-        templates = [{pb.templates[p[7:-3]].name: p} for p in site.pages
+        templates = [{_title(pb.templates[p[7:-3]].name): p} for p in site.pages
                      if p.startswith("emails/") and p != "emails/index.md"]
-        campaigns = [{pb.campaigns[p[10:-3]].name: p} for p in site.pages
+        campaigns = [{_title(pb.campaigns[p[10:-3]].name): p} for p in site.pages
                      if p.startswith("campaigns/") and p != "campaigns/index.md"]
         team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
         if "meeting.md" in site.pages:
@@ -342,6 +340,10 @@ class SiteBuilder:
             out.append({"key": key, "section": section, "folder": key in ITEM_FOLDERS,
                         "models": _schema_tables(model, defs)})
         return out
+
+
+def _title(name: str) -> str:
+    return str(escape(name))
 
 
 def _inline(svg: bytes) -> Markup:

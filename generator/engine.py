@@ -1,0 +1,133 @@
+"""Running MkDocs for the CLI: an atomic build, and serve. An adapter, like the plugin."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin
+from .report import format_text
+
+# Material prints a banner about MkDocs 2 on every run; the pin to mkdocs<2 answers it.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+class BuildFailed(Exception):
+    """The site could not be built for a reason other than the definitions."""
+
+
+def _load(config_file: Path, **overrides: object):  # type: ignore[no-untyped-def]
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    if not config_file.is_file():
+        raise BuildFailed(f"{config_file} not found: run from your playbook repo or pass "
+                          "-f path/to/mkdocs.yml")
+    try:
+        return load_config(str(config_file), **overrides)
+    except ConfigurationError as exc:
+        raise BuildFailed(f"{config_file}: {exc}") from None
+
+
+def build(config_file: Path, site_dir: Path | None = None, strict: bool = False) -> Path:
+    """Build the site into a fresh folder beside `site_dir`, then swap it in.
+
+    A failed or interrupted build leaves the previous site exactly as it was.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    config = _load(config_file)
+    target = Path(site_dir) if site_dir else Path(config.site_dir)
+    target = target.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    except OSError as exc:
+        raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
+    try:
+        # --strict: MkDocs fails on any warning, validation warnings included
+        config = _load(config_file, site_dir=str(staging), strict=strict or config.strict)
+        _show_mkdocs_warnings()
+        plugin = config.plugins.get("playbook")
+        if isinstance(plugin, PlaybookPlugin):
+            if strict:
+                plugin.config.strict = True
+            result = plugin.check(config)
+            if result.failed(plugin.config.strict):
+                raise InvalidDefinitions(format_text(result, plugin.config.strict))
+        try:
+            mkdocs_build(config)
+        except Abort as exc:
+            failure = getattr(plugin, "failure", None)
+            raise BuildFailed(failure or str(exc) or "the build was aborted") from None
+        _swap(staging, target)
+    except InvalidDefinitions:
+        raise
+    except MkDocsException as exc:
+        raise BuildFailed(str(exc)) from None
+    except OSError as exc:
+        raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now (tests and callers may swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_playbook", False) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler._playbook = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    for handler in logger.handlers:
+        if getattr(handler, "_playbook", False):
+            handler.setLevel(level)
+    logger.setLevel(min(logger.level or level, level))
+
+
+def _swap(staging: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        os.replace(target, old / target.name)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if old is not None:  # put the previous site back
+            os.replace(old / target.name, target)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) -> None:
+    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import MkDocsException
+
+    _load(config_file)  # a clear message for a missing or broken mkdocs.yml
+    _show_mkdocs_warnings(logging.INFO)
+    try:
+        mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, strict=strict or None,
+                     livereload=True)
+    except InvalidDefinitions:
+        raise
+    except MkDocsException as exc:
+        raise BuildFailed(str(exc)) from None

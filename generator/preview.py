@@ -1,0 +1,130 @@
+"""Previews for marketers and reps: a template or a whole campaign, as it will be sent.
+
+Text for the terminal, or one standalone HTML file to share; every value is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from . import templating
+from .businesstime import Calendar
+from .model import Playbook, Template
+from .rules.templates import samples
+
+PHASES = ("planning", "execution", "optimization")
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    emails: list[tuple[str, str, str]] = field(default_factory=list)  # heading, subject, body
+
+
+@dataclass
+class Preview:
+    title: str
+    sections: list[Section]
+
+    def text(self) -> str:
+        out = [self.title, "=" * len(self.title)]
+        for section in self.sections:
+            out += ["", section.title, "-" * len(section.title), *section.lines]
+            for heading, subject, body in section.emails:
+                out += ["", f"[{heading}]"] if heading else [""]
+                out += [f"Subject: {subject}", "", body.rstrip()]
+        return "\n".join(out) + "\n"
+
+    def html(self) -> str:
+        e = html.escape
+        parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{e(self.title)}"
+                 "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;"
+                 "margin:2rem auto;padding:0 1rem;color:#1e293b}h1{font-size:1.6rem}"
+                 ".email{border:1px solid #cbd5e1;border-radius:.5rem;padding:1rem;"
+                 "margin:1rem 0;background:#f8fafc}.email pre{white-space:pre-wrap;"
+                 "font:inherit;margin:0}.subject{font-weight:600}</style>",
+                 f"<h1>{e(self.title)}</h1>"]
+        for section in self.sections:
+            parts.append(f"<h2>{e(section.title)}</h2>")
+            if section.lines:
+                parts.append("<ul>" + "".join(f"<li>{e(line.lstrip('- '))}</li>"
+                                              for line in section.lines) + "</ul>")
+            for heading, subject, body in section.emails:
+                parts.append('<div class="email">' + (f"<h3>{e(heading)}</h3>" if heading
+                                                      else "")
+                             + f'<p class="subject">Subject: {e(subject)}</p>'
+                             + f"<pre>{e(body)}</pre></div>")
+        return "\n".join(parts) + "\n</html>\n"
+
+
+def render_template(template: Template, playbook: Playbook) -> tuple[str, str]:
+    """Subject and body rendered with the sample values (errors become readable text)."""
+    values = samples(template, playbook)
+    out = []
+    for source in (template.subject, template.body):
+        try:
+            out.append(templating.render(source, values))
+        except Exception as exc:  # shown in the preview; the validator reports it by line
+            out.append(f"[cannot render: {type(exc).__name__}: {exc}]")
+    return out[0], out[1]
+
+
+def template_preview(playbook: Playbook, template_id: str) -> Preview:
+    template = playbook.templates[template_id]
+    subject, body = render_template(template, playbook)
+    kind = "bulk (marketing)" if template.type == "bulk" else "one-to-one (sales)"
+    owner = playbook.roles.get(template.owner or "")
+    lines = [f"- Type: {kind}"] + ([f"- Owner: {owner.name}"] if owner else [])
+    return Preview(f"Template: {template.name}", [
+        Section("About", lines), Section("Email, with sample data", emails=[("", subject,
+                                                                            body)])])
+
+
+def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
+    campaign = playbook.campaigns[campaign_id]
+    calendar = Calendar(playbook.sla.business_hours if playbook.sla else None)
+
+    def when(offset: int) -> str:
+        label = "launch day" if offset == 0 else f"day {offset:+d}"
+        if campaign.launch is None:
+            return label
+        return f"{calendar.add_days(campaign.launch, offset).isoformat()} ({label})"
+
+    def role(rid: str) -> str:
+        return playbook.roles[rid].name if rid in playbook.roles else rid
+
+    persona = playbook.personas.get(campaign.persona)
+    draft = " (not approved yet)" if campaign.status == "draft" else ""
+    about = [f"- Status: {campaign.status}{draft}",
+             f"- Objective: {campaign.objective}",
+             f"- Persona: {persona.name if persona else campaign.persona}",
+             f"- Owner: {role(campaign.owner)}",
+             f"- Launch: {campaign.launch.isoformat() if campaign.launch else 'not set'}"]
+    sections = [Section("About", about)]
+    for phase in PHASES:
+        steps = sorted((s for s in campaign.steps.values() if s.phase == phase),
+                       key=lambda s: s.offset)
+        if steps:
+            sections.append(Section(phase.capitalize(), [
+                f"- {when(s.offset)}: {s.name} ({role(s.owner)})"
+                + (" [SALES PREVIEW]" if s.sales_preview else "") for s in steps]))
+    emails = Section("Emails, as prospects will receive them")
+    for email in sorted(campaign.emails, key=lambda m: m.send):
+        template = playbook.templates.get(email.template)
+        if template is None:
+            emails.lines.append(f"- {when(email.send)}: unknown template {email.template}")
+            continue
+        subject, body = render_template(template, playbook)
+        heading = f"{when(email.send)}: {template.name}" + (
+            f" — to {email.audience}" if email.audience else "")
+        emails.emails.append((heading, subject, body))
+    sections.append(emails)
+    sales = [f"- {role(r)} receives a copy of every email above" for r in
+             campaign.sales_inclusion] or ["- No sales role is included in the emails."]
+    previews = [s for s in campaign.steps.values() if s.sales_preview]
+    sales += [f"- Sales preview: {s.name}, due {when(s.offset)}, owned by {role(s.owner)}"
+              for s in previews] or ["- No sales preview step: add one before launch."]
+    sections.append(Section("What sales will see", sales))
+    return Preview(f"Campaign: {campaign.name}", sections)
