@@ -298,8 +298,9 @@ class SiteBuilder:
         pb = self.pb
         stages = [{_title(pb.stages[p.split("/")[1][:-3]].name): p} for p in site.pages
                   if p.startswith("stages/")]
-        templates = [{_title(pb.templates[p[7:-3]].name): p} for p in site.pages
-                     if p.startswith("emails/") and p != "emails/index.md"]
+        templates = sorted(({_title(pb.templates[p[7:-3]].name): p} for p in site.pages
+                            if p.startswith("emails/") and p != "emails/index.md"),
+                           key=lambda item: next(iter(item)).lower())
         campaigns = [{_title(pb.campaigns[p[10:-3]].name): p} for p in site.pages
                      if p.startswith("campaigns/") and p != "campaigns/index.md"]
         team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
