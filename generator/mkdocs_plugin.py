@@ -9,7 +9,9 @@ pages and diagrams to the build, without writing anything into the docs folder.
 
 from __future__ import annotations
 
+import logging
 import posixpath
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,16 @@ from mkdocs.structure.pages import Page
 
 from .config import ConfigError, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
+from .markup import code_fence
 from .pages import Site, build_site
 from .report import format_text
 from .validate import Result, validate
 
 log = get_plugin_logger(__name__)
+serve_log = logging.getLogger("playbook.serve")
+if not serve_log.handlers:
+    serve_log.addHandler(logging.StreamHandler())
+    serve_log.propagate = False
 
 
 class InvalidDefinitions(PluginError):
@@ -57,6 +64,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.sources: dict[str, str] = {}
         self._checked: Result | None = None
         self.failure: str | None = None  # why the last build failed, for `playbook build`
+        self.stale_report: str | None = None  # serving the last good site: why
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
@@ -85,11 +93,14 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if result.failed(self.config.strict):
             report = format_text(result, self.config.strict)
             if self.command == "serve" and self.site is not None:
-                log.error("the definitions have errors; still serving the last good "
-                          "version:\n%s", report)
+                # Not through MkDocs' logger: in strict mode that would stop the server.
+                serve_log.error("the definitions have errors; still serving the last good "
+                                "version:\n%s", report)
+                self.stale_report = report
             else:
                 raise InvalidDefinitions(report)
         else:
+            self.stale_report = None
             for finding in result.warnings:
                 log.warning("%s: %s %s", finding.location, finding.code, finding.message)
             cache = base / self.config.cache_dir
@@ -134,7 +145,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            files.append(File.generated(config, path, content=page.markdown))
+            content = page.markdown
+            if self.stale_report:
+                content = _stale_banner(self.stale_report) + content
+            files.append(File.generated(config, path, content=content))
         for path, data in self.site.assets.items():
             files.append(File.generated(config, path, content=data))
         return files
@@ -172,3 +186,10 @@ def _title(path: Path) -> str:
         if line.startswith("# "):
             return line[2:].strip()
     return path.stem.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _stale_banner(report: str) -> str:
+    """Shown on every generated page while `serve` keeps the last good version."""
+    body = textwrap.indent(str(code_fence(report, "text")), "    ")
+    return ('!!! failure "The definitions have errors: this is the last good version"\n'
+            f"{body}\n\n")
