@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from ..findings import Finding, Rule, Severity
+from ..graphs import loop_edges
 from ..model import Campaign
 from . import Context, check
 
@@ -65,28 +66,13 @@ def _steps(cid: str, campaign: Campaign) -> Iterator[Finding]:
 
 def _cycles(cid: str, campaign: Campaign) -> Iterator[Finding]:
     steps = campaign.steps
-    state: dict[str, int] = {}
-    for start in steps:
-        if start in state:
-            continue
-        stack = [(start, iter(d for d in steps[start].depends_on if d in steps))]
-        state[start] = 1
-        while stack:
-            sid, deps = stack[-1]
-            dep = next(deps, None)
-            if dep is None:
-                state[sid] = 2
-                stack.pop()
-            elif state.get(dep) == 1:
-                path = [s for s, _ in stack]
-                loop = [*path[path.index(dep):], dep]
-                yield Finding(STEP_CYCLE, steps[sid].where("depends_on",
-                                                           steps[sid].depends_on.index(dep)),
-                              f"campaign '{cid}' steps depend on each other in a loop: "
-                              f"{' -> '.join(loop)}", "Remove one of the dependencies.")
-            elif dep not in state:
-                state[dep] = 1
-                stack.append((dep, iter(d for d in steps[dep].depends_on if d in steps)))
+    needs = {sid: [d for d in step.depends_on if d in steps] for sid, step in steps.items()}
+    for path, dep in loop_edges(steps, needs):
+        sid = path[-1]
+        loop = [*path[path.index(dep):], dep]
+        yield Finding(STEP_CYCLE, steps[sid].where("depends_on", steps[sid].depends_on.index(dep)),
+                      f"campaign '{cid}' steps depend on each other in a loop: "
+                      f"{' -> '.join(loop)}", "Remove one of the dependencies.")
 
 
 @check

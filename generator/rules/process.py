@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding, Rule, Severity
+from ..graphs import loop_edges
 from ..model import SalesProcess
 from . import Context, check
 
@@ -103,29 +104,13 @@ def _check_flow(pid: str, process: SalesProcess) -> Iterator[Finding]:
 
 
 def _cycles(process: SalesProcess, succ: dict[str, list[str]]) -> Iterator[Finding]:
-    # Depth-first search; an edge to a stage on the current path closes a loop.
-    state: dict[str, int] = {}  # 1 = on the path, 2 = done
-    for start in process.stages:
-        if start in state:
-            continue
-        stack = [(start, iter(succ[start]))]
-        state[start] = 1
-        while stack:
-            sid, children = stack[-1]
-            target = next(children, None)
-            if target is None:
-                state[sid] = 2
-                stack.pop()
-            elif state.get(target) == 1:
-                stage = process.stages[sid]
-                keys = ("next", stage.next.index(target)) if stage.next else ()
-                yield Finding(CYCLE, stage.where(*keys),
-                              f"'{sid}' leads back to '{target}', which forms a loop",
-                              f"If deals may go back, move '{target}' from `next` to "
-                              "`returns_to`.")
-            elif target not in state:
-                state[target] = 1
-                stack.append((target, iter(succ[target])))
+    for path, target in loop_edges(process.stages, succ):
+        sid = path[-1]
+        stage = process.stages[sid]
+        keys = ("next", stage.next.index(target)) if stage.next else ()
+        yield Finding(CYCLE, stage.where(*keys),
+                      f"'{sid}' leads back to '{target}', which forms a loop",
+                      f"If deals may go back, move '{target}' from `next` to `returns_to`.")
 
 
 def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
