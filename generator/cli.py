@@ -141,9 +141,16 @@ def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
 def build(config_file: str, site_dir: str | None, strict: bool) -> int:
     """Validate the definitions, then build the site; the previous site stays until the new
     one is complete."""
+    import os
+
     from . import engine
     from .mkdocs_plugin import InvalidDefinitions
+    from .publish import reproducible_env
 
+    # the same sources give the same bytes: the build date is the last commit's
+    stamp = reproducible_env(Path(config_file).resolve().parent).get("SOURCE_DATE_EPOCH")
+    if stamp:
+        os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
     try:
         target = engine.build(Path(config_file), Path(site_dir) if site_dir else None, strict)
     except InvalidDefinitions as exc:
@@ -255,6 +262,53 @@ def diff(old: str, new: str | None, defs_path: str, fmt: str) -> int:
         click.echo(changes_to_markdown(changes), nl=False)
     else:
         click.echo(changes_to_text(changes))
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("version", required=False)
+@click.option("-a", "--alias", "aliases", multiple=True, help="An alias such as `latest` "
+              "(repeatable); the first becomes the default version.")
+@click.option("-t", "--title", help="The version's title in the version selector.")
+@click.option("-b", "--branch", default="gh-pages", show_default=True,
+              help="The branch mike publishes to.")
+@click.option("--push", is_flag=True, help="Push the branch after publishing.")
+@click.option("--to-dir", type=click.Path(file_okay=False), default=None,
+              help="Publish into this folder instead of a git branch.")
+@click.option("--list", "list_versions", is_flag=True, help="List published versions.")
+@click.option("--delete", "delete", is_flag=True, help="Delete VERSION from the branch.")
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False), default="mkdocs.yml",
+              show_default=True)
+def publish(version: str | None, aliases: tuple[str, ...], title: str | None, branch: str,
+            push: bool, to_dir: str | None, list_versions: bool, delete: bool,
+            config_file: str) -> int:
+    """Publish VERSION of the site with mike, with a "What changed" page against the
+    previously published version."""
+    from . import publish as pub
+
+    config = Path(config_file)
+    if not config.is_file():
+        raise UsageProblem(f"{config} not found: run from your playbook repo")
+    try:
+        if list_versions:
+            click.echo(pub.mike_passthrough(["list"], config, branch), nl=False)
+            return EXIT_OK
+        if not version:
+            raise UsageProblem("give the VERSION to publish, e.g. `playbook publish 1.2 "
+                               "--alias latest`")
+        if delete:
+            click.echo(pub.mike_passthrough(["delete", *(["--push"] if push else []),
+                                             version], config, branch), nl=False)
+            return EXIT_OK
+        _validated(str(pub.definitions_folder(config)))
+        done = pub.publish(version, config, list(aliases), title, branch, push,
+                           Path(to_dir) if to_dir else None)
+    except pub.PublishError as exc:
+        raise UsageProblem(f"publishing failed: {exc}") from None
+    against = f"{done.changes} change(s) since {done.previous}" if done.previous else \
+        "the first published version"
+    where = to_dir or f"branch {branch}"
+    click.echo(f"Published {done.version} to {where}: {against}.")
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ pages and diagrams to the build, without writing anything into the docs folder.
 from __future__ import annotations
 
 import logging
+import os
 import posixpath
 import textwrap
 from pathlib import Path
@@ -28,6 +29,7 @@ from .config import ConfigError, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
 from .markup import code_fence
 from .pages import Site, build_site
+from .publish import CHANGES_ENV, PUBLISH_ENV
 from .report import format_text
 from .validate import Result, validate
 
@@ -107,9 +109,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             if self.renderer is None or self.renderer.cache_dir != cache:
                 self.renderer = DiagramRenderer(cache)
             changes = None
-            if self.config.changes:
-                path = base / self.config.changes
-                changes = path.read_text(encoding="utf-8") if path.is_file() else None
+            changes_file = os.environ.get(CHANGES_ENV) or (
+                str(base / self.config.changes) if self.config.changes else None)
+            if changes_file and Path(changes_file).is_file():
+                changes = Path(changes_file).read_text(encoding="utf-8")
             try:
                 self.site = build_site(result.playbook, self.renderer,
                                        directory_urls=config.use_directory_urls,
@@ -117,6 +120,12 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None
+        if os.environ.get(PUBLISH_ENV):
+            # A published version: Material's version selector and outdated-version banner.
+            config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
+        theme_dir = str(Path(__file__).parent / "templates" / "theme")
+        if theme_dir not in config.theme.dirs:  # after the user's own overrides, if any
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)
         assert self.site is not None
         self.sources = {p.path: p.source for p in self.site.pages.values() if p.source}
         if not config.nav:

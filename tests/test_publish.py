@@ -1,0 +1,115 @@
+"""Versioned publishing in a temporary git repository, and reproducible builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).parent.parent
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", repo)
+    (repo / "playbook").mkdir()
+    shutil.copytree(MINIMAL, repo / "process_defs")
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "Playbook 1.0")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_publish_two_versions_with_what_changed(repo: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["publish", "1.0", "--alias", "latest"]) == 0
+    assert "Published 1.0 to branch gh-pages: the first published version." in \
+        capsys.readouterr().out
+    first = git(repo, "rev-parse", "gh-pages:1.0")
+    first_changes = git(repo, "show", "gh-pages:1.0/changes/index.html")
+    assert "This is the first published version of the playbook (1.0)" in first_changes
+
+    edit(repo / "process_defs" / "sales.yaml", "name: Proposal\n", "name: Proposal and pricing\n")
+    edit(repo / "process_defs" / "sla.yaml", "response_time: 1h", "response_time: 30m")
+    git(repo, "commit", "-qam", "Playbook 1.1")
+    assert main(["publish", "1.1", "--alias", "latest", "--title", "Q1 2027"]) == 0
+    assert "Published 1.1 to branch gh-pages: 2 change(s) since 1.0." in \
+        capsys.readouterr().out
+
+    versions = json.loads(git(repo, "show", "gh-pages:versions.json"))
+    assert [(v["version"], v["title"], v["aliases"]) for v in versions] == [
+        ("1.1", "Q1 2027", ["latest"]), ("1.0", "1.0", [])]
+    assert versions[0]["properties"]["source_commit"] == git(repo, "rev-parse", "HEAD").strip()
+    assert git(repo, "rev-parse", "gh-pages:1.0") == first  # 1.0 is untouched, byte for byte
+    root_index = git(repo, "show", "gh-pages:index.html")
+    assert "latest/" in root_index  # the default version
+
+    changes = git(repo, "show", "gh-pages:1.1/changes/index.html")
+    assert "Changes since version <strong>1.0</strong>" in changes
+    assert "stage 'Proposal and pricing': renamed (Proposal → Proposal and pricing)" in \
+        changes.replace("&#39;", "'")
+    assert "SLA, tier 'demo': response time (1h → 30m)" in changes.replace("&#39;", "'")
+    home = git(repo, "show", "gh-pages:1.1/index.html")
+    assert 'href="changes/"' in home and "what changed in this version" in home
+    # Material's version selector and outdated-version banner, fed by mike's versions.json
+    assert '"version": {"default": "latest", "provider": "mike"}' in home
+
+    capsys.readouterr()
+    assert main(["publish", "--list"]) == 0
+    assert capsys.readouterr().out == "\"Q1 2027\" (1.1) [latest]\n1.0\n"
+
+
+def test_publish_into_a_plain_folder(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "www"
+    assert main(["publish", "1.0", "--alias", "latest", "--to-dir", str(out)]) == 0
+    edit(repo / "process_defs" / "scorecard.yaml", "target: 90", "target: 95")
+    git(repo, "commit", "-qam", "raise the retention target")
+    before = {p: p.read_bytes() for p in (out / "1.0").rglob("*") if p.is_file()}
+    assert main(["publish", "1.1", "--alias", "latest", "--to-dir", str(out)]) == 0
+    assert {p: p.read_bytes() for p in (out / "1.0").rglob("*") if p.is_file()} == before
+    versions = json.loads((out / "versions.json").read_text())
+    assert [(v["version"], v["aliases"]) for v in versions] == [("1.1", ["latest"]),
+                                                                ("1.0", [])]
+    assert "../1.1/" in (out / "latest" / "index.html").read_text()
+    changes = (out / "1.1" / "changes" / "index.html").read_text().replace("&#39;", "'")
+    assert "KPI 'Customer retention' (retention): target (90 → 95)" in changes
+
+
+def digest(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_builds_are_reproducible(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    assert main(["build", "-d", "one"]) == 0
+    shutil.rmtree(repo / ".cache")  # the second build renders its diagrams again
+    assert main(["build", "-d", "two"]) == 0
+    first, second = digest(repo / "one"), digest(repo / "two")
+    assert first == second
+    assert "sitemap.xml.gz" in first
