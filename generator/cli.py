@@ -75,8 +75,23 @@ def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> in
 @click.argument("kind", required=False, type=click.Choice(ITEM_FOLDERS))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
-def schema(kind: str | None, output: str | None) -> int:
+@click.option("--all", "all_dir", type=click.Path(file_okay=False), default=None,
+              help="Write every schema (one per kind of file) into this folder.")
+def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
     """Print the JSON Schema of a definition file (or of a one-item file in folder KIND)."""
+    if all_dir:
+        from .model import schema_files
+
+        folder = Path(all_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, document in schema_files().items():
+                (folder / name).write_text(json.dumps(document, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageProblem(f"cannot write {folder}: {exc.strerror or exc}") from None
+        click.echo(f"Schemas written to {folder}")
+        return EXIT_OK
     text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     if output:
         try:

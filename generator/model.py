@@ -58,9 +58,11 @@ def _timezone(text: str) -> str:
 
 Duration = Annotated[str, AfterValidator(_duration), Field(
     description="Business time: minutes `m`, hours `h` or business days `d`, e.g. `1h`.",
-    examples=["30m", "1h", "2d"])]
+    examples=["30m", "1h", "2d"],
+    json_schema_extra={"pattern": r"^\s*\d+(\.\d+)?\s*(m|min|h|d)\s*$"})]
 Clock = Annotated[str, AfterValidator(_clock), Field(
-    description="A time of day, 24-hour clock, e.g. `09:00`.", examples=["09:00"])]
+    description="A time of day, 24-hour clock, e.g. `09:00`.", examples=["09:00"],
+    json_schema_extra={"pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"})]
 TimeZone = Annotated[str, AfterValidator(_timezone), Field(
     description="An IANA time zone name.", examples=["America/New_York"])]
 Text = Annotated[str, Field(min_length=1)]
@@ -561,7 +563,21 @@ def json_schema(kind: str | None = None) -> dict[str, Any]:
     else:
         schema = SECTIONS[kind].model.model_json_schema()
         schema["title"] = f"Playbook {SECTIONS[kind].noun} file"
+    _id_keys(schema)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _id_keys(node: Any) -> None:
+    """Mappings from id to a definition only accept readable slugs as keys."""
+    if isinstance(node, dict):
+        extra = node.get("additionalProperties")
+        if node.get("type") == "object" and isinstance(extra, dict) and "$ref" in extra:
+            node["propertyNames"] = {"pattern": ID_PATTERN.pattern}
+        for value in node.values():
+            _id_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            _id_keys(value)
 
 
 def schema_files() -> dict[str, dict[str, Any]]:
