@@ -327,6 +327,26 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
     return EXIT_OK
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", help="The company's name (default: from the folder name).")
+def init(directory: str, name: str | None) -> int:
+    """Start a new playbook repository in DIRECTORY: definitions with one of each kind,
+    mkdocs.yml, Makefile, CI workflow and README. Never overwrites a file."""
+    from .scaffold import ScaffoldError, scaffold
+
+    target = Path(directory)
+    try:
+        written = scaffold(target, name)
+    except ScaffoldError as exc:
+        raise UsageProblem(str(exc)) from None
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"Created a playbook in {target} ({len(written)} files). Next:\n"
+               f"  cd {target} && make serve")
+    return EXIT_OK
+
+
 @contextlib.contextmanager
 def _here(path: Path) -> Iterator[Path]:
     yield path

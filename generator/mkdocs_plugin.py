@@ -34,6 +34,9 @@ from .report import format_text
 from .validate import Result, validate
 
 log = get_plugin_logger(__name__)
+THEME_DIR = Path(__file__).parent / "templates" / "theme"
+# in THEME_DIR, which MkDocs copies into the site: diagrams, badges, email previews
+STYLESHEET = "playbook.css"
 serve_log = logging.getLogger("playbook.serve")
 if not serve_log.handlers:
     serve_log.addHandler(logging.StreamHandler())
@@ -123,7 +126,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if os.environ.get(PUBLISH_ENV):
             # A published version: Material's version selector and outdated-version banner.
             config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
-        theme_dir = str(Path(__file__).parent / "templates" / "theme")
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
+        theme_dir = str(THEME_DIR)
         if theme_dir not in config.theme.dirs:  # after the user's own overrides, if any
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)
         assert self.site is not None

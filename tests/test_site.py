@@ -8,7 +8,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
@@ -95,7 +95,9 @@ def test_internal_links_resolve(example_site: Path) -> None:
             url = urlparse(href)
             if url.scheme or url.netloc or href.startswith(("#", "mailto:")):
                 continue
-            target = (page.parent / unquote(url.path)).resolve()
+            # resolve as a browser does (a path cannot climb above the site root)
+            page_url = "/" + page.relative_to(example_site).as_posix()
+            target = example_site / unquote(urlparse(urljoin(page_url, href)).path).lstrip("/")
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():

@@ -1,0 +1,53 @@
+"""`playbook init`: a new playbook repository that validates and builds out of the box."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from .model import schema_files
+
+# package file -> path in the new repository
+RENAMED = {"gitignore": ".gitignore", "workflow.yml": ".github/workflows/playbook.yml"}
+
+
+class ScaffoldError(Exception):
+    """The scaffold would overwrite something: nothing was written."""
+
+
+def scaffold_files(name: str) -> dict[str, str]:
+    """Every file of a new playbook repository, by relative path."""
+    root = resources.files("generator") / "templates" / "init"
+    files: dict[str, str] = {}
+
+    def collect(folder, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            relative = f"{prefix}{entry.name}"
+            if entry.is_dir():
+                collect(entry, f"{relative}/")
+            else:
+                text = entry.read_text(encoding="utf-8").replace("__NAME__", name)
+                files[RENAMED.get(relative, relative)] = text
+
+    collect(root, "")
+    for file_name, document in schema_files().items():
+        files[f"schemas/{file_name}"] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return files
+
+
+def scaffold(target: Path, name: str | None = None) -> list[Path]:
+    """Write a new playbook into `target`; refuse, writing nothing, if any file exists."""
+    files = scaffold_files(name or target.resolve().name.replace("-", " ").title())
+    existing = [path for path in files if (target / path).exists()]
+    if existing:
+        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+        raise ScaffoldError(f"{target} already has {shown}; nothing was written (choose a new "
+                            "folder, or move those files away)")
+    written = []
+    for relative, text in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
