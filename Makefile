@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 APT     = $(shell command -v apt-get 2>/dev/null)
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps browser-deps validate build serve test fuzz lint clean
+.PHONY: setup system-deps browser-deps validate build serve test fuzz bench bench-quick lint clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,13 @@ test: setup system-deps browser-deps
 # The long fuzz profile: 10,000 cases per property (the quick profile runs in `make test`).
 fuzz: setup
 	PLAYBOOK_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_mutations.py
+
+# Scales 1, 10 and 100: writes benchmarks/results.json and playbook/benchmarks.md.
+bench: setup system-deps
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: setup system-deps
+	$(BIN)/python benchmarks/run.py --quick
 
 lint: setup
 	$(BIN)/ruff check generator tests

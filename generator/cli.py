@@ -357,8 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = cli.main(args=list(argv) if argv is not None else None,
                         prog_name="playbook", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort:  # Ctrl-C: click turns KeyboardInterrupt into Abort
+        click.echo("Interrupted.", err=True)
         return EXIT_USAGE
     except click.ClickException as exc:
         exc.show()

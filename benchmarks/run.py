@@ -1,0 +1,200 @@
+"""The scale benchmark: how Playbook's costs grow with the size of a playbook.
+
+    python benchmarks/run.py [--quick] [--scales 1 10 100] [--runs 3]
+
+For each scale it makes a synthetic playbook (benchmarks/make_playbook.py) and measures, in
+one run so that ratios compare like with like: parsing every file with PyYAML's C loader
+(the floor), validating, generating the pages and DOT, rendering diagrams cold and warm,
+MkDocs building the same generated pages without our plugin, a full `playbook build` with a
+warm diagram cache, and the preview loop after editing one template. Figures are medians of
+--runs runs. Writes benchmarks/results.json and the table in playbook/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_playbook import make  # noqa: E402
+
+from generator.diagrams import DiagramRenderer  # noqa: E402
+from generator.pages import SiteBuilder  # noqa: E402
+from generator.preview import template_preview  # noqa: E402
+from generator.validate import validate  # noqa: E402
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1790000000"}
+
+
+def median_time(func: Callable[[], Any], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def mkdocs_config(plugin: bool) -> dict[str, Any]:
+    """The example's mkdocs.yml, without the print page (it would dominate at scale)."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["plugins"] = ["search"] + ([{"playbook": {"defs": "process_defs"}}] if plugin
+                                      else [])
+    return config
+
+
+def write_config(repo: Path, config: dict[str, Any]) -> Path:
+    path = repo / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_build(repo: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "generator.cli", "build"], cwd=repo, env=ENV,
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def measure(scale: int, runs: int, work: Path) -> dict[str, Any]:
+    repo = work / f"scale{scale}"
+    defs = repo / "process_defs"
+    definitions = make(ROOT / "process_defs", scale, defs)
+    (repo / "playbook").mkdir()
+    files = sorted(defs.rglob("*.yaml"))
+    texts = [p.read_text(encoding="utf-8") for p in files]
+    row: dict[str, Any] = {"scale": scale, "definitions": definitions, "files": len(files)}
+
+    def parse() -> None:
+        for text in texts:
+            yaml.load(text, Loader=yaml.CSafeLoader)
+
+    row["parse_s"] = median_time(parse, runs)
+    row["validate_s"] = median_time(lambda: validate(defs), runs)
+    row["validate_vs_parse"] = row["validate_s"] / row["parse_s"]
+    result = validate(defs)
+    assert not result.errors, result.errors[:3]
+
+    cache = repo / ".cache" / "playbook"
+    cold = DiagramRenderer(cache)
+    builder = SiteBuilder(result.playbook, cold)
+    start = time.perf_counter()
+    site = builder.build()
+    first_build = time.perf_counter() - start
+    row["diagrams"] = cold.rendered + cold.cache_hits
+    # cold diagram time: the whole first generation minus a warm one (pages and DOT)
+    warm = DiagramRenderer(cache)
+    row["generate_s"] = median_time(lambda: SiteBuilder(result.playbook, warm).build(), runs)
+    row["diagrams_cold_s"] = max(first_build - row["generate_s"], 0.0)
+    row["diagram_cold_ms_each"] = 1000 * row["diagrams_cold_s"] / max(cold.rendered, 1)
+    again = DiagramRenderer(cache)
+    SiteBuilder(result.playbook, again).build()
+    row["diagrams_rendered_warm"] = again.rendered
+    row["pages"] = len(site.pages)
+
+    # MkDocs alone on the same pages: written into a docs folder, our plugin off
+    plain = work / f"plain{scale}"
+    docs = plain / "docs"
+    for path, page in site.pages.items():
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.markdown, encoding="utf-8")
+    for path, data in site.assets.items():
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_bytes(data)
+    shutil.copy(ROOT / "generator" / "templates" / "theme" / "playbook.css", docs)
+    config = mkdocs_config(plugin=False)
+    config.update(docs_dir="docs", nav=site.nav, extra_css=["playbook.css"])
+    config.pop("strict", None)
+    write_config(plain, config)
+    mk_runs = runs if scale < 100 else 1
+    row["mkdocs_s"] = median_time(lambda: subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=plain, env=ENV, check=True,
+        capture_output=True), mk_runs)
+
+    write_config(repo, mkdocs_config(plugin=True))
+    run_build(repo)  # warms the diagram cache on disk
+    row["build_s"] = statistics.median(run_build(repo) for _ in range(mk_runs))
+    row["build_overhead"] = (row["build_s"] - row["mkdocs_s"]) / row["mkdocs_s"]
+    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    template = sorted((defs / "templates").glob("*.yaml"))[0]
+    original = template.read_text(encoding="utf-8")
+
+    def preview() -> None:
+        template.write_text(original.replace("body: |\n", "body: |\n  Edited.\n", 1),
+                            encoding="utf-8")
+        fresh = validate(defs)
+        template_preview(fresh.playbook, template.stem)
+
+    row["preview_s"] = median_time(preview, runs)
+    template.write_text(original, encoding="utf-8")
+    return row
+
+
+COLUMNS = ["scale", "definitions", "files", "pages", "parse_s", "validate_s",
+           "validate_vs_parse", "generate_s", "diagrams", "diagrams_cold_s",
+           "diagram_cold_ms_each", "diagrams_rendered_warm", "mkdocs_s", "build_s",
+           "build_overhead", "preview_s", "peak_rss_mb"]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def cell(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(r[c]) for c in COLUMNS) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="scales 1 and 10, 2 runs")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    scales, runs = ([1, 10], 2) if args.quick else (args.scales, args.runs)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="playbook-bench-") as tmp:
+        for scale in scales:
+            rows.append(measure(scale, runs, Path(tmp)))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    document = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                f"{platform.python_version()}", "runs": runs, "results": rows}
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(document, indent=2) + "\n")
+    print()
+    print(table(rows))
+    page = ROOT / "playbook" / "benchmarks.md"
+    page.write_text(
+        "# Benchmarks\n\nHow Playbook's costs grow with the size of a playbook, measured by "
+        "`make bench` (`python benchmarks/run.py`) on "
+        f"{document['machine']}, medians of {runs} runs (one at scale 100 for the MkDocs "
+        "builds). Scale 1 is the example playbook; scale N has N copies of its processes, "
+        "cadences, templates, campaigns and KPIs.\n\n"
+        "- `validate_vs_parse`: validation time over parsing every file with PyYAML's C "
+        "loader.\n- `build_overhead`: (full `playbook build` − MkDocs alone on the same pages)"
+        " / MkDocs alone, diagram cache warm.\n- `diagrams_rendered_warm`: diagrams a second "
+        "build renders (the cache makes it 0).\n- `preview_s`: edit one template, validate "
+        "and render its preview.\n\n" + table(rows) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""When the environment fails (no dot, no room, no permission, Ctrl-C): a clear message,
+exit 2, and the previous site/ exactly as it was."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).parent.parent
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+
+
+@pytest.fixture
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", repo)
+    (repo / "playbook").mkdir()
+    shutil.copytree(MINIMAL, repo / "process_defs")
+    monkeypatch.chdir(repo)
+    assert main(["build"]) == 0
+    return repo
+
+
+def snapshot(repo: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in (repo / "site").rglob("*") if p.is_file()}
+
+
+def leftovers(repo: Path) -> list[str]:
+    return [p.name for p in repo.iterdir() if p.name.startswith(".site-")]
+
+
+def failing_build(exc: BaseException):  # type: ignore[no-untyped-def]
+    def build(config: Any, **kwargs: Any) -> None:
+        site = Path(config.site_dir)
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "half-written.html").write_text("<html>")
+        raise exc
+    return build
+
+
+def test_disk_full_keeps_the_previous_site(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(built)
+    monkeypatch.setattr("mkdocs.commands.build.build",
+                        failing_build(OSError(errno.ENOSPC, "No space left on device")))
+    assert main(["build"]) == 2
+    assert "Error: build failed: writing the site failed: No space left on device" in \
+        capsys.readouterr().err
+    assert snapshot(built) == before and leftovers(built) == []
+
+
+def test_ctrl_c_keeps_the_previous_site(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(built)
+    monkeypatch.setattr("mkdocs.commands.build.build", failing_build(KeyboardInterrupt()))
+    assert main(["build"]) == 2
+    assert capsys.readouterr().err.strip() == "Interrupted."
+    assert snapshot(built) == before and leftovers(built) == []
+
+
+def test_unwritable_output_folder(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(built)
+
+    def refuse(*args: Any, **kwargs: Any) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    assert main(["build"]) == 2
+    assert "cannot write beside" in capsys.readouterr().err
+    assert snapshot(built) == before
+
+
+def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text("#!/bin/sh\necho 'dot: out of memory' >&2\nexit 137\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    shutil.rmtree(built / ".cache")
+    before = snapshot(built)
+    # a new folder for the cache, so the plugin starts a fresh renderer
+    (built / "mkdocs.yml").write_text((built / "mkdocs.yml").read_text().replace(
+        "defs: process_defs", "defs: process_defs\n      cache_dir: .cache/other"))
+    assert main(["build"]) == 2
+    assert "Graphviz's `dot` failed: dot: out of memory" in capsys.readouterr().err
+    assert snapshot(built) == before
