@@ -82,8 +82,8 @@ class SourceFile:
 
 
 class _TooBig(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        self.node = node
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        self.mark = mark
         self.message = message
 
 
@@ -125,10 +125,16 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
         self.count += 1
         if self.count > self.limits.max_values:
-            raise _TooBig(node, f"this file expands to more than {self.limits.max_values:,} "
+            # An alias expands nodes written elsewhere: point at the top-level key whose
+            # value grew too large, not inside the repeated block.
+            key = self.source.positions.get(path[:1])
+            mark = yaml.Mark("", 0, key[0], key[1], None, None) if key else node.start_mark
+            where = f"the value of '{path[0]}'" if key else "this file"
+            raise _TooBig(mark, f"{where} expands to more than {self.limits.max_values:,} "
                           "values (are aliases `*name` repeating a large block?)")
         if depth > self.limits.max_depth:
-            raise _TooBig(node, f"values are nested more than {self.limits.max_depth} deep")
+            raise _TooBig(node.start_mark,
+                          f"values are nested more than {self.limits.max_depth} deep")
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -232,7 +238,8 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
     except RecursionError:
         return [_problem(TOO_LARGE, display, "values are nested too deeply to read",
                          "Flatten the structure.", 1, 1)]
-    documents = [d for d in documents if d is not None]
+    # `---` alone, or `---` / `...`, composes to a null document: nothing is defined.
+    documents = [d for d in documents if d is not None and d.tag != "tag:yaml.org,2002:null"]
     if not documents:
         return [_problem(EMPTY_FILE, display, "this file defines nothing",
                          "Add definitions or delete the file.", 1, 1)]
@@ -250,8 +257,8 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
         source.data = None
         findings.append(_problem(TOO_LARGE, display, exc.message,
                                  "Simplify the file; anchors and aliases should not be nested "
-                                 "to multiply a block.", exc.node.start_mark.line + 1,
-                                 exc.node.start_mark.column + 1))
+                                 "to multiply a block.", exc.mark.line + 1,
+                                 exc.mark.column + 1))
     except RecursionError:
         source.data = None
         findings.append(_problem(TOO_LARGE, display, "values are nested too deeply to read",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -73,12 +72,11 @@ def test_duplicate_keys_at_every_level() -> None:
 def test_billion_laughs_is_refused_quickly() -> None:
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
-    started = time.perf_counter()
+    # without the limit this is 10**10 values; with it, building stops at 200,000
     source, problems = parse("\n".join(lines) + "\n")
-    elapsed = time.perf_counter() - started
     assert source.data is None
-    assert len(problems) == 1 and ": PB005 this file expands to more than 200,000" in problems[0]
-    assert elapsed < 5  # bounded: without the limit this is 10**10 values
+    assert problems == ["f.yaml:6:1: PB005 the value of 'a5' expands to more than 200,000 "
+                        "values (are aliases `*name` repeating a large block?)"]
 
 
 def test_deep_nesting_is_refused() -> None:
