@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, Location, Rule, Severity
-from .loader import Limits, SourceFile, discover, display_path, read_file
+from .loader import Limits, SourceFile, collector_paused, discover, display_path, read_file
 from .model import (
     DEFAULT_FUNNEL,
     ID_PATTERN,
@@ -25,7 +25,10 @@ from .model import (
     Phase,
     Playbook,
     Section,
+    node_fields,
 )
+
+_CONTAINERS = (Node, dict, list)
 
 UNKNOWN_KEY = Rule("PB101", "unknown-key", Severity.ERROR,
                    "Only known keys are allowed (a misspelt key would be ignored otherwise).",
@@ -137,17 +140,17 @@ def _anchor(value: Any, source: SourceFile, path: tuple[str | int, ...]) -> None
     """Tell every model object in `value` where it was written."""
     if isinstance(value, Node):
         value.anchor(source, path)
-        for name in type(value).model_fields:
+        for name in node_fields(type(value)):
             child = getattr(value, name)
-            if isinstance(child, (Node, dict, list)):
+            if isinstance(child, _CONTAINERS):
                 _anchor(child, source, (*path, name))
     elif isinstance(value, dict):
         for key, child in value.items():
-            if isinstance(child, Node | dict | list):
+            if isinstance(child, _CONTAINERS):
                 _anchor(child, source, (*path, key))
     elif isinstance(value, list):
         for i, child in enumerate(value):
-            if isinstance(child, Node | dict | list):
+            if isinstance(child, _CONTAINERS):
                 _anchor(child, source, (*path, i))
 
 
@@ -212,18 +215,20 @@ class Assembler:
                   path: tuple[str | int, ...], id_at: tuple[str | int, ...] | None) -> None:
         key = (section.key, item_id)
         broken = self.playbook.broken.setdefault(section.key, set())
-        where_id = source.location(id_at, key=True) if id_at else source.location(())
+        def where_id() -> Location:  # only when reporting: a position costs a compose
+            return source.location(id_at, key=True) if id_at else source.location(())
+
         if key in self._seen:
             first = self._seen[key].location((), key=True)
             self.findings.append(Finding(
-                DUPLICATE_ID, where_id,
+                DUPLICATE_ID, where_id(),
                 f"{section.noun} '{item_id}' is already defined in {first.file}",
                 "Ids must be unique across all files: rename or remove one."))
             return
         self._seen[key] = source
         if not ID_PATTERN.match(item_id):
             self.findings.append(Finding(
-                BAD_ID, where_id, f"'{item_id}' is not a valid id",
+                BAD_ID, where_id(), f"'{item_id}' is not a valid id",
                 "Use lower-case letters, digits, `_` or `-`, e.g. `demo_followup`."))
         what = f"{section.noun} '{item_id}'"
         try:
@@ -242,17 +247,18 @@ class Assembler:
         # Stage ids are referenced across processes, so they are unique across all files too.
         for stage_id in process.stages:
             key = ("stages", stage_id)
-            where = source.location((*path, "stages", stage_id), key=True)
+            at = (*path, "stages", stage_id)
             if key in self._seen:
                 self.findings.append(Finding(
-                    DUPLICATE_ID, where, f"stage '{stage_id}' is already defined in "
-                    f"{self._seen[key].display}", "Stage ids are unique across processes: "
-                    "prefix them with the segment, e.g. `smb_discovery`."))
+                    DUPLICATE_ID, source.location(at, key=True),
+                    f"stage '{stage_id}' is already defined in {self._seen[key].display}",
+                    "Stage ids are unique across processes: prefix them with the segment, "
+                    "e.g. `smb_discovery`."))
             else:
                 self._seen[key] = source
             if not ID_PATTERN.match(stage_id):
                 self.findings.append(Finding(
-                    BAD_ID, where, f"'{stage_id}' is not a valid id",
+                    BAD_ID, source.location(at, key=True), f"'{stage_id}' is not a valid id",
                     "Use lower-case letters, digits, `_` or `-`, e.g. `discovery`."))
 
     def _add_singleton(self, section: Section, value: Any, source: SourceFile,
@@ -304,17 +310,23 @@ def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[s
                                 "no YAML files found in the definitions folder",
                                 "Add .yaml files, or point to the right folder."))
     shown_root = display_path(root)  # resolved once: resolving per file is slow
-    for path in files:
-        relative = path.relative_to(root).as_posix()
-        shown = relative if shown_root == "." else f"{shown_root}/{relative}"
-        source, problems = read_file(path, root, limits, shown)
-        findings.extend(problems)
-        if source.data is None and any(p.rule.severity is Severity.ERROR for p in problems):
-            assembler.playbook.unreadable.append(source.display)
-        rel = path.relative_to(root).parts
-        folder = rel[0] if len(rel) == 2 and rel[0] in ITEM_FOLDERS else None
-        assembler.add_file(source, folder)
-        if source.display not in assembler.sources:
-            assembler.sources[source.display] = source
+    with collector_paused():
+        for path in files:
+            _read_one(path, root, shown_root, limits, assembler, findings)
     assembler.finish(root)
     return assembler.playbook, assembler.sources, findings + assembler.findings
+
+
+def _read_one(path: Path, root: Path, shown_root: str, limits: Limits, assembler: Assembler,
+          findings: list[Finding]) -> None:
+    rel = path.relative_to(root).parts
+    relative = "/".join(rel)
+    shown = relative if shown_root == "." else f"{shown_root}/{relative}"
+    source, problems = read_file(path, root, limits, shown)
+    findings.extend(problems)
+    if source.data is None and any(p.rule.severity is Severity.ERROR for p in problems):
+        assembler.playbook.unreadable.append(source.display)
+    folder = rel[0] if len(rel) == 2 and rel[0] in ITEM_FOLDERS else None
+    assembler.add_file(source, folder)
+    if source.display not in assembler.sources:
+        assembler.sources[source.display] = source

@@ -8,7 +8,11 @@ are not engineers expect (YAML 1.2 booleans only, no base-60 numbers: `17:00` st
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,30 +59,69 @@ class Limits:
 
 @dataclass
 class SourceFile:
-    """One definition file: its text, its data, and the position of every key and value."""
+    """One definition file: its text, its data, and the YAML nodes that know where every key
+    and value is written."""
 
     path: Path
     display: str  # the path as we print it in messages
     text: str
     data: Any = None
-    # path of keys/indexes from the document root -> (key line, key column, value line,
-    # value column), 0-based as YAML marks are; Locations are made only when asked for
-    positions: dict[Path_, tuple[int, int, int, int]] = field(default_factory=dict)
+    # Positions are looked up in the composed document only when a finding needs one: the
+    # file's text is composed again then. Keeping every file's nodes instead costs memory
+    # and slows every later garbage collection.
+    _root: yaml.Node | None = field(default=None, init=False, repr=False)
+    _composed: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = next(yaml.compose_all(self.text, Loader=_Loader), None)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
 
     def location(self, path: Path_, *, key: bool = False) -> Location:
-        """The most precise known position for `path`, walking up to a parent if needed."""
-        while True:
-            pos = self.positions.get(path)
-            if pos is not None:
-                return Location(self.display, pos[0] + 1, pos[1] + 1) if key else \
-                    Location(self.display, pos[2] + 1, pos[3] + 1)
-            if not path:
-                return Location(self.display, 1, 1)
-            path = path[:-1]
+        """The most precise known position for `path`: the key or the value written there,
+        or the nearest parent that exists."""
+        key_node = value_node = self.root
+        for part in path:
+            found = _child(value_node, part) if value_node is not None else None
+            if found is None:
+                break
+            key_node, value_node = found
+        node = key_node if key else value_node
+        if node is None:
+            return Location(self.display, 1, 1)
+        return Location(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key, value) nodes for one step of a path, as the data was built: the first of
+    duplicate keys, keys written here before merged (`<<`) ones, a list item as both."""
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(part, int) and 0 <= part < len(node.value):
+            return node.value[part], node.value[part]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merged = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged.append(value_node)
+        elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+            return key_node, value_node
+    for source in merged:
+        for src in source.value if isinstance(source, yaml.SequenceNode) else [source]:
+            found = _child(src, part)
+            if found is not None:
+                return found
+    return None
 
 
 class _TooBig(Exception):
@@ -89,6 +132,7 @@ class _TooBig(Exception):
 
 _BOOL_WORDS = {"true": True, "false": False}
 _constructor = yaml.constructor.SafeConstructor()
+_SCALAR = yaml.ScalarNode
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -116,45 +160,50 @@ def _loc(display: str, mark: yaml.Mark) -> Location:
 
 
 class _Builder:
+    """Builds plain data from the nodes, refusing duplicate keys and bounding the size."""
+
     def __init__(self, source: SourceFile, limits: Limits, findings: list[Finding]):
         self.source = source
         self.limits = limits
         self.findings = findings
         self.count = 0
+        self.top_key: str | None = None  # the top-level key being built, for messages
 
-    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > self.limits.max_values:
-            # An alias expands nodes written elsewhere: point at the top-level key whose
-            # value grew too large, not inside the repeated block.
-            key = self.source.positions.get(path[:1])
-            mark = yaml.Mark("", 0, key[0], key[1], None, None) if key else node.start_mark
-            where = f"the value of '{path[0]}'" if key else "this file"
-            raise _TooBig(mark, f"{where} expands to more than {self.limits.max_values:,} "
-                          "values (are aliases `*name` repeating a large block?)")
+            self._too_many(node)
         if depth > self.limits.max_depth:
             raise _TooBig(node.start_mark,
                           f"values are nested more than {self.limits.max_depth} deep")
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is _SCALAR:
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            items = []
-            for i, child in enumerate(node.value):
-                mark = child.start_mark
-                self.source.positions[(*path, i)] = (mark.line, mark.column) * 2
-                items.append(self.build(child, (*path, i), depth + 1))
-            return items
-        return self._mapping(node, path, depth)
+            return [self.build(child, depth + 1) for child in node.value]
+        return self._mapping(node, depth)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+    def _too_many(self, node: yaml.Node) -> None:
+        # An alias expands nodes written elsewhere: point at the top-level key whose value
+        # grew too large, not inside the repeated block.
+        if self.top_key is not None:
+            mark = self.source.location((self.top_key,), key=True)
+            where = f"the value of '{self.top_key}'"
+            start = yaml.Mark("", 0, mark.line - 1, mark.column - 1, None, None)
+        else:
+            where, start = "this file", node.start_mark
+        raise _TooBig(start, f"{where} expands to more than {self.limits.max_values:,} "
+                      "values (are aliases `*name` repeating a large block?)")
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Node] = {}
         merged: list[yaml.Node] = []
+        scalars_allowed = depth < self.limits.max_depth
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.append(value_node)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not _SCALAR:
                 self.findings.append(Finding(
                     YAML_SYNTAX, _loc(self.source.display, key_node.start_mark),
                     "a key must be plain text, not a list or mapping",
@@ -170,17 +219,23 @@ class _Builder:
                     "remove or rename one."))
                 continue
             first_seen[key] = key_node
-            key_mark, value_mark = key_node.start_mark, value_node.start_mark
-            self.source.positions[(*path, key)] = (key_mark.line, key_mark.column,
-                                                   value_mark.line, value_mark.column)
-            result[key] = self.build(value_node, (*path, key), depth + 1)
+            if depth == 0:
+                self.top_key = key
+            if type(value_node) is _SCALAR and scalars_allowed:
+                # most values are scalars: skip a call per value (the limits still count)
+                self.count += 1
+                if self.count > self.limits.max_values:
+                    self._too_many(value_node)
+                result[key] = _scalar(value_node)
+            else:
+                result[key] = self.build(value_node, depth + 1)
         # `<<: *defaults` merges another mapping in; keys written here win.
         for source_node in merged:
             sources = source_node.value if isinstance(source_node, yaml.SequenceNode) \
                 else [source_node]
             for src in sources:
                 if isinstance(src, yaml.MappingNode):
-                    for k, v in self._mapping(src, path, depth + 1).items():
+                    for k, v in self._mapping(src, depth + 1).items():
                         result.setdefault(k, v)
         return result
 
@@ -199,7 +254,7 @@ def display_path(path: Path) -> str:
 
 
 def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
-    """Fill `source.data` and `source.positions` from `source.text`; return the problems."""
+    """Fill `source.data` from `source.text`; return the problems."""
     findings: list[Finding] = []
     display = source.display
     try:
@@ -252,7 +307,7 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
     root = documents[0]
     builder = _Builder(source, limits, findings)
     try:
-        source.data = builder.build(root, ())
+        source.data = builder.build(root)
     except _TooBig as exc:
         source.data = None
         findings.append(_problem(TOO_LARGE, display, exc.message,
@@ -263,7 +318,6 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
         source.data = None
         findings.append(_problem(TOO_LARGE, display, "values are nested too deeply to read",
                                  "Flatten the structure.", 1, 1))
-    source.positions.setdefault((), (root.start_mark.line, root.start_mark.column) * 2)
     return findings
 
 
@@ -309,13 +363,15 @@ def read_file(path: Path, root: Path, limits: Limits,
     display = display or display_path(path)
     source = SourceFile(path=path, display=display, text="")
     try:
-        if path.is_symlink():
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
             target = path.resolve()
             if not target.is_relative_to(root.resolve()):
                 return source, [_problem(
                     UNREADABLE, display, f"this file is a link to {target}, outside the "
                     "definitions folder", "Copy the file into the folder instead of linking.")]
-        size = path.stat().st_size
+            status = os.stat(path)
+        size = status.st_size
         if size > limits.max_file_bytes:
             return source, [_problem(
                 TOO_LARGE, display, f"this file is {size:,} bytes, over the limit of "
@@ -339,6 +395,20 @@ def read_file(path: Path, root: Path, limits: Limits,
                                  "it under 'Save with encoding').", line, col)]
     source.text = text
     return source, parse_text(source, limits)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while reading many files: they create hundreds of
+    thousands of short-lived objects and no cycles, and each collection would rescan them
+    all (validating 3,500 files: 0.57 s with it running, 0.49 s paused)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def discover(root: Path) -> list[Path]:

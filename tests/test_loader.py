@@ -58,6 +58,18 @@ def test_scalars_read_as_people_expect() -> None:
 def test_merge_keys_are_expanded_and_local_keys_win() -> None:
     source, _ = parse("base: &b {owner: sdr, day: 1}\nstep:\n  <<: *b\n  day: 2\n")
     assert source.data["step"] == {"owner": "sdr", "day": 2}
+    # positions follow the data: the local key, and the merged one where it was written
+    assert str(source.location(("step", "day"))) == "f.yaml:4:8"
+    assert str(source.location(("step", "owner"))) == "f.yaml:1:18"
+
+
+def test_positions_follow_the_value_that_was_kept() -> None:
+    source, _ = parse("a: 1\na: 2\nlist:\n  - x\n  - {y: 3}\n")
+    assert source.data == {"a": 1, "list": ["x", {"y": 3}]}
+    assert str(source.location(("a",))) == "f.yaml:1:4"  # the first of duplicate keys
+    assert str(source.location(("list", 1), key=True)) == "f.yaml:5:5"
+    assert str(source.location(("list", 7))) == "f.yaml:4:3"  # no item 7: the list
+    assert str(source.location(())) == "f.yaml:1:1"
 
 
 def test_duplicate_keys_at_every_level() -> None:

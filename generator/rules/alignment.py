@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, Location, Rule, Severity
+from ..findings import Finding, Rule, Severity
 from . import Context, check
 
 PREVIEW_STEP = Rule("PB701", "campaign-sales-preview", Severity.ERROR,
@@ -104,13 +104,13 @@ def scorecard(ctx: Context) -> Iterator[Finding]:
 @check
 def email_templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
-    places: list[tuple[str, list, Location]] = []
+    places: list[tuple[str, list]] = []
     for process in pb.processes.values():
         for sid, stage in process.stages.items():
-            places += [(f"stage '{sid}'", stage.touchpoints, stage.where("touchpoints"))]
+            places.append((f"stage '{sid}'", stage.touchpoints))
     for cid, cadence in pb.cadences.items():
-        places += [(f"cadence '{cid}'", cadence.steps, cadence.where("steps"))]
-    for owner, touches, _ in places:
+        places.append((f"cadence '{cid}'", cadence.steps))
+    for owner, touches in places:
         for touch in touches:
             if touch.channel == "email" and not touch.template:
                 yield Finding(EMAIL_TEMPLATE, touch.where("channel"),
