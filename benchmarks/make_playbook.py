@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.model import Node, Playbook, SalesProcess, walk
+from generator.model import Campaign, Node, Playbook, SalesProcess, walk
 from generator.rules.references import reference_fields
 from generator.validate import validate
 
@@ -48,6 +49,19 @@ def _copy(node: Node, suffix: str, ids: dict[str, set[str]]) -> Node:
     if isinstance(clone, SalesProcess):
         clone.stages = {sid + suffix: stage for sid, stage in clone.stages.items()}
     return clone
+
+
+def _as_segment(clone: Node, copy: int) -> None:
+    """Name a copy after its segment and, for a campaign, launch it `copy - 1` weeks later,
+    as a company running the same plays in several segments would."""
+    if isinstance(getattr(clone, "name", None), str):
+        clone.name = f"{clone.name} (segment {copy})"
+    if isinstance(clone, Campaign):
+        shift = timedelta(weeks=copy - 1)
+        if clone.launch:
+            clone.launch += shift
+        if clone.end:
+            clone.end += shift
 
 
 def write_yaml(path: Path, data: Any) -> None:
@@ -84,6 +98,8 @@ def make(base: Path, scale: int, out: Path) -> int:
         for key in REPLICATED:
             for item_id, item in getattr(pb, key).items():
                 clone = _copy(item, suffix, ids)
+                if copy > 1:
+                    _as_segment(clone, copy)
                 write_yaml(out / key / f"{item_id}{suffix}.yaml", _dump(clone))
                 count += 1 + (len(item.stages) if key == "processes" else 0)
     return count

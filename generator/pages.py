@@ -294,33 +294,75 @@ class SiteBuilder:
         return site
 
     def nav(self, site: Site) -> list[Any]:
-        """Navigation with titles escaped: themes show nav titles as trusted HTML."""
+        """Navigation with titles escaped: themes show nav titles as trusted HTML.
+
+        A section with more than NAV_FLAT_MAX entries is split into groups (stages by
+        process, emails by what sends them, campaigns by launch quarter). Material renders
+        every visible entry of the current tab on each page, so a flat list of N pages costs
+        N * N; nested groups stay collapsed, and `navigation.prune` leaves them out of every
+        page but their own.
+        """
         pb = self.pb
-        stages = [{_title(pb.stages[p.split("/")[1][:-3]].name): p} for p in site.pages
-                  if p.startswith("stages/")]
-        templates = sorted(({_title(pb.templates[p[7:-3]].name): p} for p in site.pages
-                            if p.startswith("emails/") and p != "emails/index.md"),
-                           key=lambda item: next(iter(item)).lower())
-        campaigns = [{_title(pb.campaigns[p[10:-3]].name): p} for p in site.pages
-                     if p.startswith("campaigns/") and p != "campaigns/index.md"]
+        processes = [(p.name, [{_title(s.name): f"stages/{sid}.md"}
+                               for sid, s in p.stages.items()])
+                     for p in pb.processes.values()]
+        sales: list[Any] = [{"Overview": "process/index.md"}]
+        if len(processes) == 1:
+            sales += processes[0][1]
+        elif sum(len(stages) for _, stages in processes) <= NAV_FLAT_MAX:
+            sales += [{_title(name): stages} for name, stages in processes if stages]
+        else:
+            sales.append({"Stages by process": [{_title(name): stages}
+                                                for name, stages in processes if stages]})
+        sales.append({"Lead lifecycle": "lifecycle.md"})
+        if "sla.md" in site.pages:
+            sales.append({"SLA": "sla.md"})
+
+        emails: list[Any] = [{"All templates": "emails/index.md"}]
+        emails += _grouped(self.template_groups(), "Templates by use")
+        campaigns: list[Any] = [{"All campaigns": "campaigns/index.md"}]
+        campaigns += _grouped(self.campaign_groups(), "Campaigns by launch")
+
         team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
         if "meeting.md" in site.pages:
             team.append({"Revenue meeting": "meeting.md"})
-        sales = [{"Overview": "process/index.md"}, *stages, {"Lead lifecycle": "lifecycle.md"}]
-        if "sla.md" in site.pages:
-            sales.append({"SLA": "sla.md"})
         home: list[Any] = [{"Home": "index.md"}]
         if "changes.md" in site.pages:
             home.append({"What changed": "changes.md"})
         return [
             {"Home": home},
             {"Sales process": sales},
-            {"Email templates": [{"All templates": "emails/index.md"}, *templates]},
-            {"Campaigns": [{"All campaigns": "campaigns/index.md"}, *campaigns]},
+            {"Email templates": emails},
+            {"Campaigns": campaigns},
             {"Team": team},
             {"Reference": [{"Definition format": "reference/format.md"},
                            {"Validation rules": "reference/rules.md"}]},
         ]
+
+    def template_groups(self) -> list[tuple[str, list[Any]]]:
+        """Templates grouped by what sends them first (a process, cadence or campaign)."""
+        groups: dict[str, list[Any]] = {}
+        first_use = {tid: uses[0][1] for tid, uses in self.template_usage.items()}
+        names = {f"stages/{sid}.md": p.name for p in self.pb.processes.values()
+                 for sid in p.stages}
+        # campaign emails by campaign, or by launch quarter when campaigns are many
+        by_quarter = len(self.pb.campaigns) > NAV_FLAT_MAX
+        names |= {f"campaigns/{cid}.md": f"Campaigns {_quarter(c)}" if by_quarter else c.name
+                  for cid, c in self.pb.campaigns.items()}
+        for tid, template in sorted(self.pb.templates.items(),
+                                    key=lambda item: item[1].name.lower()):
+            page = first_use.get(tid)
+            group = names.get(page, "Lead follow-up" if page == "sla.md" else "Not used yet")
+            groups.setdefault(group, []).append({_title(template.name): f"emails/{tid}.md"})
+        return sorted(groups.items(), key=lambda item: (item[0] == "Not used yet", item[0]))
+
+    def campaign_groups(self) -> list[tuple[str, list[Any]]]:
+        """Campaigns grouped by the quarter they launch in."""
+        groups: dict[str, list[Any]] = {}
+        for cid, campaign in self.pb.campaigns.items():
+            groups.setdefault(_quarter(campaign), []).append(
+                {_title(campaign.name): f"campaigns/{cid}.md"})
+        return sorted(groups.items())
 
     # ---------------------------------------------------------------- reference data
 
@@ -341,6 +383,22 @@ class SiteBuilder:
             out.append({"key": key, "section": section, "folder": key in ITEM_FOLDERS,
                         "models": _schema_tables(model, defs)})
         return out
+
+
+NAV_FLAT_MAX = 30  # entries a nav section lists flat before it is split into groups
+
+
+def _grouped(groups: list[tuple[str, list[Any]]], title: str) -> list[Any]:
+    """A flat list when it is short, else one collapsed group per key under `title`."""
+    entries = [entry for _, items in groups for entry in items]
+    if len(entries) <= NAV_FLAT_MAX or len(groups) == 1:
+        return sorted(entries, key=lambda item: next(iter(item)).lower())
+    return [{title: [{_title(name): items} for name, items in groups]}]
+
+
+def _quarter(campaign: Campaign) -> str:
+    launch = campaign.launch
+    return f"{launch.year} Q{(launch.month - 1) // 3 + 1}" if launch else "not dated"
 
 
 def _title(name: str) -> str:

@@ -1,0 +1,95 @@
+"""Navigation that stays usable and cheap as a playbook grows: short sections are flat lists,
+long ones are split into groups that Material collapses and prunes from other pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.cli import main
+from generator.diagrams import DiagramRenderer
+from generator.pages import NAV_FLAT_MAX, SiteBuilder
+from generator.validate import validate
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_playbook import make  # noqa: E402
+
+
+def site_of(defs: Path, tmp_path: Path) -> Any:
+    result = validate(defs)
+    assert result.errors == []
+    return SiteBuilder(result.playbook, DiagramRenderer(tmp_path / "cache")).build()
+
+
+def leaves(nav: list[Any]) -> list[str]:
+    paths = []
+    for item in nav:
+        for value in item.values():
+            paths += leaves(value) if isinstance(value, list) else [value]
+    return paths
+
+
+def tab(nav: list[Any], title: str) -> list[Any]:
+    return next(item[title] for item in nav if title in item)
+
+
+def titles(items: list[Any]) -> list[str]:
+    return [next(iter(item)) for item in items]
+
+
+def test_the_example_lists_its_pages_flat(tmp_path: Path) -> None:
+    site = site_of(ROOT / "process_defs", tmp_path)
+    assert sorted(leaves(site.nav)) == sorted(site.pages)
+    sales = tab(site.nav, "Sales process")
+    assert titles(sales) == ["Overview", "Discovery", "Tailored demo", "Technical validation",
+                             "Proposal", "Negotiation", "Closing", "Closed won", "Closed lost",
+                             "Lead lifecycle", "SLA"]
+    emails = titles(tab(site.nav, "Email templates"))
+    assert emails[0] == "All templates" and len(emails) == 20
+    assert emails[1:] == sorted(emails[1:], key=str.lower)
+
+
+def test_long_sections_are_grouped_by_process_use_and_quarter(tmp_path: Path) -> None:
+    make(ROOT / "process_defs", 5, tmp_path / "defs")  # 40 stages, 95 templates
+    site = site_of(tmp_path / "defs", tmp_path)
+    assert sorted(leaves(site.nav)) == sorted(site.pages)  # every page, once
+    sales = tab(site.nav, "Sales process")
+    assert titles(sales) == ["Overview", "Stages by process", "Lead lifecycle", "SLA"]
+    processes = sales[1]["Stages by process"]
+    assert titles(processes) == ["New business"] + [
+        f"New business (segment {n})" for n in range(2, 6)]
+    assert all(len(group["New business (segment 3)"]) == 8 for group in processes[2:3])
+
+    emails = tab(site.nav, "Email templates")
+    assert titles(emails) == ["All templates", "Templates by use"]
+    groups = emails[1]["Templates by use"]
+    assert "Lead follow-up" in titles(groups)
+    assert "Webinar: features that keep customers (segment 4)" in titles(groups)
+    assert all(len(items) <= NAV_FLAT_MAX for group in groups for items in group.values())
+    # 10 campaigns are few enough for a flat list
+    assert len(tab(site.nav, "Campaigns")) == 11
+
+
+def test_a_page_carries_only_its_own_group(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    (repo / "playbook").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    make(ROOT / "process_defs", 5, repo / "process_defs")
+    monkeypatch.chdir(repo)
+    assert main(["build"]) == 0
+    html = (repo / "site" / "stages" / "demo_s3" / "index.html").read_text(encoding="utf-8")
+    nav = html[html.index('class="md-nav md-nav--primary'):html.index('class="md-content"')]
+    stage_links = set(re.findall(r'href="\.\./([a-z_0-9]+)/"', nav))
+    # its own process's stages are listed; every other process is pruned to one link to
+    # its first stage
+    assert {"discovery_s3", "proposal_s3", "closed_won_s3"} <= stage_links
+    assert {"discovery", "discovery_s2", "discovery_s5"} <= stage_links
+    assert not {"demo", "demo_s4", "proposal_s2", "closed_won_s5"} & stage_links
