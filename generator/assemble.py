@@ -9,13 +9,22 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, Location, Rule, Severity
-from .loader import Limits, SourceFile, collector_paused, discover, display_path, read_file
+from .loader import (
+    Limits,
+    ReadCache,
+    SourceFile,
+    collector_paused,
+    discover,
+    display_path,
+    read_file,
+)
 from .model import (
     DEFAULT_FUNNEL,
     ID_PATTERN,
@@ -298,9 +307,10 @@ class Assembler:
                     f"Add a `{key}:` section to a file in {root}."))
 
 
-def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[str, SourceFile],
-                                                              list[Finding]]:
-    """Read every definition file below `root` into a Playbook."""
+def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None = None,
+             ) -> tuple[Playbook, dict[str, SourceFile], list[Finding]]:
+    """Read every definition file below `root` into a Playbook (unchanged files from
+    `cache` when one is given)."""
     limits = limits or Limits()
     findings: list[Finding] = []
     assembler = Assembler()
@@ -310,19 +320,23 @@ def assemble(root: Path, limits: Limits | None = None) -> tuple[Playbook, dict[s
                                 "no YAML files found in the definitions folder",
                                 "Add .yaml files, or point to the right folder."))
     shown_root = display_path(root)  # resolved once: resolving per file is slow
+    read = cache.read if cache is not None else read_file
     with collector_paused():
         for path in files:
-            _read_one(path, root, shown_root, limits, assembler, findings)
+            _read_one(path, root, shown_root, limits, read, assembler, findings)
+    if cache is not None:
+        cache.forget_all_but(files)
     assembler.finish(root)
     return assembler.playbook, assembler.sources, findings + assembler.findings
 
 
-def _read_one(path: Path, root: Path, shown_root: str, limits: Limits, assembler: Assembler,
-          findings: list[Finding]) -> None:
+def _read_one(path: Path, root: Path, shown_root: str, limits: Limits,
+              read: Callable[[Path, Path, Limits, str], tuple[SourceFile, list[Finding]]],
+              assembler: Assembler, findings: list[Finding]) -> None:
     rel = path.relative_to(root).parts
     relative = "/".join(rel)
     shown = relative if shown_root == "." else f"{shown_root}/{relative}"
-    source, problems = read_file(path, root, limits, shown)
+    source, problems = read(path, root, limits, shown)
     findings.extend(problems)
     if source.data is None and any(p.rule.severity is Severity.ERROR for p in problems):
         assembler.playbook.unreadable.append(source.display)

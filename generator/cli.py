@@ -10,8 +10,9 @@ import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -205,9 +206,13 @@ def preview() -> None:
 
 def _show(preview_doc, html_file: str | None) -> int:  # type: ignore[no-untyped-def]
     if html_file:
-        try:
-            Path(html_file).write_text(preview_doc.html(), encoding="utf-8")
+        target = Path(html_file)
+        partial = target.with_name(f".{target.name}.partial")
+        try:  # replaced in one step: a browser reloading it never sees half a page
+            partial.write_text(preview_doc.html(), encoding="utf-8")
+            partial.replace(target)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             raise UsageProblem(f"cannot write {html_file}: {exc.strerror or exc}") from None
         click.echo(f"Preview written to {html_file}")
     else:
@@ -215,18 +220,67 @@ def _show(preview_doc, html_file: str | None) -> int:  # type: ignore[no-untyped
     return EXIT_OK
 
 
+WATCH_HELP = "Keep running and show the preview again after every change to the definitions."
+
+
+def _preview(kind: str, wanted: str, path: str | None, html_file: str | None,
+             watch: bool) -> int:
+    """Validate, then show one template or campaign; with `watch`, again after each edit."""
+    from .preview import campaign_preview, template_preview
+
+    make = template_preview if kind == "template" else campaign_preview
+    if not watch:
+        result = _validated(path)
+        _pick(kind, wanted, list(getattr(result.playbook, f"{kind}s")))
+        return _show(make(result.playbook, wanted), html_file)
+    return _watch(kind, wanted, path, html_file, make)
+
+
+def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
+           make: Callable[[Any, str], Any]) -> int:
+    from .loader import ReadCache
+    from .report import format_text
+    from .validate import validate as run
+    from .watch import DefinitionsWatch
+
+    root = defs_folder(path)
+    try:
+        settings = load_settings(root)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    cache = ReadCache()  # only the files an edit touched are read again
+    try:
+        with DefinitionsWatch(root) as watch:
+            while True:
+                result = run(root, settings, cache)
+                if not html_file and sys.stdout.isatty():
+                    click.clear()
+                if result.failed():
+                    click.echo(format_text(result), err=True)
+                    click.echo("The preview shows again once this is fixed.", err=True)
+                else:
+                    try:
+                        _pick(kind, wanted, list(getattr(result.playbook, f"{kind}s")))
+                        _show(make(result.playbook, wanted), html_file)
+                    except UsageProblem as problem:  # renamed or removed: wait for it
+                        click.echo(f"error: {problem}", err=True)
+                click.echo(f"Watching {root} for changes (Ctrl-C to stop).", err=True)
+                watch.wait()
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
+        return EXIT_OK
+
+
 @preview.command("template")
 @click.argument("template_id")
 @click.argument("path", required=False)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False),
               help="Write a standalone HTML page instead of printing.")
-def preview_template(template_id: str, path: str | None, html_file: str | None) -> int:
+@click.option("--watch", is_flag=True, help=WATCH_HELP)
+def preview_template(template_id: str, path: str | None, html_file: str | None,
+                     watch: bool) -> int:
     """Render email template TEMPLATE_ID with its sample data."""
-    from .preview import template_preview
-
-    result = _validated(path)
-    _pick("template", template_id, list(result.playbook.templates))
-    return _show(template_preview(result.playbook, template_id), html_file)
+    return _preview("template", template_id, path, html_file, watch)
 
 
 @preview.command("campaign")
@@ -234,13 +288,11 @@ def preview_template(template_id: str, path: str | None, html_file: str | None) 
 @click.argument("path", required=False)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False),
               help="Write a standalone HTML page instead of printing.")
-def preview_campaign(campaign_id: str, path: str | None, html_file: str | None) -> int:
+@click.option("--watch", is_flag=True, help=WATCH_HELP)
+def preview_campaign(campaign_id: str, path: str | None, html_file: str | None,
+                     watch: bool) -> int:
     """Show campaign CAMPAIGN_ID: timeline with dates, steps, every email, what sales sees."""
-    from .preview import campaign_preview
-
-    result = _validated(path)
-    _pick("campaign", campaign_id, list(result.playbook.campaigns))
-    return _show(campaign_preview(result.playbook, campaign_id), html_file)
+    return _preview("campaign", campaign_id, path, html_file, watch)
 
 
 @cli.command()

@@ -397,6 +397,38 @@ def read_file(path: Path, root: Path, limits: Limits,
     return source, parse_text(source, limits)
 
 
+class ReadCache:
+    """Parsed files kept between runs, so validating again after an edit (preview --watch,
+    serve) re-reads only the files that changed. A file counts as changed when its size,
+    modification or status-change time, or the limits differ from when it was read."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding]]] = {}
+        self.reads = 0  # files actually read and parsed, for tests and benchmarks
+
+    def read(self, path: Path, root: Path, limits: Limits,
+             display: str) -> tuple[SourceFile, list[Finding]]:
+        try:
+            status = os.stat(path)
+        except OSError:  # gone or a broken link: read_file says so
+            return read_file(path, root, limits, display)
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
+                 display, limits.max_file_bytes, limits.max_values, limits.max_depth)
+        kept = self._files.get(path)
+        if kept is not None and kept[0] == stamp:
+            return kept[1], kept[2]
+        self.reads += 1
+        source, problems = read_file(path, root, limits, display)
+        self._files[path] = (stamp, source, problems)
+        return source, problems
+
+    def forget_all_but(self, paths: list[Path]) -> None:
+        """Drop files that no longer exist, so a long session does not grow."""
+        keep = set(paths)
+        for path in [p for p in self._files if p not in keep]:
+            del self._files[path]
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while reading many files: they create hundreds of

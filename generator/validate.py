@@ -8,7 +8,7 @@ from pathlib import Path
 from .assemble import assemble
 from .config import Settings
 from .findings import Finding, Severity
-from .loader import SourceFile
+from .loader import ReadCache, SourceFile
 from .model import Playbook
 from .rules import Context, run_checks
 
@@ -34,10 +34,12 @@ class Result:
         return bool(self.errors or (strict and self.warnings))
 
 
-def validate(root: Path, settings: Settings | None = None) -> Result:
-    """Validate the definitions below `root`; every problem is collected, none raised."""
+def validate(root: Path, settings: Settings | None = None,
+             cache: ReadCache | None = None) -> Result:
+    """Validate the definitions below `root`; every problem is collected, none raised.
+    With a `cache`, files unchanged since the last run are not read again."""
     settings = settings or Settings()
-    playbook, sources, findings = assemble(root, settings.limits)
+    playbook, sources, findings = assemble(root, settings.limits, cache)
     findings += run_checks(Context(playbook, settings.options))
     resolved = []
     for finding in findings:

@@ -1,0 +1,88 @@
+"""`playbook preview … --watch`: a marketer edits a template and the preview follows; a
+broken edit shows the error and keeps the last good preview; Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.loader import ReadCache
+from generator.validate import validate
+
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+
+
+def eventually(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Poll until `condition` holds (a bound for a hung watcher, not a speed check)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_preview_follows_edits_until_interrupted(tmp_path: Path) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    template = defs / "templates" / "hello.yaml"
+    original = template.read_text(encoding="utf-8")
+    out, err = tmp_path / "preview.html", tmp_path / "stderr.txt"
+    with err.open("w", encoding="utf-8") as stderr:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "generator.cli", "preview", "template", "hello", str(defs),
+             "--watch", "--html", str(out)], stdout=subprocess.DEVNULL, stderr=stderr,
+            cwd=tmp_path)
+        try:
+            eventually(lambda: "Watching" in err.read_text(encoding="utf-8"), "first preview")
+            assert "your demo" in out.read_text(encoding="utf-8")
+
+            template.write_text(original.replace("your demo", "your tailored demo"),
+                                encoding="utf-8")
+            eventually(lambda: "your tailored demo" in out.read_text(encoding="utf-8"),
+                       "the edited subject")
+
+            template.write_text(original.replace("your demo\"", "your demo"),
+                                encoding="utf-8")  # a quote left open
+            eventually(lambda: "PB001" in err.read_text(encoding="utf-8"), "the error")
+            assert "templates/hello.yaml:2:10: error PB001" in err.read_text(encoding="utf-8")
+            assert "your tailored demo" in out.read_text(encoding="utf-8")  # last good one
+
+            template.write_text(original, encoding="utf-8")
+            eventually(lambda: "your tailored demo" not in out.read_text(encoding="utf-8"),
+                       "the fixed preview")
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            code = watcher.wait(timeout=30)
+    assert code == 0
+    assert err.read_text(encoding="utf-8").rstrip().endswith("Stopped watching.")
+    assert template.read_text(encoding="utf-8") == original
+
+
+def test_revalidation_reads_only_changed_files(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    defs = Path("defs")
+    shutil.copytree(MINIMAL, defs)
+    cache = ReadCache()
+    first = validate(defs, cache=cache)
+    assert cache.reads == 8 and first.findings == []
+    again = validate(defs, cache=cache)
+    assert cache.reads == 8 and again.playbook.templates.keys() == first.playbook.templates.keys()
+
+    recap = defs / "templates" / "recap.yaml"
+    recap.write_text(recap.read_text(encoding="utf-8").replace("name:", "nmae:"),
+                     encoding="utf-8")
+    (defs / "campaigns" / "launch.yaml").unlink()
+    changed = validate(defs, cache=cache)
+    assert cache.reads == 9  # the edited file only
+    assert [f"{f.location}: {f.code}" for f in changed.findings] == [
+        "defs/templates/newsletter.yaml:1:1: PB407",  # only the deleted campaign sent it
+        "defs/templates/recap.yaml:1:1: PB101", "defs/templates/recap.yaml:1:1: PB102"]
+    assert "launch" not in changed.playbook.campaigns
