@@ -49,9 +49,12 @@ serve: setup system-deps
 test: setup system-deps browser-deps
 	$(BIN)/python -m pytest
 
-# The long fuzz profile: 10,000 cases per property (the quick profile runs in `make test`).
-fuzz: setup
-	PLAYBOOK_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz_mutations.py
+# The long fuzz profile: 10,000 cases per fuzz property and 1,000 whole-site output-safety
+# cases (the quick profile of both runs in `make test`).
+fuzz: setup system-deps
+	PLAYBOOK_FUZZ_EXAMPLES=10000 PLAYBOOK_SAFETY_EXAMPLES=1000 $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider --hypothesis-show-statistics \
+	  tests/test_fuzz_mutations.py tests/test_output_safety.py
 
 # Scales 1, 10 and 100: writes benchmarks/results.json and playbook/benchmarks.md.
 bench: setup system-deps

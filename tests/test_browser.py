@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import make_repo
 
 from generator.cli import main
 
@@ -27,11 +27,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    repo = tmp_path_factory.mktemp("browser") / "repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo)
-    shutil.copytree(ROOT / "playbook", repo / "playbook")
-    shutil.copytree(ROOT / "process_defs", repo / "process_defs")
+    repo = make_repo(tmp_path_factory.mktemp("browser"), ROOT / "process_defs", docs=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
         assert main(["build"]) == 0

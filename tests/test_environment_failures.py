@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_repo
 
 from generator.cli import main
 
@@ -18,11 +19,7 @@ MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 @pytest.fixture
 def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo)
-    (repo / "playbook").mkdir()
-    shutil.copytree(MINIMAL, repo / "process_defs")
+    repo = make_repo(tmp_path)
     monkeypatch.chdir(repo)
     assert main(["build"]) == 0
     return repo

@@ -1,8 +1,10 @@
-"""Property test: mutations of real definitions never crash the validator, every finding
-points at a file (and a line, inside a file), and the sources are never modified."""
+"""Property test: mutations of real definitions never crash the validator or, when they
+are still valid, the page and diagram generation; every finding points at a file (and a
+line, inside a file), and the sources are never modified."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -12,7 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.diagrams import DiagramRenderer
 from generator.findings import Severity
+from generator.pages import build_site
 from generator.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -64,6 +68,10 @@ def digest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+# Shared by every case: a mutation rarely changes a diagram, so most are cache hits.
+DIAGRAM_CACHE = Path(tempfile.mkdtemp(prefix="playbook-fuzz-diagrams-"))
+atexit.register(shutil.rmtree, DIAGRAM_CACHE, ignore_errors=True)
+
 # PLAYBOOK_FUZZ_EXAMPLES raises the count for a long run (the quick profile runs in CI).
 EXAMPLES = int(os.environ.get("PLAYBOOK_FUZZ_EXAMPLES", "60"))
 
@@ -81,6 +89,8 @@ def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
                             encoding="utf-8")
         before = digest(root)
         result = validate(root)
+        if not result.errors:  # what the site would be built from: every page and diagram
+            build_site(result.playbook, DiagramRenderer(DIAGRAM_CACHE))
         assert digest(root) == before
         for finding in result.findings:
             assert finding.location.file, finding

@@ -4,12 +4,12 @@ long ones are split into groups that Material collapses and prunes from other pa
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_repo
 
 from generator.cli import main
 from generator.diagrams import DiagramRenderer
@@ -79,9 +79,7 @@ def test_long_sections_are_grouped_by_process_use_and_quarter(tmp_path: Path) ->
 
 def test_a_page_carries_only_its_own_group(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = tmp_path / "repo"
-    (repo / "playbook").mkdir(parents=True)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    repo = make_repo(tmp_path, defs=None)
     make(ROOT / "process_defs", 5, repo / "process_defs")
     monkeypatch.chdir(repo)
     assert main(["build"]) == 0

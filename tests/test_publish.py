@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import make_repo
 
 from generator.cli import main
 
@@ -25,11 +26,7 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo)
-    (repo / "playbook").mkdir()
-    shutil.copytree(MINIMAL, repo / "process_defs")
+    repo = make_repo(tmp_path)
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
     git(repo, "init", "-q", "-b", "main")

@@ -3,13 +3,14 @@ site and says what is wrong on the page."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from conftest import make_repo
 
 ROOT = Path(__file__).parent.parent
 
@@ -40,11 +41,7 @@ def wait_for(url: str, text: str, seconds: float = 60) -> str:
 
 
 def test_edits_show_without_restart(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo)
-    shutil.copytree(ROOT / "playbook", repo / "playbook")
-    shutil.copytree(ROOT / "process_defs", repo / "process_defs")
+    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-a",

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+from conftest import make_repo
 
 from generator.cli import main
 
@@ -46,12 +47,7 @@ class Links(HTMLParser):
 
 def project(tmp_path: Path, defs: Path = ROOT / "process_defs") -> Path:
     """A playbook repo in tmp_path: mkdocs.yml, the docs folder and the definitions."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    shutil.copytree(ROOT / "playbook", repo / "playbook")
-    shutil.copytree(defs, repo / "process_defs")
-    return repo
+    return make_repo(tmp_path, defs, docs=True)
 
 
 def build(repo: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
