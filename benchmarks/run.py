@@ -145,9 +145,12 @@ def measure(scale: int, runs: int, work: Path) -> dict[str, Any]:
     validate(defs, cache=cache)
     edits = iter(range(10**6))
 
+    data = yaml.safe_load(original)
+
     def preview() -> None:
         marker = f"Edited {next(edits)}"
-        template.write_text(original.replace("subject: ", f"subject: {marker} ", 1),
+        edited = {**data, "subject": f"{marker} {data['subject']}"}
+        template.write_text(yaml.safe_dump(edited, sort_keys=False, allow_unicode=True),
                             encoding="utf-8")
         fresh = validate(defs, cache=cache)
         assert marker in template_preview(fresh.playbook, template.stem).text()
