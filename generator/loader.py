@@ -101,9 +101,11 @@ class SourceFile:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+def _child(node: yaml.Node, part: str | int,
+           merging: frozenset[int] = frozenset()) -> tuple[yaml.Node, yaml.Node] | None:
     """The (key, value) nodes for one step of a path, as the data was built: the first of
-    duplicate keys, keys written here before merged (`<<`) ones, a list item as both."""
+    duplicate keys, keys written here before merged (`<<`) ones, a list item as both.
+    `merging` holds the mappings already being searched, as `&a {<<: *a}` merges itself."""
     if isinstance(node, yaml.SequenceNode):
         if isinstance(part, int) and 0 <= part < len(node.value):
             return node.value[part], node.value[part]
@@ -116,9 +118,12 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | No
             merged.append(value_node)
         elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
             return key_node, value_node
+    merging = merging | {id(node)}
     for source in merged:
         for src in source.value if isinstance(source, yaml.SequenceNode) else [source]:
-            found = _child(src, part)
+            if id(src) in merging:
+                continue
+            found = _child(src, part, merging)
             if found is not None:
                 return found
     return None

@@ -63,6 +63,12 @@ def test_merge_keys_are_expanded_and_local_keys_win() -> None:
     assert str(source.location(("step", "owner"))) == "f.yaml:1:18"
 
 
+def test_a_mapping_that_merges_itself_is_refused_and_located() -> None:
+    source, problems = parse("a: &a {<<: *a, x: 1}\nb: 2\n")
+    assert problems == ["f.yaml:1:19: PB005 values are nested more than 64 deep"]
+    assert str(source.location(("a", "missing"))) == "f.yaml:1:4"
+
+
 def test_positions_follow_the_value_that_was_kept() -> None:
     source, _ = parse("a: 1\na: 2\nlist:\n  - x\n  - {y: 3}\n")
     assert source.data == {"a": 1, "list": ["x", {"y": 3}]}
