@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -259,6 +260,7 @@ class DiagramRenderer:
         self.rendered = 0  # graphs laid out by dot
         self.cache_hits = 0
         self.processes = 0  # dot processes started
+        self.seconds = 0.0  # time spent in render_many, cache lookups and dot included
         self._memory: dict[str, bytes] = {}
         self._version: str | None = None
 
@@ -319,6 +321,13 @@ class DiagramRenderer:
 
     def render_many(self, dots: Mapping[str, str]) -> dict[str, bytes]:
         """SVG for each DOT source, by the same keys."""
+        started = time.perf_counter()
+        try:
+            return self._render_many(dots)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _render_many(self, dots: Mapping[str, str]) -> dict[str, bytes]:
         keys = {name: self._key(source) for name, source in dots.items()}
         todo: dict[str, str] = {}
         for name, source in dots.items():
