@@ -33,8 +33,10 @@ def escape_label(text: object) -> str:
     Control, zero-width and bidirectional characters are dropped so that a label cannot
     reorder or hide the text around it; Graphviz escapes `<`, `>` and `&` in the SVG.
     """
-    clean = "".join(" " if ch in "\r\n\t" else ch for ch in str(text)
-                    if ch in "\r\n\t" or unicodedata.category(ch) not in _INVISIBLE)
+    clean = str(text)
+    if not (clean.isascii() and clean.isprintable()):  # most labels: nothing to drop
+        clean = "".join(" " if ch in "\r\n\t" else ch for ch in clean
+                        if ch in "\r\n\t" or unicodedata.category(ch) not in _INVISIBLE)
     return clean.replace("\\", "\\\\").replace('"', '\\"')
 
 

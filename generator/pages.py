@@ -97,7 +97,7 @@ class SiteBuilder:
         here = posixpath.dirname(location(page).rstrip("/") + "/x") if self.directory_urls \
             else posixpath.dirname(location(page))
         there = location(target)
-        rel = posixpath.relpath(there or ".", here or ".")
+        rel = _relative(there, here)
         if there.endswith("/") and not rel.endswith("/"):
             rel += "/"
         return "./" if rel in (".", "./") else rel
@@ -193,7 +193,7 @@ class SiteBuilder:
 
     def rel(self, target: str, here: str) -> Markup:
         """A Markdown link target from page `here` to page `target` (MkDocs checks it)."""
-        return Markup(posixpath.relpath(target, posixpath.dirname(here) or "."))
+        return Markup(_relative(target, posixpath.dirname(here)))
 
     def when(self, campaign: Campaign, offset: int) -> str:
         label = "launch day" if offset == 0 else f"day {offset:+d}"
@@ -385,17 +385,31 @@ class SiteBuilder:
 
         return sorted(RULES.values(), key=lambda r: r.code)
 
-    @cached_property
+    @property
     def format_sections(self) -> list[dict[str, Any]]:
         """The YAML reference, from the same JSON Schema editors use."""
-        schema = json_schema()
-        defs = schema.get("$defs", {})
-        out = []
-        for key, section in SECTIONS.items():
-            model = section.model.__name__
-            out.append({"key": key, "section": section, "folder": key in ITEM_FOLDERS,
-                        "models": _schema_tables(model, defs)})
-        return out
+        return _format_reference()
+
+
+@lru_cache(maxsize=1)
+def _format_reference() -> list[dict[str, Any]]:
+    # depends only on the models: computed once per process (serve rebuilds, benchmarks)
+    schema = json_schema()
+    defs = schema.get("$defs", {})
+    return [{"key": key, "section": section, "folder": key in ITEM_FOLDERS,
+             "models": _schema_tables(section.model.__name__, defs)}
+            for key, section in SECTIONS.items()]
+
+
+def _relative(path: str, start: str) -> str:
+    """posixpath.relpath for docs-relative paths, without asking the OS for the working
+    folder on every link (it did, thousands of times per build)."""
+    to = [part for part in path.split("/") if part not in ("", ".")]
+    here = [part for part in start.split("/") if part not in ("", ".")]
+    common = 0
+    while common < min(len(to), len(here)) and to[common] == here[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + to[common:]) or "."
 
 
 NAV_FLAT_MAX = 30  # entries a nav section lists flat before it is split into groups

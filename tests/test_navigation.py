@@ -3,6 +3,7 @@ long ones are split into groups that Material collapses and prunes from other pa
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Any
 
 import pytest
 from conftest import make_repo
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.diagrams import DiagramRenderer
-from generator.pages import NAV_FLAT_MAX, SiteBuilder
+from generator.pages import NAV_FLAT_MAX, SiteBuilder, _relative
 from generator.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -91,3 +94,15 @@ def test_a_page_carries_only_its_own_group(tmp_path: Path,
     assert {"discovery_s3", "proposal_s3", "closed_won_s3"} <= stage_links
     assert {"discovery", "discovery_s2", "discovery_s5"} <= stage_links
     assert not {"demo", "demo_s4", "proposal_s2", "closed_won_s5"} & stage_links
+
+
+SEGMENTS = st.sampled_from(["stages", "emails", "campaigns", "reference", "a.md", "index.md",
+                            "x"])
+
+
+@given(st.lists(SEGMENTS, min_size=1, max_size=4), st.lists(SEGMENTS, max_size=3))
+def test_relative_links_match_posixpath(target: list[str], start: list[str]) -> None:
+    # pages.py computes thousands of links per build without asking the OS for the
+    # working folder, as posixpath.relpath does; the answers must be the same
+    path, folder = "/".join(target), "/".join(start)
+    assert _relative(path, folder) == posixpath.relpath(path, folder or ".")
