@@ -248,7 +248,7 @@ def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
         settings = load_settings(root)
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from None
-    cache = ReadCache()  # only the files an edit touched are read again
+    cache = ReadCache()  # only the files an edit changed are parsed again
     try:
         with DefinitionsWatch(root) as watch:
             while True:

@@ -365,65 +365,78 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 def read_file(path: Path, root: Path, limits: Limits,
               display: str | None = None) -> tuple[SourceFile, list[Finding]]:
     """Read and parse one definition file (`display`: how to name it in messages)."""
-    display = display or display_path(path)
+    source, raw, problems = _read_bytes(path, root, limits, display or display_path(path))
+    if raw is None:
+        return source, problems
+    return source, _parse_bytes(source, raw, limits)
+
+
+def _read_bytes(path: Path, root: Path, limits: Limits,
+                display: str) -> tuple[SourceFile, bytes | None, list[Finding]]:
+    """The file's bytes, or why they cannot be read (a link outside, too large, an OS
+    error)."""
     source = SourceFile(path=path, display=display, text="")
     try:
         status = os.lstat(path)
         if stat.S_ISLNK(status.st_mode):
             target = path.resolve()
             if not target.is_relative_to(root.resolve()):
-                return source, [_problem(
+                return source, None, [_problem(
                     UNREADABLE, display, f"this file is a link to {target}, outside the "
                     "definitions folder", "Copy the file into the folder instead of linking.")]
             status = os.stat(path)
         size = status.st_size
         if size > limits.max_file_bytes:
-            return source, [_problem(
+            return source, None, [_problem(
                 TOO_LARGE, display, f"this file is {size:,} bytes, over the limit of "
                 f"{limits.max_file_bytes:,}", "Split it into several files, one per item.")]
-        raw = path.read_bytes()
+        return source, path.read_bytes(), []
     except OSError as exc:
-        return source, [_problem(UNREADABLE, display, f"cannot read this file: "
-                                 f"{exc.strerror or exc}", "Check that it exists and is "
-                                 "readable.")]
+        return source, None, [_problem(UNREADABLE, display, f"cannot read this file: "
+                                       f"{exc.strerror or exc}", "Check that it exists and is "
+                                       "readable.")]
+
+
+def _parse_bytes(source: SourceFile, raw: bytes, limits: Limits) -> list[Finding]:
+    """Decode and parse the bytes into `source`; return the problems."""
+    display = source.display
     if b"\x00" in raw:
         line, col = _byte_position(raw, raw.index(b"\x00"))
-        return source, [_problem(NOT_TEXT, display, "this is not a text file (it holds a "
-                                 "NUL byte)", "Remove it from the definitions folder.",
-                                 line, col)]
+        return [_problem(NOT_TEXT, display, "this is not a text file (it holds a NUL byte)",
+                         "Remove it from the definitions folder.", line, col)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _byte_position(raw, exc.start)
-        return source, [_problem(NOT_TEXT, display, f"byte 0x{raw[exc.start]:02x} is not "
-                                 "valid UTF-8", "Save the file as UTF-8 (most editors offer "
-                                 "it under 'Save with encoding').", line, col)]
+        return [_problem(NOT_TEXT, display, f"byte 0x{raw[exc.start]:02x} is not valid "
+                         "UTF-8", "Save the file as UTF-8 (most editors offer it under 'Save "
+                         "with encoding').", line, col)]
     source.text = text
-    return source, parse_text(source, limits)
+    return parse_text(source, limits)
 
 
 class ReadCache:
     """Parsed files kept between runs, so validating again after an edit (preview --watch,
-    serve) re-reads only the files that changed. A file counts as changed when its size,
-    modification or status-change time, or the limits differ from when it was read."""
+    serve) parses only the files whose bytes changed. Files are still read every time:
+    reading is cheap next to parsing, and comparing bytes cannot miss an edit the way file
+    times can (two saves within one timestamp tick)."""
 
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding]]] = {}
-        self.reads = 0  # files actually read and parsed, for tests and benchmarks
+        self.parses = 0  # files actually parsed, for tests and benchmarks
 
     def read(self, path: Path, root: Path, limits: Limits,
              display: str) -> tuple[SourceFile, list[Finding]]:
-        try:
-            status = os.stat(path)
-        except OSError:  # gone or a broken link: read_file says so
-            return read_file(path, root, limits, display)
-        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
-                 display, limits.max_file_bytes, limits.max_values, limits.max_depth)
+        source, raw, problems = _read_bytes(path, root, limits, display)
+        if raw is None:
+            self._files.pop(path, None)
+            return source, problems
+        stamp = (raw, display, limits.max_file_bytes, limits.max_values, limits.max_depth)
         kept = self._files.get(path)
         if kept is not None and kept[0] == stamp:
             return kept[1], kept[2]
-        self.reads += 1
-        source, problems = read_file(path, root, limits, display)
+        self.parses += 1
+        problems = _parse_bytes(source, raw, limits)
         self._files[path] = (stamp, source, problems)
         return source, problems
 

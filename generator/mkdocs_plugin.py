@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page
 
 from .config import ConfigError, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
+from .loader import ReadCache
 from .markup import code_fence
 from .pages import Site, build_site
 from .publish import CHANGES_ENV, PUBLISH_ENV
@@ -70,6 +71,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self._checked: Result | None = None
         self.failure: str | None = None  # why the last build failed, for `playbook build`
         self.stale_report: str | None = None  # serving the last good site: why
+        # Kept across serve rebuilds like the diagram cache: only edited files are parsed again.
+        self.read_cache = ReadCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
@@ -88,7 +91,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if not self.defs.is_dir():
             raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
                               "(set `defs:` under the playbook plugin in mkdocs.yml)")
-        self._checked = validate(self.defs, settings)
+        self._checked = validate(self.defs, settings, self.read_cache)
         return self._checked
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:

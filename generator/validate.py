@@ -37,7 +37,7 @@ class Result:
 def validate(root: Path, settings: Settings | None = None,
              cache: ReadCache | None = None) -> Result:
     """Validate the definitions below `root`; every problem is collected, none raised.
-    With a `cache`, files unchanged since the last run are not read again."""
+    With a `cache`, files whose bytes are unchanged since the last run are not parsed again."""
     settings = settings or Settings()
     playbook, sources, findings = assemble(root, settings.limits, cache)
     findings += run_checks(Context(playbook, settings.options))

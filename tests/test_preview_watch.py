@@ -3,6 +3,7 @@ broken edit shows the error and keeps the last good preview; Ctrl-C stops it cle
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -65,24 +66,34 @@ def test_preview_follows_edits_until_interrupted(tmp_path: Path) -> None:
     assert template.read_text(encoding="utf-8") == original
 
 
-def test_revalidation_reads_only_changed_files(tmp_path: Path,
+def test_revalidation_parses_only_changed_files(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     defs = Path("defs")
     shutil.copytree(MINIMAL, defs)
     cache = ReadCache()
     first = validate(defs, cache=cache)
-    assert cache.reads == 8 and first.findings == []
+    assert cache.parses == 8 and first.findings == []
     again = validate(defs, cache=cache)
-    assert cache.reads == 8 and again.playbook.templates.keys() == first.playbook.templates.keys()
+    assert cache.parses == 8 and again.playbook.templates.keys() == first.playbook.templates.keys()
 
     recap = defs / "templates" / "recap.yaml"
     recap.write_text(recap.read_text(encoding="utf-8").replace("name:", "nmae:"),
                      encoding="utf-8")
     (defs / "campaigns" / "launch.yaml").unlink()
     changed = validate(defs, cache=cache)
-    assert cache.reads == 9  # the edited file only
+    assert cache.parses == 9  # the edited file only
     assert [f"{f.location}: {f.code}" for f in changed.findings] == [
         "defs/templates/newsletter.yaml:1:1: PB407",  # only the deleted campaign sent it
         "defs/templates/recap.yaml:1:1: PB101", "defs/templates/recap.yaml:1:1: PB102"]
     assert "launch" not in changed.playbook.campaigns
+
+    # an edit that keeps the size and the file times (two saves in one timestamp tick)
+    hello = defs / "templates" / "hello.yaml"
+    times = hello.stat()
+    text = hello.read_text(encoding="utf-8")
+    hello.write_text(text.replace("your demo", "YOUR DEMO"), encoding="utf-8")
+    os.utime(hello, ns=(times.st_atime_ns, times.st_mtime_ns))
+    edited = validate(defs, cache=cache)
+    assert cache.parses == 10
+    assert edited.playbook.templates["hello"].subject == "{{ first_name }}, YOUR DEMO"
