@@ -249,7 +249,8 @@ class DiagramError(Exception):
     """Graphviz is missing or failed: an environment problem, said in plain words."""
 
 
-_SVG_START = re.compile(rb"<\?xml|<svg\b")
+# Part of every cache key: bump it when clean_svg changes what it makes of dot's output.
+SVG_FORMAT = 2
 
 
 class DiagramRenderer:
@@ -293,7 +294,7 @@ class DiagramRenderer:
         return proc.stdout if args != ["-V"] else proc.stderr
 
     def _key(self, source: str) -> str:
-        return hashlib.sha256(f"{self.version()}\n{source}".encode()).hexdigest()
+        return hashlib.sha256(f"{SVG_FORMAT}\n{self.version()}\n{source}".encode()).hexdigest()
 
     def _cached(self, key: str) -> bytes | None:
         if key in self._memory:
@@ -374,4 +375,7 @@ def clean_svg(svg: bytes) -> bytes:
     text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
+    # SVG 2 links (`href`, not `xlink:href`): HTML tools treat them like any other link,
+    # e.g. the print page turns them into jumps within itself.
+    text = text.replace("<a xlink:href=", "<a href=")
     return text.strip().encode("utf-8") + b"\n"

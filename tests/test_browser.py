@@ -93,6 +93,13 @@ def test_search_and_click_through_the_process(site_url: str) -> None:
             assert page.get_by_text("Proposal presented to the economic buyer").is_visible()
             page.screenshot(path=str(OUTPUT / "stage-proposal.png"), full_page=True)
 
+            # on the print page the same node jumps to the stage's section in that page
+            page.goto(site_url + "print_page/")
+            page.locator(".pb-diagram svg #stage-proposal a").first.click()
+            page.wait_for_url("**/print_page/#*")
+            target = page.url.split("#", 1)[1]
+            assert page.locator(f"[id='{target}']").is_visible()
+
             # a template page: the content tabs switch
             page.goto(site_url + "emails/inbound_first_touch/")
             page.get_by_text("Raw", exact=True).click()
