@@ -3,11 +3,11 @@
     python benchmarks/make_playbook.py --scale 100 /tmp/pb100 [--base process_defs]
 
 Scale 1 is the base playbook itself (the example by default). Scale N adds N - 1 segment
-copies of every sales process (with its stages), cadence, template, campaign and
-KPI, with ids
-suffixed `_s2`, `_s3`, ... and the references between copies rewired, so the result is as
-valid as the base and grows linearly. Shared definitions (roles, lifecycle, SLA, cadences,
-meeting) stay single, as they would in a real company with several segments.
+copies of every sales process (with its stages), cadence, template, campaign and KPI, with
+ids suffixed `_s2`, `_s3`, ... and the references between copies rewired, so the result is
+as valid as the base and grows linearly. Shared definitions (company, roles, personas,
+lifecycle, scoring, SLA, revenue goal, meeting) stay single, as they would in a real company
+with several segments. A definition is counted once per item; a process counts its stages.
 """
 
 from __future__ import annotations
