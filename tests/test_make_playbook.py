@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,8 @@ ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_playbook import make  # noqa: E402
+
+COMMITTED = ("benchmarks/results.json", "playbook/benchmarks.md")  # the full run's figures
 
 
 def test_scaled_playbook_is_valid_and_linear(tmp_path: Path) -> None:
@@ -29,3 +33,25 @@ def test_scaled_playbook_is_valid_and_linear(tmp_path: Path) -> None:
     stage = result.playbook.stages["discovery_s3"]
     assert stage.next == ["demo_s3", "closed_lost_s3"]
     assert stage.touchpoints[0].template == "discovery_confirmation_s3"
+
+
+def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
+    """`make bench` at its smallest: scale 1, one run, results into tmp_path."""
+    committed = [(ROOT / f).read_bytes() for f in COMMITTED]
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--scales",
+                          "1", "--runs", "1", "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    row = json.loads((tmp_path / "results.json").read_text())["results"][0]
+    for key in ("definitions", "files", "parse_s", "validate_s", "validate_vs_parse", "pages",
+                "generate_s", "mkdocs_s", "build_s", "overhead_s", "build_overhead",
+                "diagrams", "diagrams_cold_s", "diagrams_rendered_warm", "preview_s",
+                "peak_rss_mb"):
+        assert key in row, key
+    assert row["definitions"] == 77 and row["pages"] == 40 and row["diagrams"] == 14
+    assert row["diagrams_rendered_warm"] == 0
+    assert all(row[k] > 0 for k in ("parse_s", "validate_s", "mkdocs_s", "build_s"))
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "| 1 | 77 | 36 | 40 |" in page and "| diagrams_rendered_warm = 0 | 0 | yes |" in page
+    assert "| target | measured | met |" in out.stdout
+    assert [(ROOT / f).read_bytes() for f in COMMITTED] == committed
