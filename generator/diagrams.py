@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -268,9 +269,28 @@ class DiagramRenderer:
         self._version: str | None = None
 
     def version(self) -> str:
+        """dot's version, part of every cache key. Asking dot costs a process on every
+        build, so the answer is kept in the cache beside the binary's size and mtime."""
         if self._version is None:
+            binary = shutil.which(self.dot_binary)
+            try:
+                stat = os.stat(binary) if binary else None
+            except OSError:
+                stat = None
+            stamp = f"{binary}\t{stat.st_size}\t{stat.st_mtime_ns}" if stat else None
+            record = self.cache_dir / "dot-version.txt" if self.cache_dir else None
+            if record is not None and stamp is not None:
+                try:
+                    kept_stamp, kept = record.read_text(encoding="utf-8").split("\n", 1)
+                    if kept_stamp == stamp and kept:
+                        self._version = kept
+                        return kept
+                except (OSError, ValueError, UnicodeDecodeError):
+                    pass  # no record, or a damaged one: ask dot
             out = self._run(["-V"], b"")
             self._version = out.decode("utf-8", "replace").strip() or "unknown"
+            if record is not None and stamp is not None:
+                self._write(record, f"{stamp}\n{self._version}".encode())
         return self._version
 
     def _run(self, args: list[str], stdin: bytes) -> bytes:
@@ -311,14 +331,17 @@ class DiagramRenderer:
 
     def _store(self, key: str, svg: bytes) -> None:
         self._memory[key] = svg
-        if self.cache_dir is None:
-            return
+        if self.cache_dir is not None:
+            self._write(self.cache_dir / f"{key}.svg", svg)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write a cache file whole or not at all."""
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                handle.write(svg)
-            os.replace(tmp, self.cache_dir / f"{key}.svg")
+                handle.write(data)
+            os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs speed
 

@@ -114,6 +114,26 @@ def test_cache_renders_each_source_once(tmp_path: Path, example) -> None:
     warm = DiagramRenderer(tmp_path / "cache")
     assert warm.render_many(dots) == first
     assert (warm.rendered, warm.cache_hits) == (0, len(dots))
+    assert warm.processes == 0  # dot's version is kept in the cache too
+    assert warm.version() == cold.version() and cold.version().startswith("dot - graphviz")
+
+
+def test_cached_version_follows_the_dot_binary(tmp_path: Path) -> None:
+    """Another dot (a different binary, or the same one upgraded) is asked again."""
+    real = shutil.which("dot")
+    assert real is not None
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = -V ]; then echo "dot - fake 1.0" >&2; exit 0; fi\n'
+                    f'exec {real} "$@"\n')
+    fake.chmod(0o755)
+    cache = tmp_path / "cache"
+    assert DiagramRenderer(cache, dot_binary=str(fake)).version() == "dot - fake 1.0"
+    fake.write_text(fake.read_text().replace("fake 1.0", "fake 2.0 (upgraded)"))
+    again = DiagramRenderer(cache, dot_binary=str(fake))
+    assert again.version() == "dot - fake 2.0 (upgraded)" and again.processes == 1
+    (cache / "dot-version.txt").write_bytes(b"\xff\xfe damaged")
+    assert DiagramRenderer(cache, dot_binary=str(fake)).version() == "dot - fake 2.0 (upgraded)"
 
 
 def test_broken_graph_is_named(tmp_path: Path) -> None:
