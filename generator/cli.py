@@ -53,7 +53,7 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text",
               show_default=True, help="text for people, json for machines, github for "
-              "annotations in GitHub Actions.")
+              "annotations in GitHub Actions, sarif for code-scanning dashboards.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: "
               "when writing to a terminal).")
 def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> int:

@@ -1,17 +1,17 @@
-"""Reporters: the same findings as compiler-style text, one JSON document, or GitHub
-annotations."""
+"""Reporters: the same findings as compiler-style text, one JSON document, GitHub
+annotations, or SARIF for code-scanning dashboards."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from urllib.parse import quote
 
 import click
 
-from .findings import Finding, Severity
+from . import __version__
+from .findings import RULES, Finding, Severity
 from .validate import Result
-
-FORMATS = ("text", "json", "github")
 
 
 def _summary(result: Result, strict: bool) -> str:
@@ -111,8 +111,62 @@ def format_github(result: Result, strict: bool = False, color: bool = False) -> 
     return "\n".join(lines)
 
 
+SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.OFF: "none"}
+
+
+def format_sarif(result: Result, strict: bool = False, color: bool = False) -> str:
+    """SARIF 2.1.0: what GitHub code scanning, GitLab and most CI dashboards read.
+
+    Every rule is listed (with its one line of docs) so a dashboard can explain any code;
+    each result points at its rule by id and index.
+    """
+    import generator.rules  # noqa: F401 - registers every rule
+
+    rules = sorted(RULES.values(), key=lambda r: r.code)
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    for f in result.findings:
+        # a relative URI reference: resolved against the repository root by the reader
+        location: dict[str, object] = {"artifactLocation": {"uri": quote(f.location.file)}}
+        if f.location.line:
+            region = {"startLine": f.location.line}
+            if f.location.column:
+                region["startColumn"] = f.location.column
+            location["region"] = region
+        results.append({
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": SARIF_LEVELS[f.effective_severity],
+            "message": {"text": f.message + (f"\n{f.hint}" if f.hint else "")},
+            "locations": [{"physicalLocation": location}],
+        })
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "playbook",
+                "version": __version__,
+                "rules": [{
+                    "id": rule.code,
+                    "name": rule.name,
+                    "shortDescription": {"text": rule.summary},
+                    "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
+                    "properties": {"category": rule.category},
+                } for rule in rules],
+            }},
+            "invocations": [{"executionSuccessful": True,
+                             "properties": {"valid": not result.failed(strict),
+                                            "strict": strict}}],
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
 REPORTERS: dict[str, Callable[[Result, bool, bool], str]] = {
     "text": format_text,
     "json": format_json,
     "github": format_github,
+    "sarif": format_sarif,
 }

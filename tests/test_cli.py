@@ -93,6 +93,50 @@ def test_github_annotations(broken: Path) -> None:
     ]
 
 
+def test_sarif_report(broken: Path) -> None:
+    proc = run("validate", "--format", "sarif", cwd=broken)
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    (run_,) = doc["runs"]
+    driver = run_["tool"]["driver"]
+    assert driver["name"] == "playbook"
+    assert run_["results"] == [
+        {"ruleId": "PB201", "ruleIndex": run_["results"][0]["ruleIndex"], "level": "error",
+         "message": {"text": "unknown role 'account_exec'\n"
+                             "Defined role ids: ae, cro, marketer, sdr."},
+         "locations": [{"physicalLocation": {
+             "artifactLocation": {"uri": "process_defs/campaigns/launch.yaml"},
+             "region": {"startLine": 16, "startColumn": 12}}}]},
+        {"ruleId": "PB405", "ruleIndex": run_["results"][1]["ruleIndex"], "level": "warning",
+         "message": {"text": "template 'recap' subject is 68 characters with its samples "
+                             "(limit 60)\nInboxes cut long subjects: shorten it."},
+         "locations": [{"physicalLocation": {
+             "artifactLocation": {"uri": "process_defs/templates/recap.yaml"},
+             "region": {"startLine": 2, "startColumn": 10}}}]},
+    ]
+    # every rule is described, and each result's index points at its own rule
+    listed = run("rules", cwd=broken).stdout.splitlines()
+    codes = sorted(line.split()[0] for line in listed if line.startswith("PB"))
+    assert [rule["id"] for rule in driver["rules"]] == codes and len(codes) > 60
+    for result in run_["results"]:
+        rule = driver["rules"][result["ruleIndex"]]
+        assert rule["id"] == result["ruleId"] and rule["shortDescription"]["text"]
+    assert driver["rules"][run_["results"][0]["ruleIndex"]]["name"] == "unknown-role"
+    assert run_["invocations"][0]["properties"] == {"valid": False, "strict": False}
+
+
+def test_sarif_uri_of_an_odd_file_name(tmp_path: Path) -> None:
+    defs = tmp_path / "process_defs"
+    shutil.copytree(MINIMAL, defs)
+    (defs / "new roles #2.yaml").write_text("roles: [\n")
+    proc = run("validate", "--format", "sarif", cwd=tmp_path)
+    (result,) = json.loads(proc.stdout)["runs"][0]["results"]
+    assert result["ruleId"] == "PB001"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "process_defs/new%20roles%20%232.yaml")
+
+
 def test_strict_fails_on_warnings_only(broken: Path) -> None:
     launch = broken / "process_defs" / "campaigns" / "launch.yaml"
     launch.write_text(launch.read_text().replace("account_exec", "ae"))
