@@ -1,6 +1,6 @@
-"""Property test: mutations of real definitions never crash the validator or, when they
-are still valid, the page and diagram generation; every finding points at a file (and a
-line, inside a file), and the sources are never modified."""
+"""Property test: mutations of real definitions never crash the validator, its reporters
+or, when they are still valid, the page and diagram generation; every finding points at a
+file (and a line, inside a file), and the sources are never modified."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from generator.diagrams import DiagramRenderer
 from generator.findings import Severity
 from generator.pages import build_site
+from generator.report import REPORTERS
 from generator.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -92,6 +93,8 @@ def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
         if not result.errors:  # what the site would be built from: every page and diagram
             build_site(result.playbook, DiagramRenderer(DIAGRAM_CACHE))
         assert digest(root) == before
+        for report in REPORTERS.values():  # every output format copes with every finding
+            assert report(result, False, False)
         for finding in result.findings:
             assert finding.location.file, finding
             assert finding.severity in (Severity.ERROR, Severity.WARNING)
