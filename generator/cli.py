@@ -18,7 +18,6 @@ import click
 
 from . import __version__
 from .config import ConfigError, load_settings
-from .findings import RULES
 from .model import ITEM_FOLDERS, json_schema
 from .report import REPORTERS
 
@@ -109,9 +108,9 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
               show_default=True)
 def rules(fmt: str) -> int:
     """List every validation rule with its code, default severity and meaning."""
-    import generator.rules  # noqa: F401 - registers every rule
+    from .validate import all_rules
 
-    ordered = sorted(RULES.values(), key=lambda r: r.code)
+    ordered = all_rules()
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
                                 "category": r.category, "summary": r.summary}

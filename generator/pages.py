@@ -20,9 +20,9 @@ from markupsafe import Markup, escape
 from . import markup, templating
 from .businesstime import Calendar
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
-from .findings import RULES
 from .model import ITEM_FOLDERS, SECTIONS, Campaign, Node, Playbook, Stage, Template, json_schema
 from .rules.templates import samples
+from .validate import all_rules
 
 
 @dataclass
@@ -381,9 +381,7 @@ class SiteBuilder:
 
     @cached_property
     def rules(self) -> list[Any]:
-        import generator.rules  # noqa: F401 - registers every rule
-
-        return sorted(RULES.values(), key=lambda r: r.code)
+        return all_rules()
 
     @property
     def format_sections(self) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import click
 
 from . import __version__
-from .findings import RULES, Finding, Severity
-from .validate import Result
+from .findings import Finding, Severity
+from .validate import Result, all_rules
 
 
 def _summary(result: Result, strict: bool) -> str:
@@ -120,9 +120,7 @@ def format_sarif(result: Result, strict: bool = False, color: bool = False) -> s
     Every rule is listed (with its one line of docs) so a dashboard can explain any code;
     each result points at its rule by id and index.
     """
-    import generator.rules  # noqa: F401 - registers every rule
-
-    rules = sorted(RULES.values(), key=lambda r: r.code)
+    rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
     for f in result.findings:

@@ -7,10 +7,16 @@ from pathlib import Path
 
 from .assemble import assemble
 from .config import Settings
-from .findings import Finding, Severity
+from .findings import RULES, Finding, Rule, Severity
 from .loader import ReadCache, SourceFile
 from .model import Playbook
 from .rules import Context, run_checks
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, in code order: the loader's, the assembler's and the checks' rules are
+    all registered once this module is imported."""
+    return sorted(RULES.values(), key=lambda rule: rule.code)
 
 
 @dataclass
