@@ -431,12 +431,16 @@ def _title(name: str) -> str:
 
 
 def _inline(svg: bytes) -> Markup:
-    """An SVG as one raw-HTML line; wide diagrams keep a readable size and scroll."""
+    """An SVG as one raw-HTML line; wide diagrams keep a readable size and scroll.
+
+    Kept out of the search index: the page says the same in words, and a diagram's text
+    (node ids, edge titles like `day_0->day_1`) would only clutter search results.
+    """
     text = svg.decode("utf-8").replace("\n", " ")
     match = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ', text)
     width = int(float(match[1]) * 0.8) if match else 0
     text = text.replace("<svg ", f'<svg style="width:100%;min-width:{min(width, 1100)}px" ', 1)
-    return Markup(f'<div class="pb-diagram">{text}</div>')
+    return Markup(f'<div class="pb-diagram" data-search-exclude>{text}</div>')
 
 
 def _type_of(prop: dict[str, Any]) -> str:
