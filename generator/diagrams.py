@@ -251,7 +251,7 @@ class DiagramError(Exception):
 
 
 # Part of every cache key: bump it when clean_svg changes what it makes of dot's output.
-SVG_FORMAT = 2
+SVG_FORMAT = 3
 
 
 class DiagramRenderer:
@@ -390,12 +390,37 @@ def _split_svgs(output: bytes) -> list[bytes]:
     return [output[a:b] for a, b in zip(starts, [*starts[1:], len(output)], strict=True)]
 
 
+_CLUSTER_START = re.compile(r'<g id="[^"]*?clust(\d+)" class="cluster">')
+_FIRST_NODE_OR_EDGE = re.compile(r'<g id="[^"]*" class="(?:node|edge)">')
+
+
+def _clusters_in_order(text: str) -> str:
+    """Clusters in the order of their numbers (dot numbers them in the graph's order).
+
+    dot emits a graph's clusters in the order of their names' addresses in memory: the same
+    in every run for the first graph a process reads, but not for the later graphs of a
+    batch. The layout is the same either way; sorting makes the bytes the same too.
+    """
+    starts = list(_CLUSTER_START.finditer(text))
+    if len(starts) < 2:
+        return text
+    end = _FIRST_NODE_OR_EDGE.search(text, starts[-1].end())
+    if end is None:
+        return text
+    bounds = [m.start() for m in starts] + [end.start()]
+    blocks = sorted((int(m[1]), text[a:b]) for m, a, b in zip(starts, bounds, bounds[1:]))
+    return text[:bounds[0]] + "".join(block for _, block in blocks) + text[end.start():]
+
+
 def clean_svg(svg: bytes) -> bytes:
     """An SVG ready to inline in HTML: no prolog, no comments, scales to its container."""
     text = svg.decode("utf-8")
     start = text.find("<svg")
     text = text[start:] if start >= 0 else text
     text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+    # the later graphs of a batch are "pages" to dot: their group id says which one
+    text = re.sub(r'<g id="page\d+,\d+_(graph\d+)"', r'<g id="\1"', text, count=1)
+    text = _clusters_in_order(text)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
     # SVG 2 links (`href`, not `xlink:href`): HTML tools treat them like any other link,

@@ -13,6 +13,7 @@ from generator.diagrams import (
     DiagramError,
     DiagramRenderer,
     campaign_dot,
+    clean_svg,
     escape_label,
     lifecycle_dot,
     process_dot,
@@ -98,6 +99,33 @@ def test_hostile_labels_render_as_text(nasty: str, tmp_path: Path,
     assert "\u202e" not in texts and "\u200b" not in texts
     if "<script>" in nasty:
         assert b"&lt;script&gt;" in svg
+
+
+def test_a_batch_renders_the_same_bytes_every_time(example) -> None:
+    """dot orders the clusters of a batch's later graphs by memory address and gives those
+    graphs a "page" id; the output must depend on neither (swimlanes and campaign phases
+    are clusters)."""
+    calendar = Calendar(example.sla.business_hours)
+    sources = [process_dot(example, "new_business", lambda s: s), lifecycle_dot(example)]
+    sources += [campaign_dot(example, cid, calendar) for cid in example.campaigns]
+    outputs = {tuple(DiagramRenderer(None)._render_batch(sources)) for _ in range(8)}
+    assert len(outputs) == 1
+    (svgs,) = outputs
+    # each graph comes out as if rendered alone: what the cache holds does not depend on
+    # which batch rendered it
+    assert list(svgs) == [DiagramRenderer(None)._render_batch([s])[0] for s in sources]
+
+
+def test_clusters_are_put_in_the_order_of_their_numbers() -> None:
+    def cluster(n: int) -> str:
+        return (f'<g id="clust{n}" class="cluster">\n<title>cluster_{n}</title>\n'
+                f'<g id="a_clust{n}"><a href="#{n}"><text>{n}</text></a></g>\n</g>\n')
+
+    node = '<g id="life&#45;lead" class="node">\n<title>lead</title>\n</g>\n'
+    svg = ('<svg><g id="graph0" class="graph">\n' + cluster(3) + cluster(1) + cluster(2)
+           + node + '</g>\n</svg>').encode()
+    assert clean_svg(svg).decode() == ('<svg><g id="graph0" class="graph">\n' + cluster(1)
+                                        + cluster(2) + cluster(3) + node + '</g>\n</svg>\n')
 
 
 def test_escape_label() -> None:
