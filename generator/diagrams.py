@@ -407,9 +407,9 @@ def _clusters_in_order(text: str) -> str:
     end = _FIRST_NODE_OR_EDGE.search(text, starts[-1].end())
     if end is None:
         return text
-    bounds = [m.start() for m in starts] + [end.start()]
-    blocks = sorted((int(m[1]), text[a:b]) for m, a, b in zip(starts, bounds, bounds[1:]))
-    return text[:bounds[0]] + "".join(block for _, block in blocks) + text[end.start():]
+    ends = [m.start() for m in starts[1:]] + [end.start()]
+    blocks = sorted((int(m[1]), text[m.start():stop]) for m, stop in zip(starts, ends, strict=True))
+    return text[:starts[0].start()] + "".join(block for _, block in blocks) + text[end.start():]
 
 
 def clean_svg(svg: bytes) -> bytes:
