@@ -251,7 +251,7 @@ class DiagramError(Exception):
 
 
 # Part of every cache key: bump it when clean_svg changes what it makes of dot's output.
-SVG_FORMAT = 3
+SVG_FORMAT = 4
 
 
 class DiagramRenderer:
@@ -418,8 +418,10 @@ def clean_svg(svg: bytes) -> bytes:
     start = text.find("<svg")
     text = text[start:] if start >= 0 else text
     text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
-    # the later graphs of a batch are "pages" to dot: their group id says which one
-    text = re.sub(r'<g id="page\d+,\d+_(graph\d+)"', r'<g id="\1"', text, count=1)
+    # No id on the graph's group: dot calls it graph0, or page0,1_graph0 for the later graphs
+    # of a batch, and a page showing several diagrams would repeat it.
+    text = re.sub(r'<g id="(?:page\d+,\d+_)?graph\d+" class="graph"', '<g class="graph"', text,
+                  count=1)
     text = _clusters_in_order(text)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)

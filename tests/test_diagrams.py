@@ -116,15 +116,15 @@ def test_a_batch_renders_the_same_bytes_every_time(example) -> None:
     assert list(svgs) == [DiagramRenderer(None)._render_batch([s])[0] for s in sources]
 
 
-def test_clusters_are_put_in_the_order_of_their_numbers() -> None:
+def test_clusters_in_order_and_no_batch_page_id() -> None:
     def cluster(n: int) -> str:
         return (f'<g id="clust{n}" class="cluster">\n<title>cluster_{n}</title>\n'
                 f'<g id="a_clust{n}"><a href="#{n}"><text>{n}</text></a></g>\n</g>\n')
 
     node = '<g id="life&#45;lead" class="node">\n<title>lead</title>\n</g>\n'
-    svg = ('<svg><g id="graph0" class="graph">\n' + cluster(3) + cluster(1) + cluster(2)
+    svg = ('<svg><g id="page0,1_graph0" class="graph">\n' + cluster(3) + cluster(1) + cluster(2)
            + node + '</g>\n</svg>').encode()
-    assert clean_svg(svg).decode() == ('<svg><g id="graph0" class="graph">\n' + cluster(1)
+    assert clean_svg(svg).decode() == ('<svg><g class="graph">\n' + cluster(1)
                                         + cluster(2) + cluster(3) + node + '</g>\n</svg>\n')
 
 
