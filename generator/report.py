@@ -89,6 +89,11 @@ def format_json(result: Result, strict: bool = False, color: bool = False) -> st
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
+def _with_hint(f: Finding) -> str:
+    """The message, and the hint on a line of its own: for outputs with one text field."""
+    return f.message + (f"\n{f.hint}" if f.hint else "")
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -105,8 +110,7 @@ def format_github(result: Result, strict: bool = False, color: bool = False) -> 
         if f.location.line:
             props += [f"line={f.location.line}", f"col={f.location.column}"]
         props.append(f"title={_escape_property(f'{f.code} {f.rule.name}')}")
-        message = f.message + (f"\n{f.hint}" if f.hint else "")
-        lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(_with_hint(f))}")
     lines.append(_summary(result, strict))
     return "\n".join(lines)
 
@@ -135,7 +139,7 @@ def format_sarif(result: Result, strict: bool = False, color: bool = False) -> s
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": SARIF_LEVELS[f.effective_severity],
-            "message": {"text": f.message + (f"\n{f.hint}" if f.hint else "")},
+            "message": {"text": _with_hint(f)},
             "locations": [{"physicalLocation": location}],
         })
     document = {
