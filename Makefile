@@ -64,7 +64,7 @@ bench-quick: setup system-deps
 	$(BIN)/python benchmarks/run.py --quick
 
 lint: setup
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator benchmarks tests
 
 clean:
 	rm -rf site .cache .pytest_cache

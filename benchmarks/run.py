@@ -36,11 +36,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_playbook import make  # noqa: E402
 
-from generator.diagrams import DiagramRenderer  # noqa: E402
-from generator.loader import ReadCache  # noqa: E402
-from generator.pages import SiteBuilder  # noqa: E402
-from generator.preview import template_preview  # noqa: E402
-from generator.validate import validate  # noqa: E402
+from revenue_playbook.diagrams import DiagramRenderer  # noqa: E402
+from revenue_playbook.loader import ReadCache  # noqa: E402
+from revenue_playbook.pages import SiteBuilder  # noqa: E402
+from revenue_playbook.preview import template_preview  # noqa: E402
+from revenue_playbook.validate import validate  # noqa: E402
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1790000000"}
 
@@ -70,7 +70,7 @@ def write_config(repo: Path, config: dict[str, Any]) -> Path:
 
 def run_build(repo: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator.cli", "build"], cwd=repo, env=ENV,
+    subprocess.run([sys.executable, "-m", "revenue_playbook.cli", "build"], cwd=repo, env=ENV,
                    check=True, capture_output=True)
     return time.perf_counter() - start
 
@@ -119,7 +119,8 @@ def measure(scale: int, runs: int, work: Path) -> dict[str, Any]:
     for path, data in site.assets.items():
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_bytes(data)
-    shutil.copy(ROOT / "generator" / "templates" / "theme" / "playbook.css", docs)
+    theme = ROOT / "generator" / "revenue_playbook" / "templates" / "theme"
+    shutil.copy(theme / "playbook.css", docs)
     config = mkdocs_config(plugin=False)
     config.update(docs_dir="docs", nav=site.nav, extra_css=["playbook.css"])
     config.pop("strict", None)
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         "loader.\n- `overhead_s`: full `playbook build` − MkDocs alone on the same pages, "
         "diagram cache warm; `build_overhead` is that over MkDocs alone. Part of it is a fixed "
         "start-up cost (importing pydantic and building the models: about 0.1 s, "
-        "`python -X importtime -m generator.cli build`), which dominates the ratio on a "
+        "`python -X importtime -m revenue_playbook.cli build`), which dominates the ratio on a "
         "small playbook.\n- `diagrams_rendered_warm`: diagrams a second "
         "build renders (the cache makes it 0).\n- `preview_s`: the `playbook preview template "
         "ID --watch` loop: edit one template's subject, validate again (only the edited "

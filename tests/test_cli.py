@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from revenue_playbook.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
@@ -202,13 +202,13 @@ def test_main_returns_exit_codes_without_exiting(broken: Path,
 def test_unexpected_crash_says_it_is_a_bug(monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str],
                                            tmp_path: Path) -> None:
-    import generator.validate
+    import revenue_playbook.validate
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     shutil.copytree(MINIMAL, tmp_path / "process_defs")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(generator.validate, "validate", explode)
+    monkeypatch.setattr(revenue_playbook.validate, "validate", explode)
     assert main(["validate"]) == 3
     assert "internal error (this is a bug in Playbook" in capsys.readouterr().err

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.businesstime import Calendar
-from generator.diagrams import (
+from revenue_playbook.businesstime import Calendar
+from revenue_playbook.diagrams import (
     DiagramError,
     DiagramRenderer,
     campaign_dot,
@@ -19,7 +19,7 @@ from generator.diagrams import (
     process_dot,
     touchpoints_dot,
 )
-from generator.validate import validate
+from revenue_playbook.validate import validate
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 EXAMPLE = Path(__file__).parent.parent / "process_defs"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.diff import diff_playbooks
-from generator.validate import validate
+from revenue_playbook.diff import diff_playbooks
+from revenue_playbook.validate import validate
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -107,7 +107,7 @@ def test_campaign_added(tmp_path: Path) -> None:
 
 
 def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
-    from generator.diff import changes_to_json, changes_to_markdown, changes_to_text
+    from revenue_playbook.diff import changes_to_json, changes_to_markdown, changes_to_text
 
     root = tmp_path / "new"
     shutil.copytree(MINIMAL, root)
@@ -137,7 +137,7 @@ def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
 def test_definitions_at_a_git_revision(tmp_path: Path) -> None:
     import subprocess
 
-    from generator.revisions import RevisionError, definitions_at
+    from revenue_playbook.revisions import RevisionError, definitions_at
 
     repo = tmp_path / "repo"
     shutil.copytree(MINIMAL, repo / "process_defs")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import schema_files
-from generator.validate import validate
+from revenue_playbook.model import schema_files
+from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "process_defs"

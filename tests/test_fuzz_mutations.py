@@ -14,11 +14,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.diagrams import DiagramRenderer
-from generator.findings import Severity
-from generator.pages import build_site
-from generator.report import REPORTERS
-from generator.validate import validate
+from revenue_playbook.diagrams import DiagramRenderer
+from revenue_playbook.findings import Severity
+from revenue_playbook.pages import build_site
+from revenue_playbook.report import REPORTERS
+from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
 MINIMAL_BASE = ROOT / "tests" / "fixtures" / "minimal"
@@ -104,7 +104,7 @@ def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
 
 
 def _field_names() -> list[str]:
-    from generator.model import SECTIONS, Node
+    from revenue_playbook.model import SECTIONS, Node
 
     names: set[str] = set(SECTIONS)
     todo: list[type[Node]] = [s.model for s in SECTIONS.values()]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from revenue_playbook.cli import main
 
 
 def test_init_validates_and_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -20,7 +20,12 @@ def test_init_validates_and_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                  "process_defs/sla.yaml", "process_defs/templates/hello.yaml",
                  "process_defs/campaigns/launch.yaml", "schemas/playbook.schema.json"]:
         assert (repo / path).is_file(), path
-    assert (repo / "mkdocs.yml").read_text().startswith("site_name: Acme Corp playbook")
+    assert (repo / "mkdocs.yml").read_text().startswith('site_name: "Acme Corp playbook"')
+    assert 'name: "Acme Corp"' in (repo / "process_defs" / "team.yaml").read_text()
+    for path in ["Makefile", ".github/workflows/playbook.yml"]:
+        text = (repo / path).read_text()
+        assert "revenue-playbook" in text, path
+        assert "pip install playbook" not in text, path
     monkeypatch.chdir(repo)
     assert main(["validate", "--strict"]) == 0
     assert main(["build", "--strict"]) == 0

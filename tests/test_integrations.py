@@ -9,7 +9,7 @@ import click
 import pytest
 import yaml
 
-from generator.cli import cli, main
+from revenue_playbook.cli import cli, main
 
 ROOT = Path(__file__).parent.parent
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import Limits, SourceFile, parse_text, read_file
-from generator.validate import validate
+from revenue_playbook.loader import Limits, SourceFile, parse_text, read_file
+from revenue_playbook.validate import validate
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -30,7 +30,7 @@ def codes_for(tmp_path: Path, name: str, content: bytes | str,
     else:
         path.write_bytes(content)
     monkeypatch.chdir(root)
-    from generator.config import Settings
+    from revenue_playbook.config import Settings
 
     result = validate(Path("."), Settings(limits=Limits(**limits)))
     return [f"{f.location}: {f.code}" for f in result.findings]

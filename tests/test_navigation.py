@@ -14,10 +14,10 @@ from conftest import make_repo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.diagrams import DiagramRenderer
-from generator.pages import NAV_FLAT_MAX, SiteBuilder, _relative
-from generator.validate import validate
+from revenue_playbook.cli import main
+from revenue_playbook.diagrams import DiagramRenderer
+from revenue_playbook.pages import NAV_FLAT_MAX, SiteBuilder, _relative
+from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.diagrams import DiagramRenderer
-from generator.pages import build_site
-from generator.validate import validate
+from revenue_playbook.diagrams import DiagramRenderer
+from revenue_playbook.pages import build_site
+from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import ReadCache
-from generator.validate import validate
+from revenue_playbook.loader import ReadCache
+from revenue_playbook.validate import validate
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -37,8 +37,8 @@ def test_preview_follows_edits_until_interrupted(tmp_path: Path) -> None:
     out, err = tmp_path / "preview.html", tmp_path / "stderr.txt"
     with err.open("w", encoding="utf-8") as stderr:
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "generator.cli", "preview", "template", "hello", str(defs),
-             "--watch", "--html", str(out)], stdout=subprocess.DEVNULL, stderr=stderr,
+            [sys.executable, "-m", "revenue_playbook.cli", "preview", "template", "hello",
+             str(defs), "--watch", "--html", str(out)], stdout=subprocess.DEVNULL, stderr=stderr,
             cwd=tmp_path)
         try:
             eventually(lambda: "Watching" in err.read_text(encoding="utf-8"), "first preview")

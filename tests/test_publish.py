@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_repo
 
-from generator.cli import main
+from revenue_playbook.cli import main
 
 ROOT = Path(__file__).parent.parent
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_settings
-from generator.findings import RULES
-from generator.validate import validate
+from revenue_playbook.config import load_settings
+from revenue_playbook.findings import RULES
+from revenue_playbook.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
@@ -64,7 +64,7 @@ def test_invalid_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_every_rule_has_a_failing_case() -> None:
-    import generator.rules  # noqa: F401 - registers the rules
+    import revenue_playbook.rules  # noqa: F401 - registers the rules
 
     covered = {case.name.split("-")[0] for case in CASES}
     # rules exercised in test_loader.py, where the input cannot be a text fixture
@@ -73,7 +73,7 @@ def test_every_rule_has_a_failing_case() -> None:
 
 
 def test_rule_codes_are_stable_and_documented() -> None:
-    import generator.rules  # noqa: F401
+    import revenue_playbook.rules  # noqa: F401
 
     for code, rule in RULES.items():
         assert code == rule.code and code.startswith("PB") and len(code) == 5
@@ -84,7 +84,7 @@ def test_rule_codes_are_stable_and_documented() -> None:
 
 def test_severity_override_turns_a_warning_into_an_error(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.config import settings_from_mapping
+    from revenue_playbook.config import settings_from_mapping
 
     root = overlay(FIXTURES / "invalid" / "PB405-subject-length", tmp_path)
     monkeypatch.chdir(root)

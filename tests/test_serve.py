@@ -44,7 +44,7 @@ def test_edits_show_without_restart(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-a",
+    server = subprocess.Popen([sys.executable, "-m", "revenue_playbook.cli", "serve", "-a",
                                f"127.0.0.1:{port}"], cwd=repo, stdout=log,
                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/stages/discovery/"

@@ -7,7 +7,7 @@ import re
 import jinja2
 import pytest
 
-from generator import templating
+from revenue_playbook import templating
 
 
 def test_renders_merge_fields() -> None:

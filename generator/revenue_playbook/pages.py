@@ -62,7 +62,7 @@ def page_environment(cache_dir: Path | None = None) -> jinja2.Environment:
         except OSError:
             pass  # an unwritable cache folder only costs time
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates/pages"),
+        loader=jinja2.PackageLoader("revenue_playbook", "templates/pages"),
         finalize=_finalize, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         bytecode_cache=bytecode_cache)

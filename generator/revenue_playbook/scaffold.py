@@ -6,6 +6,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from .install_source import InstallSource, install_source
 from .model import schema_files
 
 # package file -> path in the new repository
@@ -16,10 +17,26 @@ class ScaffoldError(Exception):
     """The scaffold would overwrite something: nothing was written."""
 
 
+def _placeholders(name: str, relative: str, source: InstallSource) -> dict[str, str]:
+    """What each placeholder becomes in the file at `relative`, quoted for its syntax."""
+    if relative.endswith((".yml", ".yaml")):  # placeholders stand inside "double quotes"
+        name = json.dumps(name, ensure_ascii=False)[1:-1]
+    return {
+        "__NAME__": name,
+        # Make expands `$`; the value stands inside 'single quotes' in the recipe
+        "__PACKAGE__": source.requirement.replace("$", "$$"),
+        # a GitHub expression's 'string literal' doubles its quotes
+        "__PORTABLE_PACKAGE__": source.portable.replace("'", "''"),
+    }
+
+
 def scaffold_files(name: str) -> dict[str, str]:
-    """Every file of a new playbook repository, by relative path."""
-    root = resources.files("generator") / "templates" / "init"
+    """Every file of a new playbook repository, by relative path: the company `name` in
+    its definitions and site, and the Makefile and workflow installing this very Playbook
+    (see `install_source`)."""
+    root = resources.files("revenue_playbook") / "templates" / "init"
     files: dict[str, str] = {}
+    source = install_source()
 
     def collect(folder, prefix: str) -> None:  # type: ignore[no-untyped-def]
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -27,7 +44,9 @@ def scaffold_files(name: str) -> dict[str, str]:
             if entry.is_dir():
                 collect(entry, f"{relative}/")
             else:
-                text = entry.read_text(encoding="utf-8").replace("__NAME__", name)
+                text = entry.read_text(encoding="utf-8")
+                for placeholder, value in _placeholders(name, relative, source).items():
+                    text = text.replace(placeholder, value)
                 files[RENAMED.get(relative, relative)] = text
 
     collect(root, "")
