@@ -158,7 +158,7 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
     one is complete."""
     import os
 
-    from . import engine
+    from . import mkdocs_runner
     from .mkdocs_plugin import InvalidDefinitions
     from .publish import reproducible_env
 
@@ -167,11 +167,12 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
     if stamp:
         os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
     try:
-        target = engine.build(Path(config_file), Path(site_dir) if site_dir else None, strict)
+        target = mkdocs_runner.build(Path(config_file), Path(site_dir) if site_dir else None,
+                                     strict)
     except InvalidDefinitions as exc:
         click.echo(str(exc), err=True)
         return EXIT_INVALID
-    except engine.BuildFailed as exc:
+    except mkdocs_runner.BuildFailed as exc:
         raise UsageProblem(f"build failed: {exc}") from None
     click.echo(f"Site built in {target}")
     return EXIT_OK
@@ -185,15 +186,15 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
 def serve(config_file: str, dev_addr: str | None, strict: bool) -> int:
     """Serve the site locally and rebuild it when a definition or page changes."""
-    from . import engine
+    from . import mkdocs_runner
     from .mkdocs_plugin import InvalidDefinitions
 
     try:
-        engine.serve(Path(config_file), dev_addr, strict)
+        mkdocs_runner.serve(Path(config_file), dev_addr, strict)
     except InvalidDefinitions as exc:
         click.echo(str(exc), err=True)
         return EXIT_INVALID
-    except engine.BuildFailed as exc:
+    except mkdocs_runner.BuildFailed as exc:
         raise UsageProblem(str(exc)) from None
     return EXIT_OK
 

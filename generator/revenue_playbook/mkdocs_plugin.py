@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-import posixpath
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from markupsafe import escape
 from mkdocs.config import config_options as c
@@ -30,7 +31,6 @@ from .diagrams import DiagramError, DiagramRenderer
 from .loader import ReadCache
 from .markup import code_fence
 from .pages import Site, build_site
-from .publish import CHANGES_ENV, PUBLISH_ENV
 from .report import format_text
 from .validate import Result, validate
 
@@ -46,6 +46,19 @@ if not serve_log.handlers:
 
 class InvalidDefinitions(PluginError):
     """The definitions have errors; the message is `playbook validate`'s report."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `playbook build` and `playbook publish` hand the plugin for one build (MkDocs'
+    own `mkdocs build` and `mkdocs serve` leave the defaults)."""
+
+    validated: Result | None = None
+    """The definitions, already validated by the caller: not read and checked again."""
+    changes: str | None = None
+    """Markdown of the "What changed" page (overrides the `changes` option)."""
+    version: str | None = None
+    """The version being published: turns on Material's version selector."""
 
 
 class PlaybookConfig(Config):
@@ -67,8 +80,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.site: Site | None = None  # the last good site: kept while serving a bad edit
         self.renderer: DiagramRenderer | None = None
         self.defs = Path("process_defs")
-        self.sources: dict[str, str] = {}
-        self._checked: Result | None = None
+        self.options = RunOptions()
         self.failure: str | None = None  # why the last build failed, for `playbook build`
         self.stale_report: str | None = None  # serving the last good site: why
         # Kept across serve rebuilds like the diagram cache: only edited files are parsed again.
@@ -78,9 +90,15 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
         self.command = command
 
+    def prepare(self, options: RunOptions) -> None:
+        """Set the options of the coming build (the plugin object lives for one build,
+        except under `serve`)."""
+        self.options = options
+
     def check(self, config: MkDocsConfig) -> Result:
         """Validate the definitions named in mkdocs.yml; `playbook build` calls this first
-        so that invalid definitions stop the build before MkDocs starts."""
+        so that invalid definitions stop the build before MkDocs starts, and hands the
+        result back with `prepare(RunOptions(validated=...))`."""
         base = Path(config.config_file_path or ".").parent
         self.defs = base / self.config.defs
         try:
@@ -91,12 +109,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if not self.defs.is_dir():
             raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
                               "(set `defs:` under the playbook plugin in mkdocs.yml)")
-        self._checked = validate(self.defs, settings, self.read_cache)
-        return self._checked
+        return validate(self.defs, settings, self.read_cache)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").parent
-        result, self._checked = self._checked or self.check(config), None
+        result = self.options.validated or self.check(config)
         self.failure = None
         if result.failed(self.config.strict):
             report = format_text(result, self.config.strict)
@@ -114,11 +131,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             cache = base / self.config.cache_dir
             if self.renderer is None or self.renderer.cache_dir != cache:
                 self.renderer = DiagramRenderer(cache)
-            changes = None
-            changes_file = os.environ.get(CHANGES_ENV) or (
-                str(base / self.config.changes) if self.config.changes else None)
-            if changes_file and Path(changes_file).is_file():
-                changes = Path(changes_file).read_text(encoding="utf-8")
+            changes = self.options.changes
+            if changes is None and self.config.changes:
+                changes_file = base / self.config.changes
+                if changes_file.is_file():
+                    changes = changes_file.read_text(encoding="utf-8")
             try:
                 self.site = build_site(result.playbook, self.renderer,
                                        directory_urls=config.use_directory_urls,
@@ -126,16 +143,18 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None
-        if os.environ.get(PUBLISH_ENV):
-            # A published version: Material's version selector and outdated-version banner.
+        if self.options.version:
+            # A published version: Material's version selector and outdated-version banner,
+            # and canonical URLs inside the version's folder (as mike's own plugin does).
             config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
+            if config.site_url:
+                config.site_url = urljoin(config.site_url, self.options.version + "/")
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         theme_dir = str(THEME_DIR)
         if theme_dir not in config.theme.dirs:  # after the user's own overrides, if any
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)
         assert self.site is not None
-        self.sources = {p.path: p.source for p in self.site.pages.values() if p.source}
         if not config.nav:
             config.nav = self._nav(Path(config.docs_dir))
         return config
@@ -165,7 +184,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             content = page.markdown
             if self.stale_report:
                 content = _stale_banner(self.stale_report) + content
-            files.append(File.generated(config, path, content=content))
+            file = File.generated(config, path, content=content)
+            file.edit_uri = _edit_uri(page.source, config)
+            files.append(file)
         for path, data in self.site.assets.items():
             files.append(File.generated(config, path, content=data))
         return files
@@ -176,26 +197,24 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             # The title comes from the page's heading, i.e. from YAML, and themes print it
             # as trusted HTML (in <title>, among others): hand it over escaped.
             page.title = str(escape(page.title))
-        # A generated page is edited in its YAML file, not in the docs folder.
-        source = self.sources.get(page.file.src_uri)
-        if source and config.repo_url:
-            root = Path(config.config_file_path or ".").parent.resolve()
-            relative = Path(source).resolve()
-            try:
-                relative = relative.relative_to(root)
-            except ValueError:
-                return context
-            edit = (config.edit_uri or "").rstrip("/")
-            docs_name = Path(config.docs_dir).name
-            if edit.endswith("/" + docs_name):
-                edit = edit[: -len(docs_name) - 1]
-            page.edit_url = posixpath.join(config.repo_url.rstrip("/") + "/", edit,
-                                           relative.as_posix())
         return context
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.defs))
         return server
+
+
+def _edit_uri(source: str | None, config: MkDocsConfig) -> str | None:
+    """A generated page is edited in its YAML file: its path from the docs folder, which
+    MkDocs joins to `edit_uri` or puts in `edit_uri_template` as for any page. None (no edit
+    link) for a file outside the folder holding mkdocs.yml."""
+    if not source:
+        return None
+    root = Path(config.config_file_path or ".").parent.resolve()
+    path = Path(source).resolve()
+    if not path.is_relative_to(root):
+        return None
+    return os.path.relpath(path, Path(config.docs_dir).resolve()).replace(os.sep, "/")
 
 
 def _title(path: Path) -> str:

@@ -2,33 +2,35 @@
 
 Every published version records the commit its definitions came from (a mike version
 property), so the next version can say what changed by meaning: the definitions at that
-commit are diffed against the ones being published. An adapter: it runs git and mike.
+commit are diffed against the ones being published. An adapter: it builds with
+`mkdocs_runner` (the page and the version handed over as arguments) and commits with mike's
+Python API, in this process: no second MkDocs run and no temporary mkdocs.yml in the repo.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import mkdocs_runner
 from .diff import changes_to_markdown, diff_playbooks
 from .revisions import RevisionError, current_commit, definitions_at
 from .validate import validate
 
 # mike, run by the interpreter running us (it has no `python -m mike`)
 _MIKE = [sys.executable, "-c", "import sys; from mike.driver import main; sys.exit(main())"]
-
-# Read by the MkDocs plugin during a publishing build.
-CHANGES_ENV = "PLAYBOOK_CHANGES_FILE"
-PUBLISH_ENV = "PLAYBOOK_PUBLISH_VERSION"
+REMOTE = "origin"  # mike's default remote: `--push` pushes the branch there
 
 
 class PublishError(Exception):
@@ -144,52 +146,54 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
     previous = previous_version(versions, version)
     markdown, count = changes_page(repo, defs, previous, version)
     commit = current_commit(repo)
-    env = reproducible_env(repo)
-    with tempfile.TemporaryDirectory(prefix="playbook-publish-") as tmp:
-        changes_file = Path(tmp) / "changes.md"
-        changes_file.write_text(markdown, encoding="utf-8")
-        env[CHANGES_ENV] = str(changes_file)
-        env[PUBLISH_ENV] = version
-        if to_dir is not None:
-            _publish_to_folder(version, config_file, aliases, title, to_dir, commit, env,
-                               versions)
-        else:
-            _publish_with_mike(version, config_file, aliases, title, branch, push, commit,
-                               env, repo)
+    stamp = reproducible_env(repo).get("SOURCE_DATE_EPOCH")
+    if stamp:  # the same sources give the same bytes: the build date is the last commit's
+        os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
+
+    def build(site_dir: Path) -> None:
+        try:
+            mkdocs_runner.build(config_file, site_dir, changes=markdown, version=version)
+        except mkdocs_runner.BuildFailed as exc:
+            raise PublishError(f"the build failed: {exc}") from None
+
+    if to_dir is not None:
+        _publish_to_folder(version, aliases, title, to_dir, commit, versions, build)
+    else:
+        _publish_with_mike(version, aliases, title, branch, push, commit, repo, build)
     return Published(version, previous["version"] if previous else None, count)
 
 
-def _publish_with_mike(version: str, config_file: Path, aliases: list[str],
-                       title: str | None, branch: str, push: bool, commit: str | None,
-                       env: dict[str, str], repo: Path) -> None:
-    mike = _MIKE
-    args = [*mike, "deploy", "-F", str(config_file), "-b", branch, "--update-aliases"]
-    if title:
-        args += ["-t", title]
-    if commit:
-        args += ["--prop-set-string", f"source_commit={commit}"]
-    if push:
-        args.append("--push")
-    _run([*args, version, *aliases], repo, env)
+def _publish_with_mike(version: str, aliases: list[str], title: str | None, branch: str,
+                       push: bool, commit: str | None, repo: Path,
+                       build: Callable[[Path], None]) -> None:
+    """mike's deploy and set-default, with our build in the middle (mike's own `deploy`
+    command would run `mkdocs build` again through a temporary copy of mkdocs.yml)."""
+    from mike import commands, git_utils
+
     default = aliases[0] if aliases else version
-    _run([*mike, "set-default", "-F", str(config_file), "-b", branch, default,
-          *(["--push"] if push else [])], repo, env)
+    with contextlib.chdir(repo), tempfile.TemporaryDirectory(prefix="playbook-") as tmp:
+        site = Path(tmp) / "site"
+        try:
+            git_utils.update_from_upstream(REMOTE, branch)
+            props = [("source_commit", commit)] if commit else []
+            with commands.deploy({"site_dir": str(site), "use_directory_urls": True},
+                                 version, title, aliases, update_aliases=True,
+                                 branch=branch, set_props=props):
+                build(site)
+            with contextlib.suppress(git_utils.GitEmptyCommit):  # already the default
+                commands.set_default(default, branch=branch)
+            if push:
+                git_utils.push_branch(REMOTE, branch)
+        except (git_utils.GitError, ValueError) as exc:
+            raise PublishError(str(exc)) from None
 
 
-def _publish_to_folder(version: str, config_file: Path, aliases: list[str],
-                       title: str | None, to_dir: Path, commit: str | None,
-                       env: dict[str, str], versions: list[dict[str, Any]]) -> None:
+def _publish_to_folder(version: str, aliases: list[str], title: str | None, to_dir: Path,
+                       commit: str | None, versions: list[dict[str, Any]],
+                       build: Callable[[Path], None]) -> None:
     """The same layout as mike's branch, in a plain folder, for hosts without git."""
-    from . import engine
-
     to_dir.mkdir(parents=True, exist_ok=True)
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        engine.build(config_file, to_dir / version)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    build(to_dir / version)
     entry: dict[str, Any] = {"version": version, "title": title or version,
                              "aliases": list(aliases)}
     if commit:

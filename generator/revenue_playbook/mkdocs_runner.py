@@ -1,4 +1,5 @@
-"""Running MkDocs for the CLI: an atomic build, and serve. An adapter, like the plugin."""
+"""Running MkDocs for the CLI and for publishing: an atomic build, and serve. An adapter,
+like the plugin; the options of a build reach the plugin as arguments (`RunOptions`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin
+from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
 from .report import format_text
 
 # Material prints a banner about MkDocs 2 on every run; the pin to mkdocs<2 answers it.
@@ -33,10 +34,13 @@ def _load(config_file: Path, **overrides: object):  # type: ignore[no-untyped-de
         raise BuildFailed(f"{config_file}: {exc}") from None
 
 
-def build(config_file: Path, site_dir: Path | None = None, strict: bool = False) -> Path:
+def build(config_file: Path, site_dir: Path | None = None, strict: bool = False, *,
+          changes: str | None = None, version: str | None = None) -> Path:
     """Build the site into a fresh folder beside `site_dir`, then swap it in.
 
-    A failed or interrupted build leaves the previous site exactly as it was.
+    `changes` is the Markdown of the "What changed" page and `version` the version being
+    published (`playbook publish`). A failed or interrupted build leaves the previous site
+    exactly as it was.
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, MkDocsException
@@ -60,6 +64,7 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False)
             result = plugin.check(config)
             if result.failed(plugin.config.strict):
                 raise InvalidDefinitions(format_text(result, plugin.config.strict))
+            plugin.prepare(RunOptions(validated=result, changes=changes, version=version))
         try:
             mkdocs_build(config)
         except Abort as exc:
