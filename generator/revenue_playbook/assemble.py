@@ -6,7 +6,6 @@ that fails is remembered as "broken" so references to it are not reported a seco
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .findings import Finding, Location, Rule, Severity
+from .findings import Finding, Location, Rule, Severity, did_you_mean
 from .loader import (
     Limits,
     ReadCache,
@@ -57,11 +56,6 @@ NO_DEFINITIONS = Rule("PB107", "no-definitions", Severity.ERROR,
                       "The definitions folder exists and holds YAML files.", "schema")
 
 REQUIRED_SECTIONS = ("roles", "lifecycle", "processes", "sla", "kpis", "revenue_goal")
-
-
-def _close(word: str, options: typing.Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"Did you mean '{match[0]}'?" if match else ""
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -124,7 +118,7 @@ def schema_findings(error: ValidationError, model: type[BaseModel], source: Sour
             key = str(loc[-1])
             parent = _model_at(model, loc[:-1])
             options = sorted(parent.model_fields) if parent else []
-            hint = _close(key, options) or (
+            hint = did_you_mean(key, options) or (
                 f"Known keys here: {', '.join(options)}." if options else "Remove it.")
             findings.append(Finding(UNKNOWN_KEY, source.location(path, key=True),
                                     f"unknown key '{key}' in {what}", hint))
@@ -192,7 +186,7 @@ class Assembler:
         for key, value in data.items():
             section = SECTIONS.get(key)
             if section is None:
-                hint = _close(key, SECTIONS) or f"Sections are: {', '.join(SECTIONS)}."
+                hint = did_you_mean(key, SECTIONS) or f"Sections are: {', '.join(SECTIONS)}."
                 self.findings.append(Finding(UNKNOWN_KEY, source.location((key,), key=True),
                                              f"unknown section '{key}'", hint))
             elif section.collection:

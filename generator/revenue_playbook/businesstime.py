@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
-from .model import WEEKDAYS, BusinessHours
+from .model import WEEKDAYS, BusinessHours, Playbook, parse_duration
 
 DEFAULT_DAY_MINUTES = 8 * 60
 
@@ -29,12 +28,14 @@ class Calendar:
             self.workdays = {WEEKDAYS.index(d) for d in hours.days}
             self.holidays = set(hours.holidays)
 
+    @classmethod
+    def of(cls, playbook: Playbook) -> Calendar:
+        """The calendar of a playbook's SLA business hours (a plain week without an SLA)."""
+        return cls(playbook.sla.business_hours if playbook.sla else None)
+
     def minutes(self, duration: str) -> float:
         """A duration such as `90m`, `1.5h` or `2d` in business minutes."""
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*", duration)
-        if not match:
-            raise ValueError(f"not a duration: {duration!r}")
-        amount, unit = float(match[1]), match[2]
+        amount, unit = parse_duration(duration)
         if unit == "d":
             return amount * self.day_minutes
         return amount * 60 if unit == "h" else amount

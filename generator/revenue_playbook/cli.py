@@ -139,9 +139,9 @@ def _validated(path: str | None):  # type: ignore[no-untyped-def]
 
 def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
     if wanted not in ids:
-        import difflib
+        from .findings import close_matches
 
-        close = difflib.get_close_matches(wanted, ids, n=3)
+        close = close_matches(wanted, ids, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else \
             f"; known: {', '.join(sorted(ids)) or 'none'}"
         raise UsageProblem(f"no {kind} '{wanted}'{hint}")

@@ -16,28 +16,29 @@ import shutil
 import subprocess
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .businesstime import Calendar
+from .markup import visible
 from .model import CadenceStep, Playbook, Touchpoint
+from .presentation import PHASE_TITLES, TEAM_TITLES, role_name, when_label
 
 # ---------------------------------------------------------------------------- DOT text
 
-_INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}  # format (zero-width, bidi) and control characters
+_BREAKS = str.maketrans("\r\n\t", "   ")
 
 
 def escape_label(text: object) -> str:
     """Any user text as the inside of a DOT double-quoted string.
 
-    Control, zero-width and bidirectional characters are dropped so that a label cannot
-    reorder or hide the text around it; Graphviz escapes `<`, `>` and `&` in the SVG.
+    Invisible characters (`markup.visible`: the same set the pages drop) go so that a label
+    cannot reorder or hide the text around it; line breaks and tabs become spaces. Graphviz
+    escapes `<`, `>` and `&` in the SVG.
     """
     clean = str(text)
     if not (clean.isascii() and clean.isprintable()):  # most labels: nothing to drop
-        clean = "".join(" " if ch in "\r\n\t" else ch for ch in clean
-                        if ch in "\r\n\t" or unicodedata.category(ch) not in _INVISIBLE)
+        clean = visible(clean).translate(_BREAKS)
     return clean.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -110,10 +111,6 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
     return "\n".join(lines) + "\n"
 
 
-TEAM_TITLES = {"marketing": "Marketing", "sales": "Sales",
-               "customer_success": "Customer success", "revenue": "Revenue leadership"}
-
-
 def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = None) -> str:
     """The lead lifecycle in team swimlanes; hand-offs carry their owner and time target."""
     lifecycle = playbook.lifecycle
@@ -143,8 +140,7 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                 continue
             attrs: dict[str, object] = {}
             if nxt.team != stage.team and nxt.handoff:
-                owner = playbook.roles.get(nxt.handoff.owner)
-                text = f"hand-off: {owner.name if owner else nxt.handoff.owner}, " \
+                text = f"hand-off: {role_name(playbook, nxt.handoff.owner)}, " \
                        f"within {nxt.handoff.within}"
                 if stage.qualified and tiers:
                     text += "; SLA " + ", ".join(f"{t.name} {t.response_time}"
@@ -187,19 +183,12 @@ def touchpoints_dot(title: str, touches: Sequence[Touchpoint | CadenceStep],
     return "\n".join(lines) + "\n"
 
 
-PHASE_TITLES = {"planning": "Planning", "execution": "Execution",
-                "optimization": "Optimization"}
-
-
 def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> str:
     """A campaign's timeline: steps by phase with dependencies, launch, emails."""
     campaign = playbook.campaigns[campaign_id]
 
     def when(offset: int) -> str:
-        text = f"day {offset:+d}" if offset else "launch day"
-        if campaign.launch:
-            text += f" · {calendar.add_days(campaign.launch, offset).isoformat()}"
-        return text
+        return when_label(campaign, offset, calendar)
 
     lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=LR;"]
     for phase, title in PHASE_TITLES.items():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -65,3 +67,14 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.location.file, self.location.line, self.location.column, self.rule.code)
+
+
+def close_matches(word: str, options: Iterable[str], n: int = 1) -> list[str]:
+    """The `n` options most like `word` (a typo away), best first."""
+    return difflib.get_close_matches(word, list(options), n=n, cutoff=0.6)
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """The hint for a misspelt id or key: "Did you mean 'x'?", or "" when nothing is close."""
+    match = close_matches(word, options)
+    return f"Did you mean '{match[0]}'?" if match else ""

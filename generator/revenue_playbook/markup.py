@@ -15,7 +15,24 @@ from markupsafe import Markup
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!])")
 _UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data|file)\s*:", re.I)
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# The one set of invisible characters dropped from every value we publish (pages, previews,
+# diagrams): Unicode's format characters (zero-width, bidi marks, embeddings and isolates,
+# U+061C included) and control characters, which could hide or reorder the text around
+# them; line and paragraph separators too. Written out as ranges (Unicode 14; a test
+# compares it with Python's own database) because asking `unicodedata` character by
+# character is many times slower than one regular expression.
+INVISIBLE = (
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]")
+_INVISIBLE = re.compile(r"(?![\t\n\r])" + INVISIBLE)  # tabs and line breaks are kept
+
+
+def visible(value: object) -> str:
+    """`value` as text without invisible characters (tabs and line breaks are kept: each
+    kind of output decides what they become)."""
+    return _INVISIBLE.sub("", str(value))
 
 
 def _html(value: str) -> str:
@@ -26,7 +43,7 @@ def text(value: object) -> Markup:
     """Plain text: no HTML, no Markdown emphasis, links or headings; one line."""
     if isinstance(value, Markup):
         return value
-    plain = _INVISIBLE.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    plain = visible(value).replace("\r", " ").replace("\n", " ")
     return Markup(_MD_SPECIAL.sub(r"\\\1", _html(plain)))
 
 
@@ -35,7 +52,7 @@ def markdown(value: object) -> Markup:
     are neutralised."""
     if isinstance(value, Markup):
         return value
-    body = _html(_INVISIBLE.sub("", str(value)))
+    body = _html(visible(value))
     body = _UNSAFE_LINK.sub("](#unsafe-link-removed:", body)
     return Markup(body.replace("{", "&#123;").replace("}", "&#125;"))
 
@@ -54,7 +71,7 @@ def code_fence(body: str, lang: str = "") -> Markup:
 
 def code(value: object) -> Markup:
     """Inline code: shown literally (code spans escape HTML themselves)."""
-    body = _INVISIBLE.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    body = visible(value).replace("\r", " ").replace("\n", " ")
     longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if body.startswith("`") or body.endswith("`") else ""

@@ -33,7 +33,18 @@ class Ref:
 
 # ---------------------------------------------------------------------------- value types
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
+# Business time: minutes, hours or business days. The one definition of the syntax: the
+# model checks it, the JSON Schema publishes it, `parse_duration` reads it.
+DURATION_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$"
+_DURATION = re.compile(DURATION_PATTERN)
+
+
+def parse_duration(text: str) -> tuple[float, str]:
+    """A duration such as `90m`, `1.5h` or `2d` as (amount, unit); unit is m, min, h or d."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    return float(match[1]), match[2]
 
 
 def _duration(text: str) -> str:
@@ -61,7 +72,7 @@ def _timezone(text: str) -> str:
 Duration = Annotated[str, AfterValidator(_duration), Field(
     description="Business time: minutes `m`, hours `h` or business days `d`, e.g. `1h`.",
     examples=["30m", "1h", "2d"],
-    json_schema_extra={"pattern": r"^\s*\d+(\.\d+)?\s*(m|min|h|d)\s*$"})]
+    json_schema_extra={"pattern": DURATION_PATTERN})]
 Clock = Annotated[str, AfterValidator(_clock), Field(
     description="A time of day, 24-hour clock, e.g. `09:00`.", examples=["09:00"],
     json_schema_extra={"pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"})]

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 import jinja2
 from markupsafe import Markup, escape
 
-from . import markup, templating
+from . import markup, presentation
 from .businesstime import Calendar
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 from .model import ITEM_FOLDERS, SECTIONS, Campaign, Node, Playbook, Stage, Template, json_schema
-from .rules.templates import samples
+from .presentation import render_sample
 from .validate import all_rules
 
 
@@ -81,7 +81,7 @@ class SiteBuilder:
         self.renderer = renderer
         self.directory_urls = directory_urls
         self.changes_markdown = changes_markdown
-        self.calendar = Calendar(playbook.sla.business_hours if playbook.sla else None)
+        self.calendar = Calendar.of(playbook)
 
     # ---------------------------------------------------------------- URLs
 
@@ -178,40 +178,25 @@ class SiteBuilder:
         return owns
 
     def rendered(self, template: Template) -> tuple[str, str, str | None]:
-        """(subject, body, error) with the template's sample values."""
-        values = samples(template, self.pb)
-        try:
-            return (templating.render(template.subject, values),
-                    templating.render(template.body, values), None)
-        except Exception as exc:  # the validator reports it too; the page says so
-            return template.subject, template.body, f"{type(exc).__name__}: {exc}"
-
-    def date(self, campaign: Campaign, offset: int) -> str:
-        if campaign.launch is None:
-            return ""
-        return self.calendar.add_days(campaign.launch, offset).isoformat()
+        """(subject, body, error) with the template's sample values; the template's source
+        when either part cannot render."""
+        subject, body = render_sample(template, self.pb)
+        if subject.text is None or body.text is None:
+            return template.subject, template.body, subject.error or body.error
+        return subject.text, body.text, None
 
     def rel(self, target: str, here: str) -> Markup:
         """A Markdown link target from page `here` to page `target` (MkDocs checks it)."""
         return Markup(_relative(target, posixpath.dirname(here)))
 
     def when(self, campaign: Campaign, offset: int) -> str:
-        label = "launch day" if offset == 0 else f"day {offset:+d}"
-        date = self.date(campaign, offset)
-        return f"{date} ({label})" if date else label
+        return presentation.when(campaign, offset, self.calendar)
 
-    @staticmethod
-    def money(amount: float, currency: str) -> str:
-        return f"{currency} {amount:,.0f}"
-
-    @staticmethod
-    def weekday(day: str) -> str:
-        return {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-                "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}[day]
-
+    money = staticmethod(presentation.money)
+    weekday = staticmethod(presentation.weekday)
+    target = staticmethod(presentation.kpi_target)
     teams: ClassVar[list[tuple[str, str]]] = [
-        ("revenue", "Revenue leadership"), ("marketing", "Marketing"), ("sales", "Sales"),
-        ("customer_success", "Customer success")]
+        (team, presentation.TEAM_TITLES[team]) for team in presentation.SCORECARD_TEAMS]
 
     def kpis_of(self, team: str) -> list[tuple[str, Any]]:
         """KPIs grouped under their owner's team."""
@@ -219,20 +204,8 @@ class SiteBuilder:
                 if (self.pb.roles[k.owner].team if k.owner in self.pb.roles else "revenue")
                 == team]
 
-    @staticmethod
-    def target(kpi: Any) -> str:
-        value = f"{kpi.target:g}"
-        unit = {"percent": "%", "minutes": " min", "hours": " h", "days": " days"}.get(
-            kpi.unit, "")
-        if kpi.unit == "currency":
-            value = f"{kpi.target:,.0f}"
-        return f"{'≤' if kpi.better == 'lower' else '≥'} {value}{unit}"
-
     def role(self, role_id: str | None) -> str:
-        if role_id is None:
-            return ""
-        role = self.pb.roles.get(role_id)
-        return role.name if role else role_id
+        return presentation.role_name(self.pb, role_id)
 
     # ---------------------------------------------------------------- building
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from . import templating
 from .businesstime import Calendar
 from .model import Playbook, Template
-from .rules.templates import samples
-
-PHASES = ("planning", "execution", "optimization")
+from .presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, when
 
 
 @dataclass
@@ -61,14 +58,11 @@ class Preview:
 
 def render_template(template: Template, playbook: Playbook) -> tuple[str, str]:
     """Subject and body rendered with the sample values (errors become readable text)."""
-    values = samples(template, playbook)
-    out = []
-    for source in (template.subject, template.body):
-        try:
-            out.append(templating.render(source, values))
-        except Exception as exc:  # shown in the preview; the validator reports it by line
-            out.append(f"[cannot render: {type(exc).__name__}: {exc}]")
-    return out[0], out[1]
+    def shown(part: RenderedPart) -> str:
+        return part.text if part.text is not None else f"[cannot render: {part.error}]"
+
+    subject, body = render_sample(template, playbook)
+    return shown(subject), shown(body)
 
 
 def template_preview(playbook: Playbook, template_id: str) -> Preview:
@@ -84,16 +78,13 @@ def template_preview(playbook: Playbook, template_id: str) -> Preview:
 
 def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
     campaign = playbook.campaigns[campaign_id]
-    calendar = Calendar(playbook.sla.business_hours if playbook.sla else None)
+    calendar = Calendar.of(playbook)
 
-    def when(offset: int) -> str:
-        label = "launch day" if offset == 0 else f"day {offset:+d}"
-        if campaign.launch is None:
-            return label
-        return f"{calendar.add_days(campaign.launch, offset).isoformat()} ({label})"
+    def due(offset: int) -> str:
+        return when(campaign, offset, calendar)
 
     def role(rid: str) -> str:
-        return playbook.roles[rid].name if rid in playbook.roles else rid
+        return role_name(playbook, rid)
 
     persona = playbook.personas.get(campaign.persona)
     draft = " (not approved yet)" if campaign.status == "draft" else ""
@@ -103,28 +94,28 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
              f"- Owner: {role(campaign.owner)}",
              f"- Launch: {campaign.launch.isoformat() if campaign.launch else 'not set'}"]
     sections = [Section("About", about)]
-    for phase in PHASES:
+    for phase, title in PHASE_TITLES.items():
         steps = sorted((s for s in campaign.steps.values() if s.phase == phase),
                        key=lambda s: s.offset)
         if steps:
-            sections.append(Section(phase.capitalize(), [
-                f"- {when(s.offset)}: {s.name} ({role(s.owner)})"
+            sections.append(Section(title, [
+                f"- {due(s.offset)}: {s.name} ({role(s.owner)})"
                 + (" [SALES PREVIEW]" if s.sales_preview else "") for s in steps]))
     emails = Section("Emails, as prospects will receive them")
     for email in sorted(campaign.emails, key=lambda m: m.send):
         template = playbook.templates.get(email.template)
         if template is None:
-            emails.lines.append(f"- {when(email.send)}: unknown template {email.template}")
+            emails.lines.append(f"- {due(email.send)}: unknown template {email.template}")
             continue
         subject, body = render_template(template, playbook)
-        heading = f"{when(email.send)}: {template.name}" + (
+        heading = f"{due(email.send)}: {template.name}" + (
             f" — to {email.audience}" if email.audience else "")
         emails.emails.append((heading, subject, body))
     sections.append(emails)
     sales = [f"- {role(r)} receives a copy of every email above" for r in
              campaign.sales_inclusion] or ["- No sales role is included in the emails."]
     previews = [s for s in campaign.steps.values() if s.sales_preview]
-    sales += [f"- Sales preview: {s.name}, due {when(s.offset)}, owned by {role(s.owner)}"
+    sales += [f"- Sales preview: {s.name}, due {due(s.offset)}, owned by {role(s.owner)}"
               for s in previews] or ["- No sales preview step: add one before launch."]
     sections.append(Section("What sales will see", sales))
     return Preview(f"Campaign: {campaign.name}", sections)

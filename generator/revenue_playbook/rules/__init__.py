@@ -34,8 +34,7 @@ class Context:
 
     @cached_property
     def calendar(self) -> Calendar:
-        sla = self.playbook.sla
-        return Calendar(sla.business_hours if sla else None)
+        return Calendar.of(self.playbook)
 
 
 Check = Callable[[Context], Iterable[Finding]]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
-from ..findings import Finding, Rule, Severity
+from ..findings import Finding, Rule, Severity, did_you_mean
 from ..graphs import loop_edges
 from ..model import Campaign
 from . import Context, check
@@ -50,12 +49,10 @@ def _steps(cid: str, campaign: Campaign) -> Iterator[Finding]:
                           "offset.")
         for i, dep in enumerate(step.depends_on):
             if dep not in steps:
-                close = difflib.get_close_matches(dep, list(steps), n=1)
                 yield Finding(UNKNOWN_STEP, step.where("depends_on", i),
                               f"step '{sid}' depends on '{dep}', which is not a step of "
                               f"campaign '{cid}'",
-                              f"Did you mean '{close[0]}'?" if close else
-                              f"Steps are: {', '.join(steps)}.")
+                              did_you_mean(dep, steps) or f"Steps are: {', '.join(steps)}.")
             elif steps[dep].offset > step.offset:
                 yield Finding(STEP_BEFORE_DEPENDENCY, step.where("depends_on", i),
                               f"step '{sid}' (day {step.offset}) is due before '{dep}' "

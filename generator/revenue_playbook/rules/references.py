@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import typing
 from collections.abc import Iterator
 from functools import cache
 
-from ..findings import Finding, Rule, Severity
+from ..findings import Finding, Rule, Severity, did_you_mean
 from ..model import Node, Ref
 from . import Context, check
 
@@ -53,9 +52,9 @@ def reference_fields(model: type[Node]) -> dict[str, str]:
 
 
 def _hint(value: str, kind: str, defined: set[str]) -> str:
-    match = difflib.get_close_matches(value, sorted(defined), n=1, cutoff=0.6)
-    if match:
-        return f"Did you mean '{match[0]}'?"
+    close = did_you_mean(value, defined)
+    if close:
+        return close
     if not defined:
         return f"No {NOUN[kind]} is defined yet: add one, or fix the id."
     shown = ", ".join(sorted(defined)[:12])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import jinja2
 
 from .. import templating
 from ..findings import Finding, Location, Rule, Severity
-from ..model import Playbook, Template
+from ..model import Template
+from ..presentation import sample_values
 from . import Context, check
 
 SYNTAX = Rule("PB401", "template-syntax", Severity.ERROR,
@@ -44,13 +44,6 @@ def line_in(template: Template, field: str, lineno: int) -> Location:
     return Location(start.file, line, column)
 
 
-def samples(template: Template, playbook: Playbook) -> dict[str, Any]:
-    """Sample values for previews: shared merge fields, then the template's own."""
-    values = {name: var.sample for name, var in playbook.merge_fields.items()}
-    values.update({name: var.sample for name, var in template.variables.items()})
-    return values
-
-
 def render_error_line(exc: Exception) -> int:
     tb = exc.__traceback__
     line = 1
@@ -65,7 +58,7 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
     pb = ctx.playbook
     declared = set(template.variables) | set(pb.merge_fields)
     used: set[str] = set()
-    values = samples(template, pb)
+    values = sample_values(template, pb)
     rendered: dict[str, str] = {}
     compiled = True
     for field in ("subject", "body"):
