@@ -332,6 +332,44 @@ def diff(old: str, new: str | None, defs_path: str, fmt: str) -> int:
     return EXIT_OK
 
 
+def _export_targets() -> list[str]:
+    from .exports import target_names
+
+    return [*target_names(), "all"]
+
+
+@cli.command("export")
+@click.argument("target", type=click.Choice(_export_targets()), metavar="TARGET")
+@click.argument("path", required=False)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="The folder to write (default: export/TARGET).")
+@click.option("--force", is_flag=True, help="Replace the folder if it is not empty.")
+def export_command(target: str, path: str | None, out_dir: str | None, force: bool) -> int:
+    """Write the playbook in the format of a tool: TARGET is one of
+    salesforce, hubspot, ... or all (each target in its own folder)."""
+    from .exports import TARGETS, ExportFailed
+    from .exports.export import export_files
+    from .exports.writing import WriteError, write_folder
+
+    result = _validated(path)
+    out = Path(out_dir or f"export/{target}")
+    try:
+        files, warnings = export_files(result.playbook, target)
+    except ExportFailed as exc:
+        click.echo(f"cannot export to {TARGETS[exc.target].title}:", err=True)
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        return EXIT_INVALID
+    for warning in warnings:
+        click.echo(str(warning).replace("error:", "warning:", 1), err=True)
+    try:
+        write_folder(files, out, force)
+    except WriteError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"Exported {len(files)} file(s) to {out}")
+    return EXIT_OK
+
+
 @cli.command()
 @click.argument("version", required=False)
 @click.option("-a", "--alias", "aliases", multiple=True, help="An alias such as `latest` "

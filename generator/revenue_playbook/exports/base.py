@@ -1,0 +1,55 @@
+"""What every export target shares: its description, its files, and its problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..findings import Location
+from ..model import Playbook
+
+Files = dict[str, bytes]  # a path inside the export folder (POSIX, relative) -> its bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a target cannot express part of the playbook, where, and what to do."""
+
+    message: str
+    location: Location | None = None
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f"\n   hint: {self.hint}" if self.hint else ""
+        return f"{where}error: {self.message}{hint}"
+
+
+class ExportFailed(Exception):
+    """The playbook cannot be exported to a target; every problem found is listed."""
+
+    def __init__(self, target: str, problems: list[Problem]):
+        self.target = target
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class Output:
+    """A target's files and the warnings met on the way (e.g. a value rounded)."""
+
+    files: Files = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # any one fails the export
+
+
+@dataclass(frozen=True)
+class Target:
+    """One export target: its name on the command line, what it makes, how to import it."""
+
+    name: str
+    title: str  # the tool, e.g. "Salesforce"
+    summary: str  # what the files are
+    how_to_import: str  # the tool's own command or menu
+    make: Callable[[Playbook], Output]
+    applies: Callable[[Playbook], bool] = lambda playbook: True

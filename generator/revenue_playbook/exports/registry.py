@@ -1,0 +1,36 @@
+"""The export targets, by the name `playbook export` takes."""
+
+from __future__ import annotations
+
+from ..model import Playbook
+from . import hubspot, salesforce
+from .base import ExportFailed, Output, Target
+
+TARGETS: dict[str, Target] = {t.name: t for t in [
+    Target("salesforce", "Salesforce",
+           "Metadata API folder: OpportunityStage and LeadStatus value sets, a Path per "
+           "sales process with each stage's guidance and key fields, package.xml",
+           "`sf project deploy start --metadata-dir salesforce --target-org ORG`",
+           salesforce.export, lambda pb: bool(pb.processes)),
+    Target("hubspot", "HubSpot",
+           "CRM API v3 request bodies: a deal pipeline per sales process; lifecycle stage "
+           "and lead status property options; calls.json lists each call",
+           "send each body in calls.json with a private app token, e.g. `curl -X POST "
+           "https://api.hubapi.com/crm/v3/pipelines/deals -H 'Authorization: Bearer TOKEN' "
+           "-H 'Content-Type: application/json' -d @pipelines/new_business.json`",
+           hubspot.export, lambda pb: bool(pb.processes or pb.lifecycle)),
+]}
+
+
+def target_names() -> list[str]:
+    return list(TARGETS)
+
+
+def build(playbook: Playbook, name: str) -> Output:
+    """The files of target `name` for a valid playbook; raises ExportFailed listing every
+    part the target cannot express."""
+    target = TARGETS[name]
+    out = target.make(playbook)
+    if out.problems:
+        raise ExportFailed(name, out.problems)
+    return out
