@@ -162,7 +162,7 @@ def test_draft_campaign_is_marked(example_site: Path) -> None:
     assert "pb-badge--draft" in draft and "not approved yet" in draft
     live = (example_site / "campaigns" / "retention_webinar" / "index.html").read_text("utf-8")
     assert "pb-badge--live" in live and "2026-10-28 (day -8)" in live
-    assert "Sales preview" in live and "Hi Dana," in live
+    assert "Sales preview" in live and "Hi <mark class=\"pb-sample\"" in live
 
 
 def test_roles_are_derived_from_the_definitions(example_site: Path) -> None:

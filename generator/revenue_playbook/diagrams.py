@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .businesstime import Calendar
+from .campaign_values import moment
 from .markup import visible
 from .model import CadenceStep, Playbook, Touchpoint
 from .presentation import PHASE_TITLES, TEAM_TITLES, role_name, when_label
@@ -187,8 +188,9 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> st
     """A campaign's timeline: steps by phase with dependencies, launch, emails."""
     campaign = playbook.campaigns[campaign_id]
 
-    def when(offset: int) -> str:
-        return when_label(campaign, offset, calendar)
+    def when(offset: int, clock: str | None = None, timezone: str | None = None) -> str:
+        return when_label(campaign, offset, calendar,
+                          moment(playbook, campaign, calendar, offset, clock, timezone))
 
     lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=LR;"]
     for phase, title in PHASE_TITLES.items():
@@ -203,7 +205,8 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> st
             style: dict[str, object] = {}
             if step.sales_preview:
                 style = {"fillcolor": "#fef9c3", "color": "#a16207", "penwidth": 2}
-            label = _wrap(step.name, 26) + f"\\n{escape_label(when(step.offset))}"
+            label = _wrap(step.name, 26) + \
+                f"\\n{escape_label(when(step.offset, step.time, step.timezone))}"
             if owner:
                 label += f"\\n{_wrap(owner.name, 26)}"
             lines.append(f"    {_node_id('step', sid)} " + _attrs(
@@ -225,7 +228,8 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> st
         template = playbook.templates.get(email.template)
         name = template.name if template else email.template
         lines.append(f'  "email_{i}" ' + _attrs(
-            label=f"✉ {_wrap(name, 24)}\\n{escape_label(when(email.send))}",
+            label=f"✉ {_wrap(name, 24)}\\n"
+                  f"{escape_label(when(email.send, email.time, email.timezone))}",
             shape="note", fillcolor="#f0f9ff", color="#0369a1", id=f"email-{i}") + ";")
         lines.append(f'  "launch" -> "email_{i}" [style=dotted];')
     lines.append("}")

@@ -428,16 +428,50 @@ class CampaignStep(Node):
     owner: RoleId
     offset: int = Field(description="Business days from launch when it is due (negative "
                         "before launch).")
+    time: Clock | None = Field(None, description="Time of day it happens (an event such as "
+                               "a webinar), e.g. `17:00`.")
+    timezone: TimeZone | None = Field(None, description="Time zone of `time`; defaults to "
+                                      "the campaign's.")
     depends_on: list[str] = Field([], description="Ids of steps of this campaign.")
     sales_preview: bool = Field(False, description="The step where sales previews the "
                                 "campaign before launch.")
     description: Markdown = ""
 
 
+CampaignField = Literal["name", "launch", "end", "landing_page"]
+ValueFormat = Literal["date", "time", "datetime"]
+
+
+class Binding(Node):
+    """Where a campaign email's variable takes its value from: give exactly one of `step`,
+    `campaign` or `recipient: true`."""
+
+    step: str | None = Field(None, description="The id of a step of this campaign: its "
+                             "date, with its time and time zone when it has a `time`.")
+    campaign: CampaignField | None = Field(None, description="A fact of the campaign: its "
+                                           "name, launch or end date, or landing page.")
+    recipient: bool = Field(False, description="Filled for each recipient by the email "
+                            "platform; previews show the sample, marked as such.")
+    format: ValueFormat | None = Field(None, description="How a date is written: `date`, "
+                                       "`time` or `datetime` (the default when a time is "
+                                       "set).")
+
+
+BindingValue = Annotated[Binding | str | int | float, Field(
+    description="Literal text or a number, or where the value comes from, e.g. `{step: webinar}`, "
+    "`{campaign: landing_page}` or `{recipient: true}`.")]
+
+
 class CampaignEmail(Node):
     template: TemplateId
     send: int = Field(description="Business days from launch when it is sent.")
+    time: Clock | None = Field(None, description="Time of day it is sent, e.g. `10:00`.")
+    timezone: TimeZone | None = Field(None, description="Time zone of `time`; defaults to "
+                                      "the campaign's.")
     audience: str = ""
+    values: dict[str, BindingValue] = Field({}, description="Values of the template's "
+                                            "variables for this email (over the campaign's "
+                                            "`values`).")
 
 
 class Campaign(Node):
@@ -450,8 +484,13 @@ class Campaign(Node):
     owner: RoleId
     launch: date | None = None
     end: date | None = None
+    timezone: TimeZone | None = Field(None, description="Time zone of the campaign's times; "
+                                      "defaults to the SLA's business hours.")
+    landing_page: str = Field("", description="The campaign's landing page URL.")
     description: Markdown = ""
     steps: dict[str, CampaignStep] = Field(min_length=1)
+    values: dict[str, BindingValue] = Field({}, description="Values of template variables "
+                                            "shared by all of the campaign's emails.")
     emails: list[CampaignEmail] = []
     kpis: list[KpiId] = []
     sales_inclusion: list[RoleId] = Field([], description="Sales roles that receive every "

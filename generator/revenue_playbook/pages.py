@@ -19,8 +19,27 @@ from markupsafe import Markup, escape
 
 from . import markup, presentation
 from .businesstime import Calendar
+from .campaign_values import (
+    SAMPLE_END,
+    SAMPLE_START,
+    Moment,
+    email_moment,
+    marked_markdown,
+    render_email,
+    step_moment,
+)
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
-from .model import ITEM_FOLDERS, SECTIONS, Campaign, Node, Playbook, Stage, Template, json_schema
+from .model import (
+    ITEM_FOLDERS,
+    SECTIONS,
+    Campaign,
+    CampaignEmail,
+    Node,
+    Playbook,
+    Stage,
+    Template,
+    json_schema,
+)
 from .presentation import render_sample
 from .validate import all_rules
 
@@ -189,8 +208,31 @@ class SiteBuilder:
         """A Markdown link target from page `here` to page `target` (MkDocs checks it)."""
         return Markup(_relative(target, posixpath.dirname(here)))
 
-    def when(self, campaign: Campaign, offset: int) -> str:
-        return presentation.when(campaign, offset, self.calendar)
+    def when(self, campaign: Campaign, offset: int, at: Moment | None = None) -> str:
+        return presentation.when(campaign, offset, self.calendar, at)
+    def step_when(self, campaign: Campaign, step_id: str) -> str:
+        """When a campaign step is due, with its time of day when it has one."""
+        return self.when(campaign, campaign.steps[step_id].offset,
+                         step_moment(self.pb, campaign, self.calendar, step_id))
+
+    def email_when(self, campaign: Campaign, email: CampaignEmail) -> str:
+        return self.when(campaign, email.send,
+                         email_moment(self.pb, campaign, self.calendar, email))
+
+    def campaign_email(self, campaign: Campaign, email: CampaignEmail,
+                       template: Template) -> dict[str, Any]:
+        """A campaign email rendered with the campaign's values, as Markdown; the sample
+        data of per-recipient fields is highlighted."""
+        out = render_email(self.pb, campaign, email, template, self.calendar,
+                           mark=lambda value: f"{SAMPLE_START}{value}{SAMPLE_END}")
+        opening = '<mark class="pb-sample" title="Sample: each recipient gets their own">'
+
+        def marked(text: Markup) -> Markup:
+            return Markup(marked_markdown(str(text), opening, "</mark>"))
+
+        return {"subject": marked(markup.text(out.subject)),
+                "body": marked(markup.markdown(out.body)),
+                "samples": out.samples, "unbound": sorted(out.unbound), "error": out.error}
 
     money = staticmethod(presentation.money)
     weekday = staticmethod(presentation.weekday)

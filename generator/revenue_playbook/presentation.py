@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import templating
 from .businesstime import Calendar
 from .model import KPI, Campaign, CampaignPhase, Playbook, Team, Template, Weekday
+
+if TYPE_CHECKING:
+    from .campaign_values import Moment
 
 # ---------------------------------------------------------------------------- names
 
@@ -65,18 +68,27 @@ def campaign_date(campaign: Campaign, offset: int, calendar: Calendar) -> date |
     return calendar.add_days(campaign.launch, offset)
 
 
-def when(campaign: Campaign, offset: int, calendar: Calendar) -> str:
-    """When a campaign step or email is due, date first: `2026-03-02 (day -5)`."""
-    day = campaign_day(offset)
+def _due(campaign: Campaign, offset: int, calendar: Calendar, at: Moment | None) -> str:
+    if at is not None:
+        return at.short()
     due = campaign_date(campaign, offset, calendar)
-    return f"{due.isoformat()} ({day})" if due else day
+    return due.isoformat() if due else ""
 
 
-def when_label(campaign: Campaign, offset: int, calendar: Calendar) -> str:
+def when(campaign: Campaign, offset: int, calendar: Calendar, at: Moment | None = None) -> str:
+    """When a campaign step or email is due, date first: `2026-03-02 (day -5)`; with `at`
+    (the step's or send's moment) its time of day too: `2026-03-16 11:00 EST (day +10)`."""
+    day = campaign_day(offset)
+    due = _due(campaign, offset, calendar, at)
+    return f"{due} ({day})" if due else day
+
+
+def when_label(campaign: Campaign, offset: int, calendar: Calendar,
+               at: Moment | None = None) -> str:
     """The same, day first, for a diagram's node: `day -5 · 2026-03-02`."""
     day = campaign_day(offset)
-    due = campaign_date(campaign, offset, calendar)
-    return f"{day} · {due.isoformat()}" if due else day
+    due = _due(campaign, offset, calendar, at)
+    return f"{day} · {due}" if due else day
 
 
 # ---------------------------------------------------------------------------- numbers

@@ -9,6 +9,7 @@ import html
 from dataclasses import dataclass, field
 
 from .businesstime import Calendar
+from .campaign_values import Moment, email_moment, render_email, step_moment
 from .model import Playbook, Template
 from .presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, when
 
@@ -80,8 +81,8 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
     campaign = playbook.campaigns[campaign_id]
     calendar = Calendar.of(playbook)
 
-    def due(offset: int) -> str:
-        return when(campaign, offset, calendar)
+    def due(offset: int, at: Moment | None) -> str:
+        return when(campaign, offset, calendar, at)
 
     def role(rid: str) -> str:
         return role_name(playbook, rid)
@@ -95,27 +96,40 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
              f"- Launch: {campaign.launch.isoformat() if campaign.launch else 'not set'}"]
     sections = [Section("About", about)]
     for phase, title in PHASE_TITLES.items():
-        steps = sorted((s for s in campaign.steps.values() if s.phase == phase),
-                       key=lambda s: s.offset)
+        steps = sorted(((sid, s) for sid, s in campaign.steps.items() if s.phase == phase),
+                       key=lambda item: item[1].offset)
         if steps:
             sections.append(Section(title, [
-                f"- {due(s.offset)}: {s.name} ({role(s.owner)})"
-                + (" [SALES PREVIEW]" if s.sales_preview else "") for s in steps]))
+                f"- {due(s.offset, step_moment(playbook, campaign, calendar, sid))}: "
+                f"{s.name} ({role(s.owner)})" + (" [SALES PREVIEW]" if s.sales_preview else "")
+                for sid, s in steps]))
     emails = Section("Emails, as prospects will receive them")
+    marked = False
     for email in sorted(campaign.emails, key=lambda m: m.send):
+        sent = due(email.send, email_moment(playbook, campaign, calendar, email))
         template = playbook.templates.get(email.template)
         if template is None:
-            emails.lines.append(f"- {due(email.send)}: unknown template {email.template}")
+            emails.lines.append(f"- {sent}: unknown template {email.template}")
             continue
-        subject, body = render_template(template, playbook)
-        heading = f"{due(email.send)}: {template.name}" + (
+        out = render_email(playbook, campaign, email, template, calendar,
+                           mark=lambda value: f"⟨{value}⟩")
+        heading = f"{sent}: {template.name}" + (
             f" — to {email.audience}" if email.audience else "")
-        emails.emails.append((heading, subject, body))
+        body = out.body if out.error is None else f"[cannot render: {out.error}]"
+        if out.unbound:
+            body += "\n\n[not bound by the campaign, shown with samples: " \
+                + ", ".join(sorted(out.unbound)) + "]"
+        marked = marked or bool(out.samples)
+        emails.emails.append((heading, out.subject, body))
+    if marked:
+        emails.lines.append("- ⟨…⟩ sample data: each recipient gets their own value")
     sections.append(emails)
     sales = [f"- {role(r)} receives a copy of every email above" for r in
              campaign.sales_inclusion] or ["- No sales role is included in the emails."]
-    previews = [s for s in campaign.steps.values() if s.sales_preview]
-    sales += [f"- Sales preview: {s.name}, due {due(s.offset)}, owned by {role(s.owner)}"
-              for s in previews] or ["- No sales preview step: add one before launch."]
+    previews = [(sid, s) for sid, s in campaign.steps.items() if s.sales_preview]
+    sales += [f"- Sales preview: {s.name}, due "
+              f"{due(s.offset, step_moment(playbook, campaign, calendar, sid))}, "
+              f"owned by {role(s.owner)}" for sid, s in previews] or [
+                  "- No sales preview step: add one before launch."]
     sections.append(Section("What sales will see", sales))
     return Preview(f"Campaign: {campaign.name}", sections)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, Rule, Severity, did_you_mean
+from ..campaign_values import binding_problem, bindings, template_variables
+from ..findings import Finding, Location, Rule, Severity, did_you_mean
 from ..graphs import loop_edges
-from ..model import Campaign
+from ..model import Binding, Campaign, Playbook
 from . import Context, check
 
 PLANNING_LATE = Rule("PB601", "planning-before-launch", Severity.ERROR,
@@ -26,6 +27,17 @@ ONE_TO_ONE_EMAIL = Rule("PB606", "campaign-email-type", Severity.WARNING,
 DATES = Rule("PB607", "campaign-dates", Severity.ERROR,
              "A scheduled, live or done campaign has a launch date, and ends after it.",
              "campaigns")
+UNBOUND = Rule("PB608", "unbound-email-variable", Severity.ERROR,
+               "Every variable of a campaign email is bound by the campaign, or left to the "
+               "recipient's data.", "campaigns")
+BINDING_SOURCE = Rule("PB609", "email-value-source", Severity.ERROR,
+                      "A campaign email's value comes from a step, fact or recipient the "
+                      "campaign has.", "campaigns")
+SEND_AFTER_STEP = Rule("PB610", "send-after-step", Severity.ERROR,
+                       "An email is sent before the step whose date it announces.",
+                       "campaigns")
+UNUSED_BINDING = Rule("PB611", "unused-email-value", Severity.WARNING,
+                      "A campaign binds only variables its emails use.", "campaigns")
 
 
 def _steps(cid: str, campaign: Campaign) -> Iterator[Finding]:
@@ -72,6 +84,75 @@ def _cycles(cid: str, campaign: Campaign) -> Iterator[Finding]:
                       f"{' -> '.join(loop)}", "Remove one of the dependencies.")
 
 
+def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
+    used_anywhere: set[str] = set()
+    for name, value in campaign.values.items():
+        if isinstance(value, Binding):
+            yield from _source(cid, campaign, value, campaign.where("values", name), name)
+    for i, email in enumerate(campaign.emails):
+        template = pb.templates.get(email.template)
+        if template is None:
+            continue
+        used = template_variables(template)
+        used_anywhere |= used
+        bound = bindings(campaign, email)
+        for name, value in email.values.items():
+            if isinstance(value, Binding):
+                yield from _source(cid, campaign, value, email.where("values", name), name)
+            if name not in used:
+                yield Finding(UNUSED_BINDING, email.where("values", name, key=True),
+                              f"campaign '{cid}' email {i + 1} binds '{name}', which "
+                              f"template '{email.template}' does not use",
+                              f"It uses: {', '.join(sorted(used)) or 'no variables'}.")
+        for name in sorted(used - set(bound) - set(pb.merge_fields)):
+            if name not in template.variables:
+                continue  # undeclared: PB402 says so at the template
+            sample = template.variables[name].sample
+            yield Finding(UNBOUND, email.where("template"),
+                          f"campaign '{cid}' email {i + 1} ('{email.template}') leaves "
+                          f"'{name}' unbound: it would show the sample {sample!r}",
+                          f"Bind it under the email's (or the campaign's) `values:`: literal "
+                          f"text, a step's date (`{name}: {{step: <step id>}}`), a campaign "
+                          "fact (`{campaign: name}`, `launch`, `end`, `landing_page`), or "
+                          f"`{name}: {{recipient: true}}` when each recipient's data fills it.")
+        for name, value in bound.items():
+            if isinstance(value, Binding) and value.step in campaign.steps and \
+                    name in used:
+                step = campaign.steps[value.step]
+                late = email.send > step.offset or (
+                    email.send == step.offset and email.time is not None
+                    and step.time is not None and email.time > step.time)
+                if late:
+                    sent = f"day {email.send}" + (f" {email.time}" if email.time else "")
+                    due = f"day {step.offset}" + (f" {step.time}" if step.time else "")
+                    yield Finding(SEND_AFTER_STEP, email.where("send"),
+                                  f"campaign '{cid}' sends '{email.template}' on {sent}, "
+                                  f"after step '{value.step}' ({due}) whose date it "
+                                  f"announces in '{name}'",
+                                  "Send it before the step, or bind another step.")
+    for name in campaign.values:
+        if name not in used_anywhere and campaign.emails:
+            yield Finding(UNUSED_BINDING, campaign.where("values", name, key=True),
+                          f"campaign '{cid}' binds '{name}', which none of its emails use",
+                          "Remove it, or check the variable's spelling.")
+
+
+def _source(cid: str, campaign: Campaign, binding: Binding, where: Location,
+            name: str) -> Iterator[Finding]:
+    problem = binding_problem(campaign, binding)
+    if problem is None:
+        return
+    hint = "Bind it to a step, e.g. `{step: webinar}`, a fact such as `{campaign: name}`, " \
+        "or `{recipient: true}`."
+    if binding.step is not None and binding.step not in campaign.steps:
+        hint = did_you_mean(binding.step, campaign.steps) or \
+            f"Steps are: {', '.join(campaign.steps)}."
+    if binding.step is not None and binding.where("step").line:
+        where = binding.where("step")
+    yield Finding(BINDING_SOURCE, where,
+                  f"campaign '{cid}' value '{name}': {problem}", hint)
+
+
 @check
 def campaigns(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
@@ -85,6 +166,7 @@ def campaigns(ctx: Context) -> Iterator[Finding]:
             yield Finding(DATES, campaign.where("end"),
                           f"campaign '{cid}' ends ({campaign.end}) before it launches "
                           f"({campaign.launch})", "Fix one of the dates.")
+        yield from _values(cid, campaign, pb)
         for email in campaign.emails:
             template = pb.templates.get(email.template)
             if template is not None and template.type != "bulk":
