@@ -3,13 +3,14 @@ like the plugin; the options of a build reach the plugin as arguments (`RunOptio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from . import safe_writes
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
 from .report import format_text
 
@@ -40,22 +41,43 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
 
     `changes` is the Markdown of the "What changed" page and `version` the version being
     published (`playbook publish`). A failed or interrupted build leaves the previous site
-    exactly as it was.
+    exactly as it was; `site_dir` exists all along (see `safe_writes.swap_in`). Builds of
+    one folder take turns, and a build first clears what a killed one left beside it.
     """
+    config = _load(config_file)
+    target = (Path(site_dir) if site_dir else Path(config.site_dir)).resolve()
+    with contextlib.ExitStack() as stack:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(safe_writes.locked(target.parent, lambda: _say(
+                f"Waiting for another build writing beside {target} to finish...")))
+            for note in safe_writes.recover(target.parent, target.name):
+                _say(f"note: {note}")
+            staging = safe_writes.staging_beside(target)
+        except OSError as exc:
+            raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") \
+                from None
+        stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        try:
+            render(config_file, staging, strict, changes=changes, version=version)
+            safe_writes.swap_in(staging, target)
+        except OSError as exc:
+            raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
+        except safe_writes.OutsideTarget as exc:
+            raise BuildFailed(str(exc)) from None
+    return target
+
+
+def render(config_file: Path, out_dir: Path, strict: bool = False, *,
+           changes: str | None = None, version: str | None = None) -> None:
+    """Run MkDocs' build into `out_dir` (a staging folder: it may be left half written)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, MkDocsException
 
-    config = _load(config_file)
-    target = Path(site_dir) if site_dir else Path(config.site_dir)
-    target = target.resolve()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
-    except OSError as exc:
-        raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
     try:
         # --strict: MkDocs fails on any warning, validation warnings included
-        config = _load(config_file, site_dir=str(staging), strict=strict or config.strict)
+        config = _load(config_file, site_dir=str(out_dir))
+        config.strict = strict or config.strict
         _show_mkdocs_warnings()
         plugin = config.plugins.get("playbook")
         if isinstance(plugin, PlaybookPlugin):
@@ -70,16 +92,14 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
         except Abort as exc:
             failure = getattr(plugin, "failure", None)
             raise BuildFailed(failure or str(exc) or "the build was aborted") from None
-        _swap(staging, target)
     except InvalidDefinitions:
         raise
     except MkDocsException as exc:
         raise BuildFailed(str(exc)) from None
-    except OSError as exc:
-        raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -105,22 +125,6 @@ def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
         if getattr(handler, "_playbook", False):
             handler.setLevel(level)
     logger.setLevel(min(logger.level or level, level))
-
-
-def _swap(staging: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-        os.replace(target, old / target.name)
-    try:
-        os.replace(staging, target)
-    except OSError:
-        if old is not None:  # put the previous site back
-            os.replace(old / target.name, target)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) -> None:

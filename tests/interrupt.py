@@ -1,0 +1,53 @@
+"""Running the `playbook` command in a child process that is killed or interrupted at a
+chosen step: a test passes a prelude, Python run before the command, that wraps the step
+(e.g. `safe_writes.exchange`) to send the process a signal. Nothing in Playbook itself
+knows about these tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(args: list[str], cwd: Path, prelude: str = "", umask: int | None = None,
+            timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    code = (f"import os\nif {umask!r} is not None: os.umask({umask!r})\n{prelude}\n"
+            "import sys\nfrom revenue_playbook.cli import main\nsys.exit(main(sys.argv[1:]))")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=timeout, env=env)
+
+
+def kill_at(module: str, function: str, *, after: bool = False, signal: str = "SIGKILL",
+            when: str = "True", nth: int = 1) -> str:
+    """A prelude sending `signal` to the process at the `nth` call of `module.function`
+    for which `when` (an expression of `args`) holds: before the call, or `after` it."""
+    return f"""
+import importlib, signal as _signal
+_module = importlib.import_module({module!r})
+_real = getattr(_module, {function!r})
+_calls = [0]
+def _wrapped(*args, **kwargs):
+    hit = False
+    if {when}:
+        _calls[0] += 1
+        hit = _calls[0] == {nth}
+    if hit and not {after!r}:
+        os.kill(os.getpid(), _signal.{signal})
+    result = _real(*args, **kwargs)
+    if hit and {after!r}:
+        os.kill(os.getpid(), _signal.{signal})
+    return result
+setattr(_module, {function!r}, _wrapped)
+"""
+
+
+NO_EXCHANGE = """
+import errno
+from revenue_playbook import safe_writes
+def _no_exchange(a, b):
+    raise OSError(errno.EINVAL, "not supported here")
+safe_writes.exchange = _no_exchange
+"""
