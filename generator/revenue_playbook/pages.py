@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,9 +18,11 @@ from typing import Any, ClassVar
 import jinja2
 from markupsafe import Markup, escape
 
-from . import markup, presentation
+from . import calendars, markup, presentation
 from .businesstime import Calendar
 from .campaign_values import (
+    DAYS,
+    MONTHS,
     SAMPLE_END,
     SAMPLE_START,
     Moment,
@@ -32,6 +35,7 @@ from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot,
 from .model import (
     ITEM_FOLDERS,
     SECTIONS,
+    WEEKDAYS,
     Campaign,
     CampaignEmail,
     Node,
@@ -219,6 +223,23 @@ class SiteBuilder:
         return self.when(campaign, email.send,
                          email_moment(self.pb, campaign, self.calendar, email))
 
+    @cached_property
+    def months(self) -> list[calendars.Month]:
+        """The campaign calendar's months."""
+        return calendars.months(self.pb, calendars.all_entries(self.pb))
+
+    entry_kinds: ClassVar[tuple[tuple[str, str], ...]] = tuple(calendars.KIND_TITLES.items())
+
+    @property
+    def calendar_workdays(self) -> list[str]:
+        return [presentation.weekday(d) for d in presentation.WEEKDAY_NAMES
+                if WEEKDAYS.index(d) in self.calendar.workdays]
+
+    @staticmethod
+    def day_label(day: date) -> str:
+        """e.g. `Mon 23 Nov`."""
+        return f"{DAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+
     def campaign_email(self, campaign: Campaign, email: CampaignEmail,
                        template: Template) -> dict[str, Any]:
         """A campaign email rendered with the campaign's values, as Markdown; the sample
@@ -293,6 +314,14 @@ class SiteBuilder:
             page(f"emails/{tid}.md", "template.md.j2", template, tid=tid,
                  template=template)
         page("campaigns/index.md", "campaigns.md.j2")
+        page("calendar.md", "calendar.md.j2")
+        for cid, campaign in pb.campaigns.items():
+            if campaign.launch is not None:
+                site.assets[f"calendars/{cid}.ics"] = calendars.ics(
+                    calendars.campaign_calendar(pb, cid))
+        if pb.meeting:
+            site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
+                calendars.meeting_calendar(pb))
         for cid, campaign in pb.campaigns.items():
             dots[f"campaign-{cid}"] = campaign_dot(pb, cid, self.calendar)
             page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
@@ -348,7 +377,8 @@ class SiteBuilder:
 
         emails: list[Any] = [{"All templates": "emails/index.md"}]
         emails += _grouped(self.template_groups(), "Templates by use")
-        campaigns: list[Any] = [{"All campaigns": "campaigns/index.md"}]
+        campaigns: list[Any] = [{"All campaigns": "campaigns/index.md"},
+                                {"Calendar": "calendar.md"}]
         campaigns += _grouped(self.campaign_groups(), "Campaigns by launch")
 
         team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]

@@ -1,0 +1,281 @@
+"""The playbook's dates as calendars: every campaign's deadlines, sales preview gates, sends
+and events, and the weekly revenue meeting.
+
+One home for calendars: the site's month view reads `campaign_entries`, and the `.ics`
+files (the site's, and any export's) come from `campaign_calendar` and `meeting_calendar`,
+built with the `icalendar` library. Dates count business days and skip holidays as the SLA's
+business hours define them (`businesstime.Calendar`); times of day are in the campaign's
+time zone, else the SLA's.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+import icalendar
+
+from .businesstime import Calendar
+from .campaign_values import MONTHS, campaign_timezone, email_moment, step_moment
+from .model import WEEKDAYS, Playbook
+from .presentation import campaign_day
+
+PRODID = "-//Playbook//revenue-playbook//EN"
+
+EntryKind = Literal["deadline", "preview", "launch", "event", "step", "send"]
+KIND_TITLES: dict[EntryKind, str] = {
+    "deadline": "Planning deadline", "preview": "Sales preview gate", "launch": "Launch",
+    "event": "Event", "step": "Step", "send": "Email send"}
+
+SEND_MINUTES = 15  # a send with a time of day shows as a short slot
+EVENT_MINUTES = 60  # an event step with a time of day (a webinar) shows as an hour
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dated thing of a campaign, ready for a month view or a calendar file."""
+
+    campaign_id: str
+    campaign: str  # the campaign's name
+    key: str  # unique within the campaign: "step-webinar", "email-2"
+    kind: EntryKind
+    title: str
+    day: date
+    offset: int  # business days from launch
+    start: datetime | None = None  # with its time zone, when a time of day is set
+    minutes: int = 0  # length of a timed entry
+    owner: str = ""  # a role id
+    description: str = ""
+
+
+def campaign_entries(playbook: Playbook, campaign_id: str) -> list[Entry]:
+    """The campaign's steps and sends in date order; none while it has no launch date."""
+    campaign = playbook.campaigns[campaign_id]
+    calendar = Calendar.of(playbook)
+    entries: list[Entry] = []
+    for sid, step in campaign.steps.items():
+        when = step_moment(playbook, campaign, calendar, sid)
+        if when is None:
+            return []
+        kind: EntryKind
+        if step.sales_preview:
+            kind = "preview"
+        elif step.phase == "planning":
+            kind = "deadline"
+        elif step.offset == 0:
+            kind = "launch"
+        elif step.time is not None:
+            kind = "event"
+        else:
+            kind = "step"
+        entries.append(Entry(campaign_id, campaign.name, f"step-{sid}", kind, step.name,
+                             when.day, step.offset, when.at,
+                             EVENT_MINUTES if when.at else 0, step.owner,
+                             step.description))
+    for i, email in enumerate(campaign.emails, 1):
+        when = email_moment(playbook, campaign, calendar, email)
+        if when is None:
+            return []
+        template = playbook.templates.get(email.template)
+        name = template.name if template else email.template
+        entries.append(Entry(campaign_id, campaign.name, f"email-{i}", "send", f"Send: {name}",
+                             when.day, email.send, when.at, SEND_MINUTES if when.at else 0,
+                             template.owner or "" if template else "",
+                             f"To: {email.audience}" if email.audience else ""))
+    return sorted(entries, key=lambda e: (e.day, e.start is not None,
+                                          e.start or datetime.min.replace(tzinfo=UTC), e.key))
+
+
+def all_entries(playbook: Playbook) -> list[Entry]:
+    """Every dated entry of every campaign, in date order."""
+    entries = [e for cid in playbook.campaigns for e in campaign_entries(playbook, cid)]
+    return sorted(entries, key=lambda e: (e.day, e.campaign_id, e.offset, e.key))
+
+
+def _domain(playbook: Playbook) -> str:
+    site = playbook.company.website if playbook.company else ""
+    host = site.split("://", 1)[-1].split("/", 1)[0].strip()
+    return host or "playbook.invalid"
+
+
+def _stamp(days: Iterable[date]) -> datetime:
+    # DTSTAMP is required; a calendar built from the same definitions must be byte for byte
+    # the same, so it is the earliest date of the calendar rather than the build's clock.
+    first = min(days, default=date(1970, 1, 1))
+    return datetime.combine(first, time(0), UTC)
+
+
+def _new_calendar(name: str, timezone: str) -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", timezone)
+    return cal
+
+
+def campaign_calendar(playbook: Playbook, campaign_id: str,
+                      stamp: datetime | None = None) -> icalendar.Calendar:
+    """A campaign's steps and sends as an iCalendar: all-day entries for due dates, timed
+    ones (with their time zone) where a time of day is set. Empty while it has no launch."""
+    campaign = playbook.campaigns[campaign_id]
+    timezone = campaign_timezone(playbook, campaign)
+    cal = _new_calendar(campaign.name, timezone)
+    entries = campaign_entries(playbook, campaign_id)
+    dtstamp = stamp or _stamp(e.day for e in entries)
+    domain = _domain(playbook)
+    for entry in entries:
+        event = icalendar.Event()
+        event.add("uid", f"{campaign_id}-{entry.key}@{domain}")
+        event.add("dtstamp", dtstamp)
+        event.add("summary", f"{campaign.name}: {entry.title}")
+        if entry.start is not None:
+            event.add("dtstart", entry.start)
+            event.add("dtend", entry.start + timedelta(minutes=entry.minutes))
+        else:
+            event.add("dtstart", entry.day)
+            event.add("dtend", entry.day + timedelta(days=1))
+            event.add("transp", "TRANSPARENT")  # a due date does not block the day
+        owner = playbook.roles.get(entry.owner)
+        lines = [f"{KIND_TITLES[entry.kind]}: {_from_launch(entry.offset)}."]
+        if owner:
+            lines.append(f"Owner: {owner.name}")
+        if entry.description:
+            lines.append(entry.description)
+        event.add("description", "\n".join(lines))
+        event.add("categories", [KIND_TITLES[entry.kind]])
+        cal.add_component(event)
+    if entries:
+        _add_timezones(cal, entries[0].day, entries[-1].day)
+    return cal
+
+
+def _from_launch(offset: int) -> str:
+    if offset == 0:
+        return "launch day"
+    days = f"{abs(offset)} business day{'s' if abs(offset) != 1 else ''}"
+    return f"{campaign_day(offset)}, {days} {'before' if offset < 0 else 'after'} launch"
+
+
+def _add_timezones(cal: icalendar.Calendar, first: date, last: date) -> None:
+    # The time zones' rules for the years the calendar covers, not from 1970 to 2038.
+    cal.add_missing_timezones(first_date=date(first.year, 1, 1),
+                              last_date=date(last.year + 1, 12, 31))
+
+
+def meeting_start(playbook: Playbook) -> date:
+    """The first meeting day of the playbook's own calendar: on or after its earliest date
+    (a holiday, a launch or the next SLA review)."""
+    days = [d for c in playbook.campaigns.values() for d in (c.launch,) if d]
+    if playbook.sla is not None:
+        days += playbook.sla.business_hours.holidays
+        if playbook.sla.review and playbook.sla.review.next:
+            days.append(playbook.sla.review.next)
+    first = min(days, default=date(2026, 1, 1))
+    meeting = playbook.meeting
+    weekday = WEEKDAYS.index(meeting.day) if meeting else 0
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
+
+
+def meeting_calendar(playbook: Playbook, start: date | None = None,
+                     stamp: datetime | None = None) -> icalendar.Calendar:
+    """The weekly revenue meeting as a recurring event in the SLA's time zone, without the
+    weeks whose meeting day is a holiday. Raises ValueError without a meeting."""
+    meeting = playbook.meeting
+    if meeting is None:
+        raise ValueError("the playbook has no `meeting:`")
+    timezone = playbook.sla.business_hours.timezone if playbook.sla else "UTC"
+    zone = zoneinfo.ZoneInfo(timezone)
+    first = start or meeting_start(playbook)
+    weekday = WEEKDAYS.index(meeting.day)
+    first += timedelta(days=(weekday - first.weekday()) % 7)
+    hours, minutes = (int(part) for part in meeting.time.split(":"))
+    begin = datetime.combine(first, time(hours, minutes), zone)
+    cal = _new_calendar(meeting.name, timezone)
+    event = icalendar.Event()
+    event.add("uid", f"revenue-meeting@{_domain(playbook)}")
+    event.add("dtstamp", stamp or _stamp([first]))
+    event.add("summary", meeting.name)
+    event.add("dtstart", begin)
+    event.add("dtend", begin + timedelta(minutes=meeting.duration_minutes))
+    event.add("rrule", {"freq": "weekly", "byday": meeting.day[:2].upper()})
+    holidays = sorted(d for d in (playbook.sla.business_hours.holidays if playbook.sla else [])
+                      if d.weekday() == weekday and d >= first)
+    for day in holidays:
+        event.add("exdate", datetime.combine(day, time(hours, minutes), zone))
+    agenda = [f"{i}. {item.topic} ({item.minutes} min)"
+              for i, item in enumerate(meeting.agenda, 1)]
+    chair = playbook.roles.get(meeting.chair)
+    event.add("description", "\n".join(
+        ([f"Chair: {chair.name}"] if chair else []) + ["Agenda:", *agenda]))
+    cal.add_component(event)
+    _add_timezones(cal, first, first + timedelta(days=366 * 5))  # rules for five years
+    return cal
+
+
+def ics(calendar: icalendar.Calendar) -> bytes:
+    """The calendar as an .ics file's bytes."""
+    return calendar.to_ical()
+
+
+# ---------------------------------------------------------------------------- month view
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    in_month: bool
+    business: bool  # a business day by the SLA (not a weekend day or holiday)
+    holiday: bool
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    weeks: tuple[tuple[Day, ...], ...]  # Monday first
+
+    @property
+    def title(self) -> str:
+        return f"{MONTHS[self.month - 1]} {self.year}"
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [e for week in self.weeks for d in week if d.in_month for e in d.entries]
+
+
+def months(playbook: Playbook, entries: list[Entry]) -> list[Month]:
+    """Month grids (Monday first) from the first entry's month to the last one's."""
+    if not entries:
+        return []
+    calendar = Calendar.of(playbook)
+    holidays = set(playbook.sla.business_hours.holidays) if playbook.sla else set()
+    by_day: dict[date, list[Entry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.day, []).append(entry)
+    first = min(by_day)
+    last = max(by_day)
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        start = date(year, month, 1)
+        start -= timedelta(days=start.weekday())
+        weeks = []
+        day = start
+        while True:
+            week = []
+            for _ in range(7):
+                week.append(Day(day, day.month == month, calendar.is_business_day(day),
+                                day in holidays, tuple(by_day.get(day, ()))))
+                day += timedelta(days=1)
+            weeks.append(tuple(week))
+            if day.month != month or day.year != year:
+                break
+        out.append(Month(year, month, tuple(weeks)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
