@@ -331,11 +331,19 @@ class Cadence(Node):
 # ---------------------------------------------------------------------------- templates
 
 
+EmailTool = Literal["hubspot", "salesforce", "marketo", "outreach", "salesloft"]
+EMAIL_TOOLS: tuple[EmailTool, ...] = typing.get_args(EmailTool)
+
+
 class Variable(Node):
     """A merge field: what it holds and a sample value for previews."""
 
     description: Text
     sample: Any = Field(description="A sample value used to preview the template.")
+    tokens: dict[EmailTool, Text] = Field({}, description=(
+        "How each sales or marketing tool names this field, written without the tool's "
+        "braces: `hubspot: contact.firstname`, `salesforce: Contact.FirstName`, "
+        "`marketo: lead.First Name`, `outreach: first_name`, `salesloft: first_name`."))
 
 
 class Template(Node):
@@ -349,6 +357,10 @@ class Template(Node):
     subject: Text
     body: Text
     variables: dict[str, Variable] = {}
+    tools: list[EmailTool] = Field([], description=(
+        "The sales or marketing tools this template is sent from: `playbook export emails` "
+        "writes it in each tool's merge-field syntax, and every merge field it uses needs "
+        "a token for each tool (outside blocks marked `{# rep-edit #}`)."))
 
 
 # ---------------------------------------------------------------------------- SLA

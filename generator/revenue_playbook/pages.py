@@ -32,6 +32,7 @@ from .campaign_values import (
     step_moment,
 )
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
+from .merge_tokens import tool_versions
 from .model import (
     ITEM_FOLDERS,
     SECTIONS,
@@ -312,7 +313,7 @@ class SiteBuilder:
         page("emails/index.md", "templates.md.j2")
         for tid, template in pb.templates.items():
             page(f"emails/{tid}.md", "template.md.j2", template, tid=tid,
-                 template=template)
+                 template=template, tool_versions=tool_versions(template, pb))
         page("campaigns/index.md", "campaigns.md.j2")
         page("calendar.md", "calendar.md.j2")
         for cid, campaign in pb.campaigns.items():

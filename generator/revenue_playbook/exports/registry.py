@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Playbook
-from . import hubspot, salesforce
+from . import emails, hubspot, salesforce
 from .base import ExportFailed, Output, Target
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
@@ -19,6 +19,15 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "https://api.hubapi.com/crm/v3/pipelines/deals -H 'Authorization: Bearer TOKEN' "
            "-H 'Content-Type: application/json' -d @pipelines/new_business.json`",
            hubspot.export, lambda pb: bool(pb.processes or pb.lifecycle)),
+    Target("emails", "Sales and marketing tools",
+           "each template in the merge-field syntax of every tool it names in `tools:` "
+           "(HubSpot, Salesforce, Marketo, Outreach, Salesloft): TOOL/ID.txt and "
+           "TOOL/ID.html, with TOOL/templates.json listing subjects",
+           "paste the subject and body into a new template: HubSpot Templates > New "
+           "template; Salesforce Email Templates > New (Lightning); Marketo Design Studio > "
+           "Emails > New; Outreach Content > Templates > New; Salesloft Cadences > "
+           "Templates > New",
+           emails.export, emails.applies),
 ]}
 
 

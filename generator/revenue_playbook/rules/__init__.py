@@ -54,7 +54,8 @@ def run_checks(ctx: Context) -> list[Finding]:
 
 
 # Importing the modules registers their checks, in report order.
-from . import alignment, campaigns, process, references, sla, templates  # noqa: E402
+from . import alignment, campaigns, email_tools, process, references, sla, templates  # noqa: E402
 
-__all__ = ["CHECKS", "Context", "Options", "alignment", "campaigns", "check", "process",
+__all__ = ["CHECKS", "Context", "Options", "alignment", "campaigns", "check", "email_tools",
+           "process",
            "references", "run_checks", "sla", "templates"]

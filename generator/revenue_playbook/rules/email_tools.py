@@ -1,0 +1,35 @@
+"""Templates sent from sales and marketing tools: each can be written in the tool's syntax."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import templating
+from ..findings import Finding, Rule, Severity
+from ..merge_tokens import TOOLS, for_tool
+from . import Context, check
+from .templates import line_in
+
+MISSING_TOKEN = Rule("PB410", "missing-token", Severity.ERROR,
+                     "Every merge field a template uses has a token for each tool the "
+                     "template is sent from (`tools:`).", "templates")
+TOOL_LOGIC = Rule("PB411", "tool-logic", Severity.ERROR,
+                  "A template sent from a tool holds only text and merge fields outside "
+                  "`{# rep-edit #}` blocks: tools have no loops, conditions or filters.",
+                  "templates")
+
+
+@check
+def email_tools(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    for tid, template in pb.templates.items():
+        if any(templating.parse(text).error for text in (template.subject, template.body)):
+            continue  # PB401 reports it; converting would only say it again
+        for tool in template.tools:
+            written = for_tool(template, pb, tool)
+            for part, converted in (("subject", written.subject), ("body", written.body)):
+                for issue in converted.issues:
+                    rule = MISSING_TOKEN if issue.kind == "token" else TOOL_LOGIC
+                    yield Finding(rule, line_in(template, part, issue.line),
+                                  f"template '{tid}' {part} for {TOOLS[tool].title}: "
+                                  f"{issue.message}", issue.hint)
