@@ -115,6 +115,8 @@ def test_no_markup_from_definitions_reaches_a_page(edits: list[tuple[int, str]])
             inspector.feed(html)
             assert inspector.problems == [], (path, inspector.problems)
         for name, svg in site.assets.items():
+            if not name.endswith((".svg", ".html")):
+                continue  # calendars and downloads are data a browser does not run
             inspector = Inspect()
             inspector.feed(svg.decode("utf-8"))
             assert inspector.problems == [], (name, inspector.problems)
