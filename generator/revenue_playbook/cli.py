@@ -403,15 +403,27 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
         if not version:
             raise UsageProblem("give the VERSION to publish, e.g. `playbook publish 1.2 "
                                "--alias latest`")
+        if delete and to_dir:
+            raise UsageProblem("--delete removes a version from the branch; to remove one "
+                               f"from {to_dir}, delete its folder and its entry in "
+                               "versions.json")
         if delete:
             click.echo(pub.mike_passthrough(["delete", *(["--push"] if push else []),
                                              version], config, branch), nl=False)
             return EXIT_OK
         _validated(str(pub.definitions_folder(config)))
-        done = pub.publish(version, config, list(aliases), title, branch, push,
-                           Path(to_dir) if to_dir else None)
+        notes: list[str] = []
+        try:
+            done = pub.publish(version, config, list(aliases), title, branch, push,
+                               Path(to_dir) if to_dir else None, notes)
+        finally:
+            for note in notes:
+                click.echo(f"note: {note}", err=True)
     except pub.PublishError as exc:
         raise UsageProblem(f"publishing failed: {exc}") from None
+    except pub.PublishInterrupted as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_USAGE
     against = f"{done.changes} change(s) since {done.previous}" if done.previous else \
         "the first published version"
     where = to_dir or f"branch {branch}"

@@ -10,9 +10,7 @@ Python API, in this process: no second MkDocs run and no temporary mkdocs.yml in
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,8 +21,10 @@ from typing import Any
 
 import yaml
 
-from . import mkdocs_runner
+from . import mkdocs_runner, publish_folder, safe_writes
 from .diff import changes_to_markdown, diff_playbooks
+from .mkdocs_plugin import InvalidDefinitions
+from .published_versions import BadName, check_names, previous_version
 from .revisions import RevisionError, current_commit, definitions_at
 from .validate import validate
 
@@ -75,28 +75,6 @@ def reproducible_env(repo: Path) -> dict[str, str]:
     return env
 
 
-def read_versions(repo: Path, branch: str | None = None,
-                  folder: Path | None = None) -> list[dict[str, Any]]:
-    """mike's versions.json, from the branch or from a plain folder ([] if none yet)."""
-    if folder is not None:
-        path = folder / "versions.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-    try:
-        text = _run(["git", "show", f"{branch}:versions.json"], repo)
-    except PublishError:
-        return []
-    return json.loads(text)
-
-
-def previous_version(versions: list[dict[str, Any]], new: str) -> dict[str, Any] | None:
-    """The version a new one is compared with: the one called `latest`, else the newest."""
-    others = [v for v in versions if v.get("version") != new]
-    for entry in others:
-        if "latest" in entry.get("aliases", []):
-            return entry
-    return others[0] if others else None
-
-
 def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
                  version: str) -> tuple[str, int]:
     """The Markdown of the "What changed" page, and how many changes it lists."""
@@ -138,90 +116,160 @@ _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def publish(version: str, config_file: Path, aliases: list[str], title: str | None,
-            branch: str, push: bool, to_dir: Path | None = None) -> Published:
-    """Build `version` with its "What changed" page and deploy it next to the others."""
+            branch: str, push: bool, to_dir: Path | None = None,
+            notes: list[str] | None = None) -> Published:
+    """Build `version` with its "What changed" page and deploy it next to the others.
+
+    Names are checked first (`published_versions`); what an interrupted publish left is
+    repaired (`notes` says what was done); Ctrl-C raises `PublishInterrupted`, saying
+    whether the version was published.
+    """
+    aliases = list(dict.fromkeys(aliases))
+    notes = notes if notes is not None else []
+    try:
+        check_names(version, aliases, [])
+    except BadName as exc:
+        raise PublishError(str(exc)) from None
     repo = config_file.resolve().parent
     defs = definitions_folder(config_file)
-    versions = read_versions(repo, branch, to_dir)
-    previous = previous_version(versions, version)
-    markdown, count = changes_page(repo, defs, previous, version)
     commit = current_commit(repo)
     stamp = reproducible_env(repo).get("SOURCE_DATE_EPOCH")
     if stamp:  # the same sources give the same bytes: the build date is the last commit's
         os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
+    entry: dict[str, Any] = {"version": version, "title": title or version,
+                             "aliases": aliases}
+    if commit:
+        entry["properties"] = {"source_commit": commit}
+    default = aliases[0] if aliases else version
+    compared: dict[str, Any] = {}
 
-    def build(site_dir: Path) -> None:
+    def build(versions: list[dict[str, Any]], site_dir: Path) -> None:
+        previous = previous_version(versions, version)
+        markdown, count = changes_page(repo, defs, previous, version)
+        compared.update(previous=previous["version"] if previous else None, count=count)
         try:
-            mkdocs_runner.build(config_file, site_dir, changes=markdown, version=version)
-        except mkdocs_runner.BuildFailed as exc:
+            mkdocs_runner.render(config_file, site_dir, changes=markdown, version=version)
+        except (mkdocs_runner.BuildFailed, InvalidDefinitions) as exc:
             raise PublishError(f"the build failed: {exc}") from None
 
     if to_dir is not None:
-        _publish_to_folder(version, aliases, title, to_dir, commit, versions, build)
+        _publish_to_folder(to_dir, entry, default, build, notes)
     else:
-        _publish_with_mike(version, aliases, title, branch, push, commit, repo, build)
-    return Published(version, previous["version"] if previous else None, count)
+        _publish_with_mike(repo, branch, push, entry, default, build)
+    return Published(version, compared["previous"], compared["count"])
 
 
-def _publish_with_mike(version: str, aliases: list[str], title: str | None, branch: str,
-                       push: bool, commit: str | None, repo: Path,
-                       build: Callable[[Path], None]) -> None:
+class PublishInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped a publish; the message says what is published."""
+
+
+def _publish_to_folder(to_dir: Path, entry: dict[str, Any], default: str,
+                       build: Callable[[list[dict[str, Any]], Path], None],
+                       notes: list[str]) -> None:
+    version = entry["version"]
+    try:
+        with publish_folder.session(to_dir, notes) as versions:
+            publish_folder.publish(to_dir, versions, entry, default,
+                                   lambda staging: build(versions, staging))
+    except publish_folder.FolderError as exc:
+        raise PublishError(str(exc)) from None
+    except safe_writes.InterruptedAfter:  # the switch runs with Ctrl-C held: it finished
+        raise PublishInterrupted(f"Interrupted, after {version} was published to "
+                                 f"{to_dir} (the switch to it was completed)") from None
+    except KeyboardInterrupt:
+        raise PublishInterrupted(f"Interrupted before {version} was published: {to_dir} "
+                                 "is as it was") from None
+
+
+def _publish_with_mike(repo: Path, branch: str, push: bool, entry: dict[str, Any],
+                       default: str, build: Callable[[list[dict[str, Any]], Path], None]
+                       ) -> None:
     """mike's deploy and set-default, with our build in the middle (mike's own `deploy`
-    command would run `mkdocs build` again through a temporary copy of mkdocs.yml)."""
+    command would run `mkdocs build` again through a temporary copy of mkdocs.yml), both
+    commits with Ctrl-C held. Publishes to one repository take turns."""
     from mike import commands, git_utils
 
-    default = aliases[0] if aliases else version
-    with contextlib.chdir(repo), tempfile.TemporaryDirectory(prefix="playbook-") as tmp:
+    version, aliases = entry["version"], entry["aliases"]
+    git_dir = Path(_run(["git", "rev-parse", "--absolute-git-dir"], repo).strip())
+    with contextlib.chdir(repo), safe_writes.locked(git_dir, lambda: print(
+            f"Waiting for another publish to branch {branch} to finish...", flush=True)), \
+            tempfile.TemporaryDirectory(prefix="playbook-") as tmp:
         site = Path(tmp) / "site"
+        tip = _tip(branch)
         try:
             git_utils.update_from_upstream(REMOTE, branch)
-            props = [("source_commit", commit)] if commit else []
-            with commands.deploy({"site_dir": str(site), "use_directory_urls": True},
-                                 version, title, aliases, update_aliases=True,
-                                 branch=branch, set_props=props):
-                build(site)
-            with contextlib.suppress(git_utils.GitEmptyCommit):  # already the default
-                commands.set_default(default, branch=branch)
+            versions = _branch_versions(branch)
+            check_names(version, aliases, versions)
+            props = [("source_commit", entry["properties"]["source_commit"])] \
+                if "properties" in entry else []
+            deploy = commands.deploy({"site_dir": str(site), "use_directory_urls": True},
+                                     version, entry["title"], aliases, update_aliases=True,
+                                     branch=branch, set_props=props)
+            deploy.__enter__()
+            try:
+                build(versions, site)
+            except BaseException as exc:  # mike's deploy ends without a commit
+                with contextlib.suppress(BaseException):
+                    deploy.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            with safe_writes.signals_deferred():
+                # the commit of the version, then of the root page; an empty one means the
+                # same bytes are there already (builds are reproducible)
+                with contextlib.suppress(git_utils.GitEmptyCommit):
+                    deploy.__exit__(None, None, None)
+                with contextlib.suppress(git_utils.GitEmptyCommit):
+                    commands.set_default(default, branch=branch)
             if push:
                 git_utils.push_branch(REMOTE, branch)
+        except KeyboardInterrupt:
+            raise PublishInterrupted(_what_is_published(branch, tip, entry, default)) \
+                from None
         except (git_utils.GitError, ValueError) as exc:
             raise PublishError(str(exc)) from None
 
 
-def _publish_to_folder(version: str, aliases: list[str], title: str | None, to_dir: Path,
-                       commit: str | None, versions: list[dict[str, Any]],
-                       build: Callable[[Path], None]) -> None:
-    """The same layout as mike's branch, in a plain folder, for hosts without git."""
-    to_dir.mkdir(parents=True, exist_ok=True)
-    build(to_dir / version)
-    entry: dict[str, Any] = {"version": version, "title": title or version,
-                             "aliases": list(aliases)}
-    if commit:
-        entry["properties"] = {"source_commit": commit}
-    kept = []
-    for other in versions:
-        if other["version"] == version:
-            continue
-        other = dict(other, aliases=[a for a in other.get("aliases", []) if a not in aliases])
-        kept.append(other)
-    (to_dir / "versions.json").write_text(json.dumps([entry, *kept], indent=2) + "\n",
-                                          encoding="utf-8")
-    for alias in aliases:
-        target = to_dir / alias
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        elif target.is_dir():
-            shutil.rmtree(target)
-        target.mkdir()
-        (target / "index.html").write_text(_redirect(f"../{version}/"), encoding="utf-8")
-    default = aliases[0] if aliases else version
-    (to_dir / "index.html").write_text(_redirect(f"{default}/"), encoding="utf-8")
+def _tip(branch: str) -> str | None:
+    from mike import git_utils
+
+    try:
+        return git_utils.get_latest_commit(branch)
+    except git_utils.GitError:
+        return None
 
 
-def _redirect(url: str) -> str:
-    return (f'<!doctype html><meta charset="utf-8"><title>Redirecting</title>'
-            f'<meta http-equiv="refresh" content="0; url={url}">'
-            f'<link rel="canonical" href="{url}"><a href="{url}">{url}</a>\n')
+def _branch_versions(branch: str) -> list[dict[str, Any]]:
+    from mike import commands
+
+    try:
+        return commands.list_versions(branch).to_json()  # type: ignore[no-any-return]
+    except ValueError as exc:  # a damaged versions.json on the branch
+        raise PublishError(f"versions.json on branch {branch} cannot be read ({exc}): "
+                           "fix it with a commit on that branch") from None
+
+
+def _what_is_published(branch: str, tip_before: str | None, entry: dict[str, Any],
+                       default: str) -> str:
+    """After Ctrl-C, what the branch says (git's own children may have been interrupted
+    too, so nothing is assumed)."""
+    from mike import git_utils
+
+    version = entry["version"]
+    if _tip(branch) == tip_before:
+        return f"Interrupted before {version} was published: branch {branch} is as it was"
+    try:
+        versions = _branch_versions(branch)
+        root = git_utils.read_file(branch, "index.html", universal_newlines=True)
+    except (PublishError, git_utils.GitError):
+        versions, root = [], ""
+    mine = any(v.get("version") == version and v.get("properties") == entry.get("properties")
+               for v in versions)
+    if not mine:
+        return f"Interrupted: branch {branch} changed, but {version} is not listed on it"
+    if f'"{default}/"' not in root:
+        return (f"Interrupted, after {version} was published to branch {branch}, but before "
+                f"the default version was set to {default}: run the same command again "
+                "to finish")
+    return f"Interrupted, after {version} was published to branch {branch}"
 
 
 def mike_passthrough(args: list[str], config_file: Path, branch: str) -> str:

@@ -33,6 +33,11 @@ from pathlib import Path
 STAGING_KINDS = ("new", "old")  # a folder being built; a replaced one waiting for removal
 
 
+class InterruptedAfter(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM that came during a `signals_deferred` block, raised once the block
+    had finished: what it did is done."""
+
+
 class OutsideTarget(ValueError):
     """A name that would write outside the folder it was meant for."""
 
@@ -251,4 +256,4 @@ def signals_deferred() -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if caught:
-        raise KeyboardInterrupt
+        raise InterruptedAfter
