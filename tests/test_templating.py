@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import jinja2
 import pytest
+from conftest import make_repo
 
 from revenue_playbook import templating
 
@@ -45,7 +49,8 @@ STEPS = "the template does more than 100,000 loop steps or calls"
 
 
 @pytest.mark.parametrize(("source", "stopped_by"), [
-    ("{% for i in range(10**9) %}{% endfor %}", STEPS),
+    ("{% for i in range(10**9) %}{% endfor %}",
+     "range() of 1,000,000,000 numbers is over the limit of 100,000 loop steps"),
     ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", STEPS),
     ("{% for i in range(50000) %}{% for j in range(50000) %}{% endfor %}{% endfor %}", STEPS),
     ("{% for i in range(99999) %}{{ 'x' * 10 }}{% endfor %}",
@@ -59,3 +64,119 @@ def test_runaway_templates_are_stopped_by_a_limit(source: str, stopped_by: str) 
     assert templating.parse(source).error is None
     with pytest.raises(templating.RenderLimit, match=re.escape(stopped_by)):
         templating.render(source, {})
+
+
+BIG = "x" * 100_000
+TEXT = "would make the render create more than 5,000,000 characters"
+WIDTH = "of 999,999,999 is over the limit of 10,000"
+DOUBLING = "{% set s = 'xxxxxxxxxx' %}" + "{% set s = s ~ s %}" * 40
+
+
+# Each of these used 1-4 GB or ran for minutes (a hang of validate, preview and build);
+# each now stops before it allocates, or at the step or time budget.
+@pytest.mark.parametrize(("source", "stopped_by"), [
+    ("{% for a in big %}{% for b in big %}{% endfor %}{% endfor %}", STEPS),
+    ("{% for a in big %}{% for b in big recursive %}{% endfor %}{% endfor %}", STEPS),
+    ("{{ '%999999999s' % 'x' }}", WIDTH),
+    ("{{ '%.999999999f' % 1.5 }}", WIDTH),
+    ("{{ '%*s' % (999999999, 'x') }}", WIDTH),
+    ("{{ '%999999999s'|format('x') }}", WIDTH),
+    ("{{ 'x'.ljust(999999999) }}", WIDTH),
+    ("{{ 'x'.rjust(999999999) }}", WIDTH),
+    ("{{ 'x'.center(999999999) }}", WIDTH),
+    ("{{ 'x'.zfill(999999999) }}", WIDTH),
+    ("{{ 'x'|center(999999999) }}", "a filter argument of 999,999,999 is over the limit"),
+    ("{{ '{:>999999999}'.format('x') }}", WIDTH),
+    ("{{ '{:>{}}'.format('x', 999999999) }}", WIDTH),
+    ("{{ '{a:>999999999}'.format_map({'a': 'x'}) }}", WIDTH),
+    (DOUBLING + "{{ s|length }}", f"joining text with ~ {TEXT}"),
+    ("{% set s = 'xxxxxxxxxx' %}" + "{% set s = s + s %}" * 40, f"adding values with + {TEXT}"),
+    ("{% set s = 'xxxxxxxxxx' %}" + "{% set s %}{{ s }}{{ s }}{% endset %}" * 40,
+     f"printing a value {TEXT}"),
+    ("{{ ['x'] * 999999999 }}", "repeating a value 999,999,999 times is over the limit"),
+    ("{% set s = 'x' * 200000 %}{{ ([s] * 200000)|join }}", f"|join {TEXT}"),
+    ("{% set s = 'x' * 200000 %}{{ [s] * 200000 }}", f"printing a value {TEXT}"),
+    ("{% set a = [big] * 10 %}{% set b = [a] * 10 %}{{ [b, b, b, b, b] }}",
+     f"printing a value {TEXT}"),
+    ("{{ (((9 ** 64) ** 64) ** 64) ** 64 }}", "is too large (over 16,384 bits)"),
+    ("{% set n = namespace(x=2 ** 64) %}{% for i in range(99) %}{% set n.x = n.x * n.x %}"
+     "{% endfor %}", "is too large (over 16,384 bits)"),
+    ("{{ big|replace('', big) }}", f"|replace {TEXT}"),
+    ("{{ big.replace('', big) }}", f"replace() {TEXT}"),
+    ("{{ big.translate({120: big}) }}", f"translate() {TEXT}"),
+    ("{{ big|wordwrap(1, true, big) }}", f"|wordwrap {TEXT}"),
+    ("{{ big|replace('x', '\n')|indent(big) }}", f"|indent {TEXT}"),
+    ("{{ ([[1] * 3000] * 3000)|sum(start=[]) }}", f"adding up sequences with |sum {TEXT}"),
+    ("{{ ([[[[[[1]]]]]] * 9000)|tojson(indent=9000) }}", f"|tojson {TEXT}"),
+    ("{% for i in range(99999) %}{% set x = big[::-1] %}{% endfor %}",
+     "the template takes more than 1 s to render"),
+])
+def test_template_budgets_hold(source: str, stopped_by: str) -> None:
+    with pytest.raises(templating.RenderLimit, match=re.escape(stopped_by)):
+        templating.render(source, {"big": BIG})
+
+
+def test_a_budget_is_per_render() -> None:
+    # the same template, rendered many times, never runs out: each render starts afresh
+    source = "{{ big ~ big }}{% for x in range(90000) %}{% endfor %}"
+    for _ in range(3):
+        assert len(templating.render(source, {"big": BIG})) == 200_000
+
+
+def test_nothing_runs_while_compiling() -> None:
+    # Constant folding would evaluate this filter at parse time, outside any budget.
+    assert templating.parse("{{ '%999999999s'|format('x') }}").error is None
+
+
+def test_ordinary_templates_render_as_before() -> None:
+    source = ("{{ name|title }}: {% for x in items %}{{ loop.index }}. {{ x ~ '!' }} "
+              "{% endfor %}{{ '%5s|%-3d' % ('a', 2) }}{{ '{:>5}'.format('b') }}"
+              "{{ 'x'.ljust(3) }}|{{ (items|join(', '))|upper }} {{ 2 ** 10 }} "
+              "{{ price * 2 }} {{ items|sum(start=[]) if false else items|length }}")
+    assert templating.render(source, {"name": "dana", "items": ["a", "b"], "price": 1.5}) == \
+        "Dana: 1. a! 2. b!     a|2      bx  |A, B 1024 3.0 2"
+
+
+HOSTILE = {
+    "loops": "{% for a in slot * 10000 %}{% for b in slot * 10000 %}{% endfor %}{% endfor %}",
+    "percent": "{{ '%999999999s' % slot }}",
+    "format_filter": "{{ '%999999999s'|format(slot) }}",
+    "ljust": "{{ slot.ljust(999999999) }}",
+    "format_method": "{{ '{:>999999999}'.format(slot) }}",
+    "doubling": DOUBLING,
+    "repeat": "{{ [slot * 10000] * 10000 }}",
+    "power": "{{ (((9 ** 64) ** 64) ** 64) ** 64 }}",
+}
+
+
+@pytest.fixture
+def hostile_repo(tmp_path: Path) -> Path:
+    repo = make_repo(tmp_path)
+    templates = repo / "process_defs" / "templates"
+    for name, line in HOSTILE.items():
+        (templates / f"{name}.yaml").write_text(
+            f"name: {name}\nsubject: Hello\nbody: |\n  Hi,\n  {line}\n"
+            "variables:\n  slot:\n    description: a slot\n    sample: Tuesday\n")
+    return repo
+
+
+def run_cli(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # a hang here would stall CI: the timeout turns it into a failure
+    return subprocess.run([sys.executable, "-m", "revenue_playbook.cli", *args], cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_validate_preview_and_build_report_each_runaway_template(hostile_repo: Path) -> None:
+    done = run_cli(hostile_repo, "validate")
+    assert done.returncode == 1, done.stderr
+    budget = sorted(line.split(" goes over")[0] for line in done.stdout.splitlines()
+                    if " PB408 " in line)
+    assert budget == sorted(f"process_defs/templates/{name}.yaml:5:3: error PB408 template "
+                            f"'{name}' body" for name in HOSTILE)
+    preview = run_cli(hostile_repo, "preview", "template", "doubling")
+    assert preview.returncode == 1
+    assert "templates/doubling.yaml:5:3: error PB408" in preview.stderr
+    build = run_cli(hostile_repo, "build")
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert "templates/power.yaml:5:3: error PB408" in build.stderr
+    assert not (hostile_repo / "site").exists()

@@ -29,6 +29,9 @@ UNUSED_VARIABLE = Rule("PB406", "unused-variable", Severity.WARNING,
                        "A variable declared by a template is used by it.", "templates")
 UNUSED_TEMPLATE = Rule("PB407", "unused-template", Severity.WARNING,
                        "Every template is used by a stage, cadence or campaign.", "templates")
+BUDGET = Rule("PB408", "render-budget", Severity.ERROR,
+              "A template renders within its budget of loop steps, time and text.",
+              "templates")
 
 
 def line_in(template: Template, field: str, lineno: int) -> Location:
@@ -82,6 +85,11 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
             continue
         try:
             rendered[field] = templating.render(source, values)
+        except templating.RenderLimit as exc:
+            yield Finding(BUDGET, line_in(template, field, render_error_line(exc)),
+                          f"template '{tid}' {field} goes over its render budget: {exc}",
+                          "An email needs no loop, padding or repetition this large: "
+                          "simplify the expression on this line.")
         except jinja2.exceptions.SecurityError as exc:
             yield Finding(SYNTAX, line_in(template, field, render_error_line(exc)),
                           f"template '{tid}' {field} tries something the sandbox forbids: "
