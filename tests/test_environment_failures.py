@@ -4,7 +4,10 @@ exit 2, and the previous site/ exactly as it was."""
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +94,32 @@ def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPa
     assert main(["build"]) == 2
     assert "Graphviz's `dot` failed: dot: out of memory" in capsys.readouterr().err
     assert snapshot(built) == before
+
+
+def without_permission_override() -> list[str]:
+    """A command prefix under which folder permissions hold: as root, root's power to read
+    any folder (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) is dropped with setpriv."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: permissions cannot be taken away")
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def test_an_unreadable_folder_fails_the_build(tmp_path: Path) -> None:
+    prefix = without_permission_override()
+    repo = make_repo(tmp_path)
+    campaigns = repo / "process_defs" / "campaigns"
+    campaigns.chmod(0)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "revenue_playbook.cli", "build"],
+                              cwd=repo, capture_output=True, text=True, timeout=120)
+    finally:
+        campaigns.chmod(0o755)
+    # it used to be skipped silently: "valid", and a site without its campaign pages
+    assert done.returncode == 1, done.stderr
+    assert "process_defs/campaigns: error PB008 cannot read this folder: Permission denied" \
+        in done.stderr
+    assert not (repo / "site").exists()

@@ -179,3 +179,41 @@ def test_read_file_never_writes(tmp_path: Path) -> None:
     before = path.stat().st_mtime_ns, path.read_bytes()
     read_file(path, tmp_path, Limits())
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def findings_in(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.chdir(root)
+    return [f"{f.location}: {f.code} {f.message}" for f in validate(Path(".")).findings]
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    os.mkfifo(root / "x.yaml")  # reading it used to block validation forever
+    assert findings_in(root, monkeypatch) == [
+        "x.yaml: PB008 this is a named pipe (FIFO), not a regular file"]
+
+
+def test_a_socket_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    monkeypatch.chdir(root)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("x.yaml")
+        assert findings_in(root, monkeypatch) == [
+            "x.yaml: PB008 this is a socket, not a regular file"]
+
+
+def test_a_link_to_a_link_inside_the_folder_is_read(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    (root / "team.yaml").rename(root / "team.txt")
+    (root / "step.yaml").symlink_to("team.txt")
+    (root / "team.yaml").symlink_to("step.yaml")
+    # the same roles read twice through two links: duplicates, and nothing else
+    assert {line.split(": ")[1].split()[0]
+            for line in findings_in(root, monkeypatch)} == {"PB104"}

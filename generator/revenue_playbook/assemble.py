@@ -308,8 +308,11 @@ def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None =
     limits = limits or Limits()
     findings: list[Finding] = []
     assembler = Assembler()
-    files = discover(root)
-    if not files:
+    listing: list[Finding] = []
+    files = discover(root, listing)
+    findings.extend(listing)
+    assembler.playbook.unreadable.extend(f.location.file for f in listing)
+    if not files and not listing:
         findings.append(Finding(NO_DEFINITIONS, Location(display_path(root)),
                                 "no YAML files found in the definitions folder",
                                 "Add .yaml files, or point to the right folder."))

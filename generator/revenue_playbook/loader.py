@@ -9,6 +9,7 @@ are not engineers expect (YAML 1.2 booleans only, no base-60 numbers: `17:00` st
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import stat
@@ -373,28 +374,64 @@ def read_file(path: Path, root: Path, limits: Limits,
 
 def _read_bytes(path: Path, root: Path, limits: Limits,
                 display: str) -> tuple[SourceFile, bytes | None, list[Finding]]:
-    """The file's bytes, or why they cannot be read (a link outside, too large, an OS
-    error)."""
+    """The file's bytes, or why they cannot be read (a link outside or in a loop, not a
+    regular file, too large, an OS error)."""
     source = SourceFile(path=path, display=display, text="")
+
+    def refuse(rule: Rule, message: str, hint: str) -> tuple[SourceFile, None, list[Finding]]:
+        return source, None, [_problem(rule, display, message, hint)]
+
     try:
-        status = os.lstat(path)
-        if stat.S_ISLNK(status.st_mode):
-            target = path.resolve()
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except (RuntimeError, OSError) as exc:  # RuntimeError: a loop, before 3.13
+                if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+                    return refuse(UNREADABLE, "this file is a link that leads back to "
+                                  "itself (a loop of links)", "Replace the link with the "
+                                  "file it should point to.")
+                raise
             if not target.is_relative_to(root.resolve()):
-                return source, None, [_problem(
-                    UNREADABLE, display, f"this file is a link to {target}, outside the "
-                    "definitions folder", "Copy the file into the folder instead of linking.")]
-            status = os.stat(path)
-        size = status.st_size
-        if size > limits.max_file_bytes:
-            return source, None, [_problem(
-                TOO_LARGE, display, f"this file is {size:,} bytes, over the limit of "
-                f"{limits.max_file_bytes:,}", "Split it into several files, one per item.")]
-        return source, path.read_bytes(), []
+                return refuse(UNREADABLE, f"this file is a link to {target}, outside the "
+                              "definitions folder", "Copy the file into the folder instead "
+                              "of linking.")
+        # Opened without blocking and checked on the open file: a named pipe would wait
+        # forever for a writer, and a file swapped after a check must not slip through.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return refuse(UNREADABLE, f"this is {_kind(status.st_mode)}, not a "
+                              "regular file", "Remove it from the definitions folder: only "
+                              "regular YAML files are read.")
+            if status.st_size > limits.max_file_bytes:
+                return refuse(TOO_LARGE, f"this file is {status.st_size:,} bytes, over the "
+                              f"limit of {limits.max_file_bytes:,}", "Split it into several "
+                              "files, one per item.")
+            raw = handle.read(limits.max_file_bytes + 1)
+        if len(raw) > limits.max_file_bytes:  # it grew while being read
+            return refuse(TOO_LARGE, f"this file is over the limit of "
+                          f"{limits.max_file_bytes:,} bytes", "Split it into several files, "
+                          "one per item.")
+        return source, raw, []
     except OSError as exc:
-        return source, None, [_problem(UNREADABLE, display, f"cannot read this file: "
-                                       f"{exc.strerror or exc}", "Check that it exists and is "
-                                       "readable.")]
+        if exc.errno == errno.ENXIO:  # a socket: there is nothing to open
+            return refuse(UNREADABLE, "this is a socket, not a regular file", "Remove it "
+                          "from the definitions folder: only regular YAML files are read.")
+        return refuse(UNREADABLE, f"cannot read this file: {exc.strerror or exc}",
+                      "Check that it exists and is readable.")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
 
 
 def _parse_bytes(source: SourceFile, raw: bytes, limits: Limits) -> list[Finding]:
@@ -461,11 +498,36 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def discover(root: Path) -> list[Path]:
-    """Every YAML file below `root`, in a stable order; hidden files and folders are skipped."""
+def discover(root: Path, problems: list[Finding] | None = None) -> list[Path]:
+    """Every YAML file below `root`, in a stable order; hidden files and folders are skipped.
+    A folder that cannot be listed, or a link to a folder (not followed: it could lead out of
+    the definitions or back into them), goes into `problems`, so nothing is left out
+    silently."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    shown_root = display_path(root)
+
+    def shown(path: str) -> str:
+        relative = os.path.relpath(path, root)
+        return shown_root if relative == "." else f"{shown_root}/{relative}".removeprefix(
+            "./")
+
+    def cannot_list(exc: OSError) -> None:
+        if problems is not None:
+            problems.append(_problem(
+                UNREADABLE, shown(exc.filename or str(root)), f"cannot read this folder: "
+                f"{exc.strerror or exc}", "Give read and search permission (`chmod u+rx`) "
+                "or move it out of the definitions folder: its files are not read."))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=cannot_list, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                dirnames.remove(name)
+                if problems is not None:
+                    problems.append(_problem(
+                        UNREADABLE, shown(os.path.join(dirpath, name)), "this folder is a "
+                        "link, and links to folders are not followed", "Move the files "
+                        "into the definitions folder instead of linking to them."))
         for name in sorted(filenames):
             if not name.startswith(".") and name.endswith((".yaml", ".yml")):
                 found.append(Path(dirpath) / name)
