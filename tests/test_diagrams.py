@@ -39,7 +39,7 @@ def links(svg: bytes) -> dict[str, str]:
     for group in root.iter(f"{SVG}g"):
         for anchor in group.iter(f"{SVG}a"):
             href = anchor.get(f"{XLINK}href") or anchor.get("href")
-            if group.get("class") == "node" and href:
+            if "node" in (group.get("class") or "").split() and href:
                 found[group.get("id")] = href
     return found
 

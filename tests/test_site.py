@@ -110,7 +110,7 @@ def test_internal_links_resolve(example_site: Path) -> None:
 
 def test_process_diagram_nodes_link_to_stage_pages(example_site: Path) -> None:
     page = example_site / "process" / "index.html"
-    svg = re.search(r'<div class="pb-diagram"[^>]*>(<svg.*?</svg>)', page.read_text("utf-8"), re.S)
+    svg = re.search(r'<div class="pb-diagram__frame"[^>]*>(<svg.*?</svg>)', page.read_text("utf-8"), re.S)
     assert svg is not None
     tree = ET.fromstring(svg.group(1))
     anchors = list(tree.iter(f"{SVG}a"))
@@ -126,7 +126,7 @@ def test_process_diagram_nodes_link_to_stage_pages(example_site: Path) -> None:
 def test_print_page_diagram_links_jump_within_it(example_site: Path) -> None:
     html = (example_site / "print_page" / "index.html").read_text(encoding="utf-8")
     ids = set(re.findall(r'\sid="([^"]+)"', html))
-    svgs = re.findall(r'<div class="pb-diagram"[^>]*>(<svg.*?</svg>)', html, re.S)
+    svgs = re.findall(r'<div class="pb-diagram__frame"[^>]*>(<svg.*?</svg>)', html, re.S)
     assert len(svgs) >= 4  # the process, the lifecycle, cadences and campaigns
     anchors = [a for svg in svgs for a in ET.fromstring(svg).iter(f"{SVG}a")]
     hrefs = [a.get("href") for a in anchors if a.get("href")]

@@ -72,7 +72,11 @@ _HEADER = ('  graph [fontname="Helvetica", fontsize=11, bgcolor="transparent", n
            'ranksep=0.5];\n'
            '  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", '
            'fillcolor="#eef2ff", color="#4f46e5"];\n'
-           '  edge [fontname="Helvetica", fontsize=9, color="#64748b"];\n')
+           '  edge [fontname="Helvetica", fontsize=10, color="#64748b"];\n')
+
+# Flows longer than this run top to bottom: a phone shows them at full size without
+# scrolling sideways, and a desktop column holds them too.
+LR_MAX_NODES = 5
 
 OUTCOME_STYLE = {
     "won": {"fillcolor": "#dcfce7", "color": "#15803d"},
@@ -89,7 +93,8 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
     """The sales process as a left-to-right flow; every stage links to its page."""
     process = playbook.processes[process_id]
     entry = process.entry_stage()
-    lines = [f'digraph "{escape_label(process_id)}" {{', _HEADER, "  rankdir=LR;"]
+    rankdir = "LR" if len(process.stages) <= LR_MAX_NODES else "TB"
+    lines = [f'digraph "{escape_label(process_id)}" {{', _HEADER, f"  rankdir={rankdir};"]
     for sid, stage in process.stages.items():
         label = _wrap(stage.name)
         if stage.probability is not None and not stage.outcome:
@@ -99,7 +104,7 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
             style["penwidth"] = 2
         lines.append(f"  {_node_id('stage', sid)} " + _attrs(
             label=label, URL=stage_url(sid), target="_top", tooltip=stage.purpose or stage.name,
-            id=f"stage-{sid}", **style) + ";")
+            id=f"stage-{sid}", **{"class": stage.outcome or "stage"}, **style) + ";")
     for sid, stage in process.stages.items():
         for target in process.successors(sid):
             if target in process.stages:
@@ -107,7 +112,8 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
         for target in stage.returns_to:
             if target in process.stages:
                 lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)} "
-                             '[style=dashed, constraint=false, label="may return"];')
+                             '[style=dashed, constraint=false, label="may return", '
+                             'class="return"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -115,7 +121,8 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
 def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = None) -> str:
     """The lead lifecycle in team swimlanes; hand-offs carry their owner and time target."""
     lifecycle = playbook.lifecycle
-    lines = ['digraph "lifecycle" {', _HEADER, "  rankdir=LR; newrank=true;"]
+    # top to bottom: the hand-off labels make a left-to-right layout twice as wide
+    lines = ['digraph "lifecycle" {', _HEADER, "  rankdir=TB; newrank=true;"]
     teams = [t for t in TEAM_TITLES if any(s.team == t for s in lifecycle.values())]
     tiers = playbook.sla.tiers if playbook.sla else {}
     for team in teams:
@@ -132,7 +139,8 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
             lines.append(f"    {_node_id('life', sid)} " + _attrs(
                 label=label, URL=stage_url(sid) if stage_url else None,
                 target="_top" if stage_url else None, tooltip=stage.description or stage.name,
-                id=f"life-{sid}", **style) + ";")
+                id=f"life-{sid}", **{"class": "qualified" if stage.qualified else "stage"},
+                **style) + ";")
         lines.append("  }")
     for sid, stage in lifecycle.items():
         for target in stage.next:
@@ -147,7 +155,7 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                     text += "; SLA " + ", ".join(f"{t.name} {t.response_time}"
                                                  for t in tiers.values())
                 attrs = {"label": _wrap(text, 30), "color": "#a16207", "penwidth": 2,
-                         "fontcolor": "#92400e"}
+                         "fontcolor": "#92400e", "class": "handoff"}
             lines.append(f"  {_node_id('life', sid)} -> {_node_id('life', target)} "
                          + (_attrs(**attrs) if attrs else "") + ";")
     lines.append("}")
@@ -160,39 +168,41 @@ CHANNEL_ICON = {"email": "✉", "call": "☎", "meeting": "◎", "social": "◆"
 def touchpoints_dot(title: str, touches: Sequence[Touchpoint | CadenceStep],
                     template_url: Callable[[str], str] | None = None) -> str:
     """A day-by-day timeline in business days: days in a row, each day's touches below."""
-    lines = [f'digraph "{escape_label(title)}" {{', _HEADER, "  rankdir=TB; nodesep=0.25;"]
+    # days down the left, each day's touches to its right: as narrow as a phone
+    lines = [f'digraph "{escape_label(title)}" {{', _HEADER, "  rankdir=LR; nodesep=0.2;"]
     days = sorted({t.day for t in touches})
     for day in days:
         lines.append(f'  "day_{day}" [label="Day {day}", shape=box, style="rounded,filled", '
-                     'fillcolor="#334155", color="#334155", fontcolor="white"];')
+                     'fillcolor="#334155", color="#334155", fontcolor="white", class="day"];')
     lines.append("  { rank=same; " + " ".join(f'"day_{d}";' for d in days) + " }")
     for a, b in itertools.pairwise(days):
         lines.append(f'  "day_{a}" -> "day_{b}" [color="#94a3b8", arrowhead=none, '
                      "minlen=2];")
-    previous: dict[int, str] = {}
     for i, touch in enumerate(touches):
         what = touch.purpose or (touch.template or touch.channel)
         label = f"{CHANNEL_ICON.get(touch.channel, '')} {touch.channel}\\n" + _wrap(what, 24)
         url = template_url(touch.template) if template_url and touch.template else None
         lines.append(f'  "touch_{i}" ' + _attrs(
             label=label, URL=url, target="_top" if url else None,
-            tooltip=f"Day {touch.day}: {what}", id=f"touch-{i}") + ";")
-        above = previous.get(touch.day, f"day_{touch.day}")
-        lines.append(f'  "{above}" -> "touch_{i}" [color="#cbd5e1", arrowhead=none];')
-        previous[touch.day] = f"touch_{i}"
+            tooltip=f"Day {touch.day}: {what}", id=f"touch-{i}",
+            **{"class": f"touch {touch.channel}"}) + ";")
+        # every touch hangs off its day: a day's touches stack in one column
+        lines.append(f'  "day_{touch.day}" -> "touch_{i}" [color="#cbd5e1", arrowhead=none];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> str:
-    """A campaign's timeline: steps by phase with dependencies, launch, emails."""
+def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
+                 template_url: Callable[[str], str] | None = None) -> str:
+    """A campaign's timeline: steps by phase with dependencies, launch, emails (each
+    linking to its template's page with `template_url`)."""
     campaign = playbook.campaigns[campaign_id]
 
     def when(offset: int, clock: str | None = None, timezone: str | None = None) -> str:
         return when_label(campaign, offset, calendar,
                           moment(playbook, campaign, calendar, offset, clock, timezone))
 
-    lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=LR;"]
+    lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=TB;"]
     for phase, title in PHASE_TITLES.items():
         steps = sorted(((sid, s) for sid, s in campaign.steps.items() if s.phase == phase),
                        key=lambda item: item[1].offset)
@@ -211,11 +221,11 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> st
                 label += f"\\n{_wrap(owner.name, 26)}"
             lines.append(f"    {_node_id('step', sid)} " + _attrs(
                 label=label, id=f"step-{sid}", tooltip=step.description or step.name,
-                **style) + ";")
+                **{"class": "preview" if step.sales_preview else "step"}, **style) + ";")
         lines.append("  }")
     launch_label = "Launch" + (f"\\n{campaign.launch.isoformat()}" if campaign.launch else "")
     lines.append(f'  "launch" [label="{launch_label}", shape=diamond, style=filled, '
-                 'fillcolor="#4f46e5", fontcolor="white"];')
+                 'fillcolor="#4f46e5", fontcolor="white", class="launch"];')
     for sid, step in campaign.steps.items():
         for dep in step.depends_on:
             if dep in campaign.steps:
@@ -230,7 +240,10 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar) -> st
         lines.append(f'  "email_{i}" ' + _attrs(
             label=f"✉ {_wrap(name, 24)}\\n"
                   f"{escape_label(when(email.send, email.time, email.timezone))}",
-            shape="note", fillcolor="#f0f9ff", color="#0369a1", id=f"email-{i}") + ";")
+            shape="note", fillcolor="#f0f9ff", color="#0369a1", id=f"email-{i}",
+            URL=template_url(email.template) if template_url and template else None,
+            target="_top" if template_url and template else None,
+            **{"class": "email"}) + ";")
         lines.append(f'  "launch" -> "email_{i}" [style=dotted];')
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -244,7 +257,7 @@ class DiagramError(Exception):
 
 
 # Part of every cache key: bump it when clean_svg changes what it makes of dot's output.
-SVG_FORMAT = 4
+SVG_FORMAT = 5
 
 
 class DiagramRenderer:
@@ -384,7 +397,7 @@ def _split_svgs(output: bytes) -> list[bytes]:
 
 
 _CLUSTER_START = re.compile(r'<g id="[^"]*?clust(\d+)" class="cluster">')
-_FIRST_NODE_OR_EDGE = re.compile(r'<g id="[^"]*" class="(?:node|edge)">')
+_FIRST_NODE_OR_EDGE = re.compile(r'<g id="[^"]*" class="(?:node|edge)\b[^"]*">')
 
 
 def _clusters_in_order(text: str) -> str:

@@ -38,6 +38,7 @@ log = get_plugin_logger(__name__)
 THEME_DIR = Path(__file__).parent / "templates" / "theme"
 # in THEME_DIR, which MkDocs copies into the site: diagrams, badges, email previews
 STYLESHEET = "playbook.css"
+SCRIPT = "playbook.js"  # tables become stacked cards on a phone
 serve_log = logging.getLogger("playbook.serve")
 if not serve_log.handlers:
     serve_log.addHandler(logging.StreamHandler())
@@ -151,6 +152,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 config.site_url = urljoin(config.site_url, self.options.version + "/")
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
+        if SCRIPT not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
         theme_dir = str(THEME_DIR)
         if theme_dir not in config.theme.dirs:  # after the user's own overrides, if any
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)

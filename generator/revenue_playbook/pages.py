@@ -8,7 +8,6 @@ Nothing here knows MkDocs: the plugin (or any other engine) takes `Site.pages` a
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -31,6 +30,7 @@ from .campaign_values import (
     render_email,
     step_moment,
 )
+from .diagram_html import diagram_block
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 from .merge_tokens import tool_versions
 from .model import (
@@ -271,6 +271,44 @@ class SiteBuilder:
     def role(self, role_id: str | None) -> str:
         return presentation.role_name(self.pb, role_id)
 
+    @staticmethod
+    def team_title(team: str) -> str:
+        return presentation.TEAM_TITLES.get(team, team)  # type: ignore[call-overload]
+
+    def business_time(self, duration: str) -> str:
+        """A duration from YAML in words: `1 business hour`."""
+        return presentation.business_time(self.calendar, duration)
+
+    def diagram_title(self, name: str) -> tuple[str, str]:
+        """A diagram's accessible name and description, from its kind and subject."""
+        pb = self.pb
+        kind, _, key = name.partition("-")
+        if kind == "process" and key in pb.processes:
+            process = pb.processes[key]
+            return (f"{process.name}: the sales process",
+                    "Stages in order, each linking to its page: "
+                    + ", ".join(s.name for s in process.stages.values()) + ".")
+        if kind == "stage" and key in pb.stages:
+            stage = pb.stages[key]
+            return (f"{stage.name}: touchpoints by business day",
+                    f"{_count(len(stage.touchpoints), 'touch', 'touches')} after a deal "
+                    "enters the stage; emails link to their templates.")
+        if kind == "cadence" and key in pb.cadences:
+            cadence = pb.cadences[key]
+            return (f"{cadence.name}: touches by business day",
+                    f"{_count(len(cadence.steps), 'touch', 'touches')} from day 0; emails "
+                    "link to their templates.")
+        if kind == "campaign" and key in pb.campaigns:
+            campaign = pb.campaigns[key]
+            return (f"{campaign.name}: campaign timeline",
+                    "Planning, execution and optimization steps with their due dates and "
+                    "dependencies, and the emails sent after launch.")
+        if kind == "lifecycle":
+            return ("The lead lifecycle by team",
+                    "Stages in team lanes, with hand-offs and their time targets: "
+                    + ", ".join(s.name for s in pb.lifecycle.values()) + ".")
+        return name, ""
+
     # ---------------------------------------------------------------- building
 
     def build(self) -> Site:
@@ -302,7 +340,7 @@ class SiteBuilder:
                     names.append(f"cadence-{stage.cadence}")
                 page(path, "stage.md.j2", stage, names, sid=sid, stage=stage, pid=pid,
                      process=process)
-        dots["lifecycle"] = lifecycle_dot(pb)
+        dots["lifecycle"] = lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
         page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
         for cid, cadence in pb.cadences.items():
             dots[f"cadence-{cid}"] = touchpoints_dot(
@@ -324,7 +362,9 @@ class SiteBuilder:
             site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
                 calendars.meeting_calendar(pb))
         for cid, campaign in pb.campaigns.items():
-            dots[f"campaign-{cid}"] = campaign_dot(pb, cid, self.calendar)
+            dots[f"campaign-{cid}"] = campaign_dot(
+                pb, cid, self.calendar,
+                lambda t, p=f"campaigns/{cid}.md": self.url(f"emails/{t}.md", p))
             page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
                  cid=cid, campaign=campaign)
         page("scorecard.md", "scorecard.md.j2")
@@ -340,7 +380,8 @@ class SiteBuilder:
         cache = self.renderer.cache_dir
         env = page_environment(cache / "pages" if cache is not None else None)
         for path, template_name, context, source, diagrams in plan:
-            inline = {name: _inline(svgs[name]) for name in diagrams if name in svgs}
+            inline = {name: diagram_block(name, svgs[name], *self.diagram_title(name))
+                      for name in diagrams if name in svgs}
             markdown = env.get_template(template_name).render(
                 pb=pb, b=self, here=path, diagram=inline, **context)
             title = markdown.split("\n", 1)[0].lstrip("# ").strip()
@@ -472,21 +513,12 @@ def _quarter(campaign: Campaign) -> str:
     return f"{launch.year} Q{(launch.month - 1) // 3 + 1}" if launch else "not dated"
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _title(name: str) -> str:
     return str(escape(name))
-
-
-def _inline(svg: bytes) -> Markup:
-    """An SVG as one raw-HTML line; wide diagrams keep a readable size and scroll.
-
-    Kept out of the search index: the page says the same in words, and a diagram's text
-    (node ids, edge titles like `day_0->day_1`) would only clutter search results.
-    """
-    text = svg.decode("utf-8").replace("\n", " ")
-    match = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ', text)
-    width = int(float(match[1]) * 0.8) if match else 0
-    text = text.replace("<svg ", f'<svg style="width:100%;min-width:{min(width, 1100)}px" ', 1)
-    return Markup(f'<div class="pb-diagram" data-search-exclude>{text}</div>')
 
 
 def _type_of(prop: dict[str, Any]) -> str:

@@ -1,0 +1,57 @@
+"""A rendered diagram as an accessible, readable block of HTML for a page.
+
+- Shown at its natural size (1 pt of Graphviz = 4/3 CSS px), so a node label (11 pt) is
+  about 15 px and an edge label (10 pt) about 13 px on every screen: never scaled below
+  12 px, and a small diagram is never blown up to the column's width. A diagram wider than
+  the column scrolls inside its frame, with shadows at the edges that show there is more
+  and a "full screen" view (a CSS `:target` overlay: links keep working, no script).
+- A human name and description (`<title>` and `<desc>`, referenced by `aria-labelledby`)
+  instead of Graphviz's internal ids, which are dropped from every node, edge and cluster.
+- Colours come from the theme's CSS variables (see playbook.css), so dark mode keeps every
+  label readable; the Graphviz colours stay as the fallback of a standalone SVG.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+PT_TO_PX = 4 / 3
+
+_VIEWBOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"')
+_INTERNAL_TITLE = re.compile(r"<title>[^<]*</title>\s*")
+
+
+def natural_size(svg: str) -> tuple[int, int]:
+    """The diagram's size in CSS px at 100 %, from its viewBox (in points)."""
+    match = _VIEWBOX.search(svg)
+    if not match:
+        return 0, 0
+    return round(float(match[1]) * PT_TO_PX), round(float(match[2]) * PT_TO_PX)
+
+
+def diagram_block(name: str, svg: bytes, title: str, description: str = "") -> Markup:
+    """The SVG inlined as one line of raw HTML, kept out of the search index (the page says
+    the same in words)."""
+    text = svg.decode("utf-8").replace("\n", " ")
+    width, height = natural_size(text)
+    text = _INTERNAL_TITLE.sub("", text)
+    ident = f"diagram-{name}"
+    labels = f"{ident}-title" + (f" {ident}-desc" if description else "")
+    head = (f'<svg role="group" aria-labelledby="{labels}" width="{width}" height="{height}" '
+            f'style="width:{width}px;height:auto" ')
+    text = text.replace("<svg ", head, 1)
+    inner = f'<title id="{ident}-title">{escape(title)}</title>'
+    if description:
+        inner += f'<desc id="{ident}-desc">{escape(description)}</desc>'
+    text = re.sub(r"(<svg\b[^>]*>)", lambda m: m[1] + inner, text, count=1)
+    return Markup(
+        f'<div class="pb-diagram" id="{ident}" data-search-exclude>'
+        f'<div class="pb-diagram__bar"><span class="pb-diagram__title">{escape(title)}</span>'
+        f'<a class="pb-diagram__open" href="#{ident}">Full screen</a>'
+        f'<a class="pb-diagram__close" href="#{ident}-end">Close</a></div>'
+        f'<div class="pb-diagram__frame" tabindex="0" role="region" '
+        f'aria-label="{escape(title)} (scrolls sideways when wider than the page)">'
+        f"{text}</div></div>"
+        f'<span id="{ident}-end"></span>')
