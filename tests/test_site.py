@@ -110,7 +110,8 @@ def test_internal_links_resolve(example_site: Path) -> None:
 
 def test_process_diagram_nodes_link_to_stage_pages(example_site: Path) -> None:
     page = example_site / "process" / "index.html"
-    svg = re.search(r'<div class="pb-diagram__frame"[^>]*>(<svg.*?</svg>)', page.read_text("utf-8"), re.S)
+    svg = re.search(r'<div class="pb-diagram__frame"[^>]*>(<svg.*?</svg>)',
+                    page.read_text("utf-8"), re.S)
     assert svg is not None
     tree = ET.fromstring(svg.group(1))
     anchors = list(tree.iter(f"{SVG}a"))
