@@ -122,9 +122,10 @@ def test_clusters_in_order_and_no_batch_page_id() -> None:
                 f'<g id="a_clust{n}"><a href="#{n}"><text>{n}</text></a></g>\n</g>\n')
 
     node = '<g id="life&#45;lead" class="node">\n<title>lead</title>\n</g>\n'
-    svg = ('<svg><g id="page0,1_graph0" class="graph">\n' + cluster(3) + cluster(1) + cluster(2)
-           + node + '</g>\n</svg>').encode()
-    assert clean_svg(svg).decode() == ('<svg><g class="graph">\n' + cluster(1)
+    root = '<svg xmlns="http://www.w3.org/2000/svg">'
+    svg = (root + '<g id="page0,1_graph0" class="graph">\n' + cluster(3) + cluster(1)
+           + cluster(2) + node + '</g>\n</svg>').encode()
+    assert clean_svg(svg).decode() == (root + '<g class="graph">\n' + cluster(1)
                                         + cluster(2) + cluster(3) + node + '</g>\n</svg>\n')
 
 

@@ -13,12 +13,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import markdown
+import pytest
 import yaml
+from hostile import markdown_slots, problems, set_slot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revenue_playbook.diagrams import DiagramRenderer
 from revenue_playbook.pages import build_site
+from revenue_playbook.sanitize import sanitize_page
 from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -82,6 +85,29 @@ class Inspect(HTMLParser):
                 self.problems.append(f"{tag} {name}={value}")
 
 
+def _site_extensions() -> tuple[list[str], dict[str, dict]]:
+    """The Markdown extensions (and their settings) of the example's mkdocs.yml."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names, settings = [], {}
+    for entry in config["markdown_extensions"]:
+        name = entry if isinstance(entry, str) else next(iter(entry))
+        names.append(name)
+        if isinstance(entry, dict):
+            settings[name] = entry[name] or {}
+    return names, settings
+
+
+EXTENSIONS, EXTENSION_SETTINGS = _site_extensions()
+
+
+def render(page_markdown: str) -> str:
+    """A generated page's content as the site makes it: Markdown with the site's
+    extensions, then the sanitiser the plugin applies (on_page_content)."""
+    html = markdown.markdown(page_markdown, extensions=EXTENSIONS,
+                             extension_configs=EXTENSION_SETTINGS)
+    return sanitize_page(html)
+
+
 def set_field(data: dict, path: list, value: str) -> None:
     for key in path[:-1]:
         data = data[key]
@@ -106,9 +132,7 @@ def test_no_markup_from_definitions_reaches_a_page(edits: list[tuple[int, str]])
         renderer = DiagramRenderer(Path(tmp) / "cache")
         site = build_site(result.playbook, renderer)  # every diagram renders, or this raises
         for path, page in site.pages.items():
-            html = markdown.markdown(page.markdown, extensions=[
-                "admonition", "attr_list", "md_in_html", "tables", "toc",
-                "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist"])
+            html = render(page.markdown)
             # the diagrams are inspected below, as the SVG Graphviz wrote
             html = re.sub(r'<div class="pb-diagram"[^>]*>.*?<svg.*?</svg></div></div>', "", html,
                           flags=re.S)
@@ -121,3 +145,65 @@ def test_no_markup_from_definitions_reaches_a_page(edits: list[tuple[int, str]])
             inspector = Inspect()
             inspector.feed(svg.decode("utf-8"))
             assert inspector.problems == [], (name, inspector.problems)
+
+
+# Markdown fields: links of every kind (inline, reference-style, images, autolinks) whose
+# address is put together from schemes, control characters, line breaks, spaces, entities
+# and slashes; attribute lists; raw HTML; and free text around them.
+URL_PIECES = ["javascript:", "JaVaScRiPt:", "vbscript:", "data:text/html,", "java", "script:",
+              "\r", "\n", "\t", "\x01", "\x00", " ", "\u00a0", "\u200b", "&#106;",
+              "&#x6A;", "&colon;", "&Tab;", ":", "//", "\\", "evil", "alert(1)",
+              "https://ok.example", "mailto:a@b", "tel:1", "#", "%0a", "<", ">", '"']
+URL = st.lists(st.sampled_from(URL_PIECES) | st.text(max_size=3), min_size=1,
+               max_size=6).map("".join)
+WORDS = st.text(max_size=5)
+LINK = st.one_of(
+    st.builds("[{}]({})".format, WORDS, URL),
+    st.builds("![{}]({})".format, WORDS, URL),
+    st.builds('[{}]({} "{}")'.format, WORDS, URL, WORDS),
+    st.builds("[{}][r]\n\n[r]: {}".format, WORDS, URL),
+    st.builds("[{}]\n\n[{}]: {}".format, WORDS, WORDS, URL),
+    st.builds("<{}>".format, URL),
+    st.builds("{}\n{{: {}=alert(1) }}".format, WORDS, st.sampled_from(
+        ["onclick", "ONCLICK", "onmouseover", "href", "style"])),
+    st.sampled_from(["<a href=javascript:alert(1)>x</a>", "<svg onload=alert(1)>",
+                     "{: onclick=alert(1) }", "\n", "`", "*", "[", "]", "(", ")"]),
+    WORDS)
+LINK_TEXT = st.lists(LINK, min_size=1, max_size=5).map("".join)
+
+
+class Baseline:
+    """A diagram renderer with its cache, and the example's pages as built unchanged: a
+    case looks only at the pages its text reaches."""
+
+    def __init__(self, renderer: DiagramRenderer, pages: dict[str, str]) -> None:
+        self.renderer = renderer
+        self.pages = pages
+
+    def __repr__(self) -> str:
+        return "Baseline(the example)"
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
+    renderer = DiagramRenderer(tmp_path_factory.mktemp("safety") / "cache")
+    site = build_site(validate(ROOT / "process_defs").playbook, renderer)
+    return Baseline(renderer, {path: page.markdown for path, page in site.pages.items()})
+
+
+@settings(max_examples=4 * EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(edits=st.lists(st.tuples(st.integers(min_value=0), LINK_TEXT), min_size=1,
+                      max_size=6))
+def test_no_script_link_or_handler_from_any_markdown_field(
+        baseline: Baseline, edits: list[tuple[int, str]]) -> None:
+    """Arbitrary text in any Markdown field (and email body) never yields a link with a
+    scheme outside the allowed list, nor an on* attribute, in the page's HTML."""
+    playbook = validate(ROOT / "process_defs").playbook
+    slots = markdown_slots(playbook)
+    for index, text in edits:
+        set_slot(slots[index % len(slots)], text)
+    site = build_site(playbook, baseline.renderer)
+    changed = [p for p in site.pages.values() if baseline.pages.get(p.path) != p.markdown]
+    for page in changed:
+        assert problems(render(page.markdown)) == [], page.path

@@ -24,6 +24,7 @@ from .campaign_values import moment
 from .markup import visible
 from .model import CadenceStep, Playbook, Touchpoint
 from .presentation import PHASE_TITLES, TEAM_TITLES, role_name, when_label
+from .svgcheck import UnsafeSVG, check_svg
 
 # ---------------------------------------------------------------------------- DOT text
 
@@ -386,7 +387,15 @@ class DiagramRenderer:
             if len(sources) == 1:
                 raise
         # one graph broke the batch: render one by one so the error names it
-        return [clean_svg(self._run(["-Tsvg"], s.encode("utf-8"))) for s in sources]
+        return [self._render_one(s) for s in sources]
+
+    def _render_one(self, source: str) -> bytes:
+        try:
+            return clean_svg(self._run(["-Tsvg"], source.encode("utf-8")))
+        except DiagramError as exc:
+            if (first := source.split("\n", 1)[0]).startswith("digraph "):
+                raise DiagramError(f"diagram {first[8:].rstrip(' {')}: {exc}") from None
+            raise
 
 
 def _split_svgs(output: bytes) -> list[bytes]:
@@ -419,8 +428,14 @@ def _clusters_in_order(text: str) -> str:
 
 
 def clean_svg(svg: bytes) -> bytes:
-    """An SVG ready to inline in HTML: no prolog, no comments, scales to its container."""
-    text = svg.decode("utf-8")
+    """An SVG ready to inline in HTML: no prolog, no comments, scales to its container.
+
+    Raises DiagramError unless the result is a safe SVG diagram (see `svgcheck`).
+    """
+    try:
+        text = svg.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DiagramError(_REFUSED + "it is not UTF-8 text") from None
     start = text.find("<svg")
     text = text[start:] if start >= 0 else text
     text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
@@ -433,5 +448,13 @@ def clean_svg(svg: bytes) -> bytes:
     text = re.sub(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"', r"\1", text, count=1)
     # SVG 2 links (`href`, not `xlink:href`): HTML tools treat them like any other link,
     # e.g. the print page turns them into jumps within itself.
-    text = text.replace("<a xlink:href=", "<a href=")
-    return text.strip().encode("utf-8") + b"\n"
+    text = text.replace("<a xlink:href=", "<a href=").strip()
+    try:
+        check_svg(text)
+    except UnsafeSVG as exc:
+        raise DiagramError(_REFUSED + str(exc)) from None
+    return text.encode("utf-8") + b"\n"
+
+
+_REFUSED = ("Graphviz's `dot` printed something that is not a safe SVG diagram, so it is "
+            "not put in the site (check which `dot` is first on PATH): ")

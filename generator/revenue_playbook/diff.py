@@ -7,11 +7,11 @@ demo-request response time went from 1h to 30m, or the first follow-up email was
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import markup
 from .model import Node, Playbook, SalesProcess, Stage, Template
 
 
@@ -308,9 +308,9 @@ def changes_to_json(changes: list[Change]) -> list[dict[str, Any]]:
 
 
 def _markdown_text(text: str) -> str:
-    """Plain text safe inside Markdown: no HTML, no accidental emphasis or links."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", text)
+    """Plain text safe inside Markdown: no HTML, emphasis, links or attribute lists, and
+    on one line (a line break could start a `{: … }` attribute list of the item)."""
+    return str(markup.text(text))
 
 
 _MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~", "moved": "~"}

@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!])")
-_UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data|file)\s*:", re.I)
 # The one set of invisible characters dropped from every value we publish (pages, previews,
 # diagrams): Unicode's format characters (zero-width, bidi marks, embeddings and isolates,
 # U+061C included) and control characters, which could hide or reorder the text around
@@ -48,12 +47,13 @@ def text(value: object) -> Markup:
 
 
 def markdown(value: object) -> Markup:
-    """Text that may use Markdown formatting; raw HTML, attribute lists and script links
-    are neutralised."""
+    """Text that may use Markdown formatting: emphasis, lists, links, code. Raw HTML is
+    shown as text and braces as characters, so no attribute list (`{: onclick=… }`) can
+    come from YAML. Link addresses are checked after rendering (`linkpolicy`, applied by
+    `sanitize`), where reference-style links are resolved too."""
     if isinstance(value, Markup):
         return value
     body = _html(visible(value))
-    body = _UNSAFE_LINK.sub("](#unsafe-link-removed:", body)
     return Markup(body.replace("{", "&#123;").replace("}", "&#125;"))
 
 

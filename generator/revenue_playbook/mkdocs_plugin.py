@@ -22,7 +22,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
@@ -32,6 +32,7 @@ from .loader import ReadCache
 from .markup import code_fence
 from .pages import Site, build_site
 from .report import format_text
+from .sanitize import sanitize_page
 from .validate import Result, validate
 
 log = get_plugin_logger(__name__)
@@ -193,6 +194,14 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         for path, data in self.site.assets.items():
             files.append(File.generated(config, path, content=data))
         return files
+
+    @event_priority(50)  # before other plugins (print-site, search) read the content
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        if (self.site is not None and page.file.generated_by is not None
+                and page.file.src_uri in self.site.pages):
+            return sanitize_page(html)  # made from YAML: the last line of defence
+        return html
 
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:

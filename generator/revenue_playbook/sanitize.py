@@ -1,0 +1,95 @@
+"""The last line of defence: the HTML of every generated page, cleaned by an allowlist.
+
+Text from the definitions is escaped where it enters Markdown (`markup`), so no markup of
+its own should ever reach a page. This module does not rely on that: after Markdown has
+made the page's HTML, only the elements and attributes the site's Markdown extensions,
+Material's page features and Graphviz's diagrams produce are kept, every link and image
+address must pass the link policy (`linkpolicy`), and a link that fails it is shown as
+its words without the address.
+
+The cleaning is done by nh3, the Python binding of ammonia (Rust, html5ever's
+standards-conforming HTML parser): it parses like a browser, so there is no parser
+disagreement to exploit, and it runs in a few milliseconds a page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+from .linkpolicy import ALLOWED_SCHEMES, is_allowed_url
+
+# Python-Markdown and the extensions the site uses (tables, toc, admonition, details,
+# superfences and highlight, tabbed, tasklist, footnotes, attr_list's classes), Material's
+# grid cards and icons, and the pages' own badges and diagrams.
+_HTML_TAGS = set(nh3.ALLOWED_TAGS) | {"input", "label", "section", "article", "main"}
+_SVG_TAGS = {"svg", "g", "title", "desc", "path", "polygon", "polyline", "line", "rect",
+             "circle", "ellipse", "text", "tspan", "defs", "linearGradient",
+             "radialGradient", "stop", "clipPath"}
+TAGS = _HTML_TAGS | _SVG_TAGS
+_TABLE_CELL = {"align", "colspan", "rowspan", "headers", "scope", "style"}
+_SHAPE = {"d", "points", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "rx", "ry",
+          "width", "height", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width",
+          "stroke-opacity", "stroke-dasharray", "stroke-linecap", "stroke-linejoin",
+          "transform", "opacity", "clip-path"}
+_FONT = {"font-family", "font-size", "font-weight", "font-style", "text-anchor",
+         "text-decoration", "dx", "dy", "dominant-baseline"}
+ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"class", "id", "title", "lang", "dir", "role", "hidden", "tabindex"},
+    "a": {"href", "name", "target", "hreflang", "xlink:href", "xlink:title", "download"},
+    "img": {"src", "alt", "width", "height", "loading", "align"},
+    "td": _TABLE_CELL, "th": _TABLE_CELL, "col": {"span"}, "colgroup": {"span"},
+    "ol": {"start", "type", "reversed"}, "li": {"value"},
+    "details": {"open"}, "time": {"datetime"}, "data": {"value"},
+    "input": {"type", "checked", "disabled", "name"}, "label": {"for"},
+    "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    # ammonia matches attributes by local name: "xlink" keeps `xmlns:xlink`, so that an
+    # inline diagram stays well-formed XML for tools that read it as such
+    "svg": {"viewBox", "xmlns", "xlink", "width", "height", "preserveAspectRatio", "style",
+            "focusable"},
+    "g": {"transform", "fill", "stroke", "style"},
+    "stop": {"offset", "stop-color", "stop-opacity", "style"},
+    "linearGradient": {"gradientUnits", "gradientTransform", "x1", "x2", "y1", "y2"},
+    "radialGradient": {"gradientUnits", "gradientTransform", "cx", "cy", "r", "fx", "fy"},
+    "clipPath": {"clipPathUnits"},
+    **{tag: _SHAPE | _FONT for tag in ("path", "polygon", "polyline", "line", "rect",
+                                         "circle", "ellipse", "text", "tspan")},
+}
+# Layout only: nothing that can lay one element over the page (position, z-index, inset).
+STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "min-width", "max-width",
+                    "height", "min-height", "max-height", "aspect-ratio", "white-space",
+                    "stop-color", "stop-opacity"}
+_URL_ATTRIBUTES = {"href", "src", "xlink:href", "cite"}
+_LINK_REMOVED = re.compile(r"<a>(.*?)</a>", re.S)
+LINK_REMOVED_TITLE = ("Link removed: a page may only link to http, https, mailto and tel "
+                      "addresses and within the site")
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name in _URL_ATTRIBUTES:
+        return value if is_allowed_url(value) else None
+    if name.startswith("data-md-"):
+        return None  # Material's own hooks into its scripts (components, state)
+    return value
+
+
+def sanitize_page(html: str) -> str:
+    """A generated page's HTML with everything outside the allowlist removed.
+
+    Script, style and other elements are dropped with their content; unknown elements
+    keep their text; event handlers, inline styles beyond layout, and link or image
+    addresses refused by the link policy are dropped; a link left without an address
+    becomes a span with its words.
+    """
+    clean = nh3.clean(
+        html, tags=TAGS, clean_content_tags={"script", "style", "template", "noscript"},
+        attributes=ATTRIBUTES, attribute_filter=_attribute, strip_comments=True,
+        link_rel=None, generic_attribute_prefixes={"data-", "aria-"},
+        url_schemes=set(ALLOWED_SCHEMES), filter_style_properties=STYLE_PROPERTIES)
+    if "<a>" not in clean:
+        return clean
+    return _LINK_REMOVED.sub(
+        lambda m: f'<span class="pb-link-removed" title="{LINK_REMOVED_TITLE}">{m[1]}</span>',
+        clean)
