@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -35,23 +37,36 @@ def test_scaled_playbook_is_valid_and_linear(tmp_path: Path) -> None:
     assert stage.touchpoints[0].template == "discovery_confirmation_s3"
 
 
+@pytest.mark.slow
 def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
-    """`make bench` at its smallest: scale 1, one run, results into tmp_path."""
+    """`make bench` at its smallest: scale 1, two runs, two served edits, into tmp_path."""
     committed = [(ROOT / f).read_bytes() for f in COMMITTED]
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--scales",
-                          "1", "--runs", "1", "--out", str(tmp_path)],
+                          "1", "--runs", "2", "--edits", "2", "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    row = json.loads((tmp_path / "results.json").read_text())["results"][0]
-    for key in ("definitions", "files", "parse_s", "validate_s", "validate_vs_parse", "pages",
-                "generate_s", "mkdocs_s", "build_s", "overhead_s", "build_overhead",
-                "diagrams", "diagrams_cold_s", "diagrams_rendered_warm", "preview_s",
-                "peak_rss_mb"):
+    document = json.loads((tmp_path / "results.json").read_text())
+    row = document["results"][0]
+    timed = ("parse_s", "validate_s", "generate_s", "mkdocs_s", "build_s", "preview_s",
+             "serve_edit_s")
+    for key in ("definitions", "files", "validate_vs_parse", "pages", "overhead_s",
+                "overhead_cpu_s", "build_overhead", "diagrams", "diagrams_cold_s",
+                "diagrams_rendered_warm", "peak_rss_mb", "load", *timed):
         assert key in row, key
     assert row["definitions"] == 77 and row["pages"] == 41 and row["diagrams"] == 14
     assert row["diagrams_rendered_warm"] == 0
-    assert all(row[k] > 0 for k in ("parse_s", "validate_s", "mkdocs_s", "build_s"))
+    for key in timed:  # CPU time beside wall time, both with their spread
+        cpu = key.removesuffix("_s") + "_cpu_s"
+        assert row[key] > 0 and row[cpu] > 0, key
+        assert set(row["spread"][key]) == {"wall", "cpu"}
+    for comparison in row["comparisons"].values():
+        assert comparison["verdict"] == "ok" or comparison["verdict"].startswith("noisy")
+        low, high = comparison["ratio_cpu_spread"]
+        assert low <= comparison["ratio_cpu"] <= high
+    assert document["startup"]["startup_s"] > document["startup"]["python_s"] > 0
     page = (tmp_path / "benchmarks.md").read_text()
-    assert "| 1 | 77 | 36 | 41 |" in page and "| diagrams_rendered_warm = 0 | 0 | yes |" in page
+    assert (f"| 1 | {row['definitions']} | {row['files']} | {row['pages']} | "
+            f"{row['diagrams']} |") in page
+    assert "| diagrams_rendered_warm = 0 | 0 | yes |" in page
     assert "| target | measured | met |" in out.stdout
     assert [(ROOT / f).read_bytes() for f in COMMITTED] == committed
