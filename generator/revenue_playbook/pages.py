@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import jinja2
 from markupsafe import Markup, escape
 
-from . import calendars, markup, presentation
+from . import agenda, calendars, markup, presentation
 from .businesstime import Calendar
 from .campaign_values import (
     DAYS,
@@ -31,7 +31,14 @@ from .campaign_values import (
     step_moment,
 )
 from .diagram_html import diagram_block
-from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
+from .diagrams import (
+    CHANNEL_ICON,
+    DiagramRenderer,
+    campaign_dot,
+    lifecycle_dot,
+    process_dot,
+    touchpoints_dot,
+)
 from .merge_tokens import tool_versions
 from .model import (
     ITEM_FOLDERS,
@@ -271,6 +278,34 @@ class SiteBuilder:
     def role(self, role_id: str | None) -> str:
         return presentation.role_name(self.pb, role_id)
 
+    def cadence_agenda(self, cadence_id: str) -> agenda.Agenda:
+        return agenda.cadence_agenda(self.pb, cadence_id)
+
+    def stage_agenda(self, stage_id: str) -> agenda.Agenda:
+        return agenda.stage_agenda(self.pb, stage_id)
+
+    @cached_property
+    def role_days(self) -> dict[str, agenda.RoleDay]:
+        """Each role's touches by business day (roles with touches only)."""
+        return agenda.role_days(self.pb)
+
+    @staticmethod
+    def reason_name(reason_id: str) -> str:
+        """A reason's id as words: `no_response` -> `No response`."""
+        return reason_id.replace("_", " ").replace("-", " ").strip().capitalize()
+
+    @staticmethod
+    def channel_icon(channel: str) -> str:
+        return CHANNEL_ICON.get(channel, "")
+
+    def rel_anchor(self, target: str, here: str) -> Markup:
+        """A link target to `page.md#anchor` (or `page.md`) from page `here`."""
+        page, _, anchor = target.partition("#")
+        suffix = f"#{anchor}" if anchor else ""
+        if page == here:
+            return Markup(suffix or "#")
+        return Markup(str(self.rel(page, here)) + suffix)
+
     @staticmethod
     def team_title(team: str) -> str:
         return presentation.TEAM_TITLES.get(team, team)  # type: ignore[call-overload]
@@ -369,6 +404,9 @@ class SiteBuilder:
                  cid=cid, campaign=campaign)
         page("scorecard.md", "scorecard.md.j2")
         page("roles.md", "roles.md.j2")
+        for rid in self.role_days:
+            page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid], rid=rid,
+                 role=pb.roles[rid], day=self.role_days[rid])
         if pb.meeting:
             page("meeting.md", "meeting.md.j2", pb.meeting)
         if self.changes_markdown is not None:
@@ -423,7 +461,10 @@ class SiteBuilder:
                                 {"Calendar": "calendar.md"}]
         campaigns += _grouped(self.campaign_groups(), "Campaigns by launch")
 
-        team = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
+        team: list[Any] = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
+        if self.role_days:
+            team.append({"My day": [{_title(pb.roles[rid].name): f"my-day/{rid}.md"}
+                                    for rid in self.role_days]})
         if "meeting.md" in site.pages:
             team.append({"Revenue meeting": "meeting.md"})
         home: list[Any] = [{"Home": "index.md"}]
