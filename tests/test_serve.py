@@ -10,7 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import make_repo
+from interrupt import kill_at, run_cli
 
 ROOT = Path(__file__).parent.parent
 
@@ -40,16 +42,38 @@ def wait_for(url: str, text: str, seconds: float = 60) -> str:
     raise AssertionError(f"{text!r} did not appear at {url} in {seconds} s")
 
 
+class Serving:
+    """`playbook serve` in a child process, stopped at the end."""
+
+    def __init__(self, repo: Path, log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "revenue_playbook.cli", "serve", "-a",
+             f"127.0.0.1:{self.port}"], cwd=repo, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def __enter__(self) -> Serving:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
 def test_edits_show_without_restart(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "revenue_playbook.cli", "serve", "-a",
-                               f"127.0.0.1:{port}"], cwd=repo, stdout=log,
-                              stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/stages/discovery/"
+    serving = Serving(repo, tmp_path / "serve.log")
+    url = serving.url("stages/discovery/")
     process = repo / "process_defs" / "processes" / "new_business.yaml"
-    try:
+    with serving:
         wait_for(url, "Economic buyer named")
         process.write_text(process.read_text().replace("Economic buyer named",
                                                        "Economic buyer named and met"))
@@ -67,11 +91,69 @@ def test_edits_show_without_restart(tmp_path: Path) -> None:
             time.sleep(0.3)
             page = fetch(url)
         assert "last good version" not in page
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+
+
+BANNER = "The last change could not be built: this is the last good version"
+
+
+@pytest.mark.slow
+def test_strict_mode_warnings_never_stop_serving(tmp_path: Path) -> None:
+    """The example's mkdocs.yml has `strict: true`: a new template nothing uses yet, or a
+    campaign file deleted while a page links to it, makes the rebuild fail on a warning.
+    The last good site stays, with the warnings on top of every page, generated or not."""
+    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
+    templates = repo / "process_defs" / "templates"
+    campaign = repo / "process_defs" / "campaigns" / "retention_webinar.yaml"
+    (repo / "playbook" / "notes.md").write_text(
+        "# Notes\n\nSee [the webinar](campaigns/retention_webinar.md).\n")
+    with Serving(repo, tmp_path / "serve.log") as serving:
+        stage, notes = serving.url("stages/discovery/"), serving.url("notes/")
+        wait_for(stage, "Economic buyer named")
+        assert BANNER not in fetch(notes)
+        unused = templates / "spare.yaml"
+        unused.write_text((templates / "order_form.yaml").read_text()
+                          .replace("Order form for signature", "A spare template"))
+        page = wait_for(stage, BANNER)
+        assert "Economic buyer named" in page  # the last good pages
+        assert "spare" in page and "Strict mode stopped the build on these warnings" in page
+        assert BANNER in fetch(notes)
+        unused.unlink()
+        deadline = time.monotonic() + 60
+        while BANNER in fetch(stage) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert BANNER not in fetch(stage)
+
+        saved = campaign.read_bytes()
+        campaign.unlink()
+        page = wait_for(notes, BANNER)
+        assert "retention_webinar" in page
+        assert "Retention webinar" in fetch(serving.url("campaigns/retention_webinar/")) \
+            or BANNER in fetch(serving.url("campaigns/retention_webinar/"))
+        campaign.write_bytes(saved)
+        deadline = time.monotonic() + 60
+        while BANNER in fetch(notes) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert BANNER not in fetch(notes)
+        assert serving.process.poll() is None  # still serving all along
+
+
+def test_busy_port_is_a_clear_message(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(["serve", "-a", f"127.0.0.1:{port}"], repo, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"Error: cannot serve on 127.0.0.1:{port}: another program is using that port; "
+        f"stop it or pick another port, e.g. `playbook serve -a 127.0.0.1:{port + 1}`")
+
+
+def test_ctrl_c_during_start_up(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    result = run_cli(["serve", "-a", f"127.0.0.1:{free_port()}"], repo,
+                     kill_at("mkdocs.commands.build", "build", signal="SIGINT"), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "Interrupted."
+    assert "Traceback" not in result.stderr + result.stdout

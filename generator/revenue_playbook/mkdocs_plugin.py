@@ -61,6 +61,9 @@ class RunOptions:
     """Markdown of the "What changed" page (overrides the `changes` option)."""
     version: str | None = None
     """The version being published: turns on Material's version selector."""
+    failure: str | None = None
+    """`playbook serve`: the last rebuild failed with this report. Build the last good
+    site again, with the report on top of every page."""
 
 
 class PlaybookConfig(Config):
@@ -79,7 +82,8 @@ class PlaybookConfig(Config):
 class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def __init__(self) -> None:
         self.command = "build"
-        self.site: Site | None = None  # the last good site: kept while serving a bad edit
+        self.site: Site | None = None  # the site of this build
+        self.good: Site | None = None  # serve: the last site served without failure
         self.renderer: DiagramRenderer | None = None
         self.defs = Path("process_defs")
         self.options = RunOptions()
@@ -91,6 +95,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
         self.command = command
+
+    def keep(self) -> None:
+        """`playbook serve`: the site just built is being served; fall back on it when a
+        later rebuild fails."""
+        self.good = self.site
 
     def prepare(self, options: RunOptions) -> None:
         """Set the options of the coming build (the plugin object lives for one build,
@@ -115,15 +124,18 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").parent
+        if self.options.failure is not None and self.good is not None:
+            self.site, self.stale_report = self.good, self.options.failure
+            return self._configure(config)
         result = self.options.validated or self.check(config)
         self.failure = None
         if result.failed(self.config.strict):
             report = format_text(result, self.config.strict)
-            if self.command == "serve" and self.site is not None:
+            if self.command == "serve" and (self.good or self.site) is not None:
                 # Not through MkDocs' logger: in strict mode that would stop the server.
                 serve_log.error("the definitions have errors; still serving the last good "
                                 "version:\n%s", report)
-                self.stale_report = report
+                self.site, self.stale_report = self.good or self.site, report
             else:
                 raise InvalidDefinitions(report)
         else:
@@ -145,6 +157,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None
+        return self._configure(config)
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.options.version:
             # A published version: Material's version selector and outdated-version banner,
             # and canonical URLs inside the version's folder (as mike's own plugin does).
@@ -185,10 +200,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            content = page.markdown
-            if self.stale_report:
-                content = _stale_banner(self.stale_report) + content
-            file = File.generated(config, path, content=content)
+            file = File.generated(config, path, content=page.markdown)
             file.edit_uri = _edit_uri(page.source, config)
             files.append(file)
         for path, data in self.site.assets.items():
@@ -202,6 +214,12 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 and page.file.src_uri in self.site.pages):
             return sanitize_page(html)  # made from YAML: the last line of defence
         return html
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        if self.stale_report:  # serving the last good version: say why, on every page
+            return _stale_banner(self.stale_report) + markdown
+        return markdown
 
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
@@ -237,7 +255,8 @@ def _title(path: Path) -> str:
 
 
 def _stale_banner(report: str) -> str:
-    """Shown on every generated page while `serve` keeps the last good version."""
+    """Shown on every page while `serve` keeps the last good version."""
     body = textwrap.indent(str(code_fence(report, "text")), "    ")
-    return ('!!! failure "The definitions have errors: this is the last good version"\n'
+    return ('!!! failure "The last change could not be built: this is the last good '
+            'version"\n'
             f"{body}\n\n")

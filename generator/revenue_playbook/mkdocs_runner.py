@@ -4,11 +4,15 @@ like the plugin; the options of a build reach the plugin as arguments (`RunOptio
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
+import socket
 import sys
+import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import safe_writes
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
@@ -128,15 +132,139 @@ def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
 
 
 def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) -> None:
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    """MkDocs' development server, except that it never stops serving: each rebuild goes
+    into a fresh folder swapped in only when complete, and a rebuild that fails for any
+    reason (invalid definitions, a warning in strict mode, a broken page, a crash) is
+    built again from the last good site, with what went wrong on top of every page."""
+    from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer, _serve_url
 
-    _load(config_file)  # a clear message for a missing or broken mkdocs.yml
+    config = _load(config_file, **({"dev_addr": dev_addr} if dev_addr else {}))
     _show_mkdocs_warnings(logging.INFO)
+    host, port = config.dev_addr
+    _check_port(host, port)
+    served = Path(tempfile.mkdtemp(prefix="playbook-serve-"))
+    mount_path = urlsplit(config.site_url or "/").path
+    serve_url = _serve_url(host, port, mount_path)
+    plugin = config.plugins.get("playbook")
+    config.plugins.on_startup(command="serve", dirty=False)
+
+    def attempt(options: RunOptions, relaxed: bool) -> None:
+        staging = safe_writes.staging_beside(served)
+        try:
+            attempt_config = _load(config_file, site_dir=str(staging),
+                                   **({"dev_addr": dev_addr} if dev_addr else {}))
+            attempt_config.site_url = serve_url
+            attempt_config.strict = not relaxed and (strict or attempt_config.strict)
+            if isinstance(plugin, PlaybookPlugin):
+                plugin.prepare(options)
+            mkdocs_build(attempt_config, serve_url=serve_url)
+            safe_writes.swap_in(staging, served)
+            if isinstance(plugin, PlaybookPlugin) and options.failure is None:
+                plugin.keep()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(plugin, PlaybookPlugin):
+                plugin.prepare(RunOptions())
+
+    def builder(first: bool = False) -> None:
+        _say("Building the site...")
+        with _CollectWarnings() as warnings:
+            try:
+                attempt(RunOptions(), relaxed=False)
+                return
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                if first:
+                    raise
+                report = _failure_report(exc, warnings.messages, plugin)
+        if not isinstance(plugin, PlaybookPlugin) or plugin.site is None:
+            _say(f"The rebuild failed; the previous version stays:\n{report}")
+            return
+        _say(f"The rebuild failed; still serving the last good version:\n{report}")
+        try:
+            attempt(RunOptions(failure=report), relaxed=True)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            _say(f"Even the last good version could not be built again ({exc}); the "
+                 "pages served are the ones before this change.")
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(served),
+                              mount_path=mount_path)
     try:
-        mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, strict=strict or None,
-                     livereload=True)
-    except InvalidDefinitions:
-        raise
-    except MkDocsException as exc:
-        raise BuildFailed(str(exc)) from None
+        try:
+            builder(first=True)
+        except (InvalidDefinitions, KeyboardInterrupt):
+            raise
+        except MkDocsException as exc:
+            raise BuildFailed(str(exc) or _failure_report(exc, [], plugin)) from None
+        server.watch(config.docs_dir)
+        if config.config_file_path:
+            server.watch(config.config_file_path)
+        config.plugins.on_serve(server, config=config, builder=builder)
+        for item in config.watch:
+            server.watch(item)
+        try:
+            server.serve()
+        except OSError as exc:
+            raise BuildFailed(_port_problem(host, port, exc)) from None
+        except KeyboardInterrupt:
+            _say("Stopped serving.")
+        finally:
+            server.shutdown()
+    finally:
+        config.plugins.on_shutdown()
+        shutil.rmtree(served, ignore_errors=True)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Say at once, before a build of many seconds, that the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise BuildFailed(_port_problem(host, port, exc)) from None
+
+
+def _port_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"cannot serve on {host}:{port}: another program is using that port; stop it "
+                f"or pick another port, e.g. `playbook serve -a {host}:{port + 1}`")
+    return f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+
+
+def _failure_report(exc: BaseException, warnings: list[str], plugin: object) -> str:
+    """What went wrong, for the console and the banner: the definitions' findings if they
+    are what failed, the plugin's own failure, the warnings strict mode stopped on."""
+    lines = [getattr(plugin, "failure", None) or str(exc) or type(exc).__name__]
+    if warnings:
+        if "strict mode" in lines[0]:  # MkDocs' "Aborted with N warnings in strict mode!"
+            lines[0] = "Strict mode stopped the build on these warnings:"
+        lines += [f"  {warning}" for warning in warnings]
+    stale = getattr(plugin, "stale_report", None)
+    if stale and not isinstance(exc, InvalidDefinitions):
+        lines = [stale, "", *lines]
+    return "\n".join(lines)
+
+
+class _CollectWarnings(logging.Handler):
+    """The warnings MkDocs and the plugin log during one build (what strict mode stops on)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _CollectWarnings:
+        logging.getLogger("mkdocs").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("mkdocs").removeHandler(self)
