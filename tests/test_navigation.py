@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from revenue_playbook.cli import main
 from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.pages import NAV_FLAT_MAX, SiteBuilder, _relative
+from revenue_playbook.links import relative
+from revenue_playbook.navigation import NAV_FLAT_MAX
+from revenue_playbook.pages import build_site
 from revenue_playbook.validate import validate
 
 ROOT = Path(__file__).parent.parent
@@ -28,7 +30,7 @@ from make_playbook import make  # noqa: E402
 def site_of(defs: Path, tmp_path: Path) -> Any:
     result = validate(defs)
     assert result.errors == []
-    return SiteBuilder(result.playbook, DiagramRenderer(tmp_path / "cache")).build()
+    return build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
 
 
 def leaves(nav: list[Any]) -> list[str]:
@@ -102,7 +104,7 @@ SEGMENTS = st.sampled_from(["stages", "emails", "campaigns", "reference", "a.md"
 
 @given(st.lists(SEGMENTS, min_size=1, max_size=4), st.lists(SEGMENTS, max_size=3))
 def test_relative_links_match_posixpath(target: list[str], start: list[str]) -> None:
-    # pages.py computes thousands of links per build without asking the OS for the
+    # links.py computes thousands of links per build without asking the OS for the
     # working folder, as posixpath.relpath does; the answers must be the same
     path, folder = "/".join(target), "/".join(start)
-    assert _relative(path, folder) == posixpath.relpath(path, folder or ".")
+    assert relative(path, folder) == posixpath.relpath(path, folder or ".")

@@ -19,9 +19,9 @@ from typing import Literal
 import icalendar
 
 from .businesstime import Calendar
-from .campaign_values import MONTHS, campaign_timezone, email_moment, step_moment
+from .campaign_values import campaign_timezone, email_moment, step_moment
 from .model import WEEKDAYS, Playbook
-from .presentation import campaign_day
+from .presentation import MONTHS, campaign_day
 
 PRODID = "-//Playbook//revenue-playbook//EN"
 

@@ -18,11 +18,7 @@ from typing import Any
 from . import templating
 from .businesstime import Calendar
 from .model import Binding, Campaign, CampaignEmail, Playbook, Template
-from .presentation import sample_values
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from .presentation import DAYS, MONTHS, sample_values
 
 # Around a sample value in a rendered email, so that a page can mark it (private-use
 # characters: they never occur in real text, and Markdown leaves them alone).

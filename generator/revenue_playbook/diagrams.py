@@ -23,7 +23,7 @@ from .businesstime import Calendar
 from .campaign_values import moment
 from .markup import visible
 from .model import CadenceStep, Playbook, Touchpoint
-from .presentation import PHASE_TITLES, TEAM_TITLES, role_name, when_label
+from .presentation import CHANNEL_ICON, PHASE_TITLES, TEAM_TITLES, role_name, when_label
 from .svgcheck import UnsafeSVG, check_svg
 
 # ---------------------------------------------------------------------------- DOT text
@@ -161,9 +161,6 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                          + (_attrs(**attrs) if attrs else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-CHANNEL_ICON = {"email": "✉", "call": "☎", "meeting": "◎", "social": "◆", "event": "★"}
 
 
 def touchpoints_dot(title: str, touches: Sequence[Touchpoint | CadenceStep],

@@ -9,7 +9,7 @@ Graphviz.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import templating
@@ -34,6 +34,9 @@ PHASE_TITLES: dict[CampaignPhase, str] = {"planning": "Planning", "execution": "
 WEEKDAY_NAMES: dict[Weekday, str] = {
     "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
     "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+DAYS = tuple(WEEKDAY_NAMES.values())  # by date.weekday()
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
 
 
 def role_name(playbook: Playbook, role_id: str | None) -> str:
@@ -42,6 +45,23 @@ def role_name(playbook: Playbook, role_id: str | None) -> str:
         return ""
     role = playbook.roles.get(role_id)
     return role.name if role else role_id
+
+
+def team_title(team: str) -> str:
+    """A team's title (the model admits only known teams)."""
+    return TEAM_TITLES.get(team, team)  # type: ignore[call-overload]
+
+
+CHANNEL_ICON = {"email": "✉", "call": "☎", "meeting": "◎", "social": "◆", "event": "★"}
+
+
+def channel_icon(channel: str) -> str:
+    return CHANNEL_ICON.get(channel, "")
+
+
+def reason_name(reason_id: str) -> str:
+    """A reason's id as words: `no_response` -> `No response`."""
+    return reason_id.replace("_", " ").replace("-", " ").strip().capitalize()
 
 
 def weekday(day: str) -> str:
@@ -89,6 +109,21 @@ def when_label(campaign: Campaign, offset: int, calendar: Calendar,
     day = campaign_day(offset)
     due = _due(campaign, offset, calendar, at)
     return f"{day} · {due}" if due else day
+
+
+def day_label(day: date) -> str:
+    """A day in a calendar's cell, e.g. `Mon 23 Nov`."""
+    return f"{DAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+
+
+def time_of_day(moment: datetime) -> str:
+    """A time of day with its zone, e.g. `17:00 CET`."""
+    return moment.strftime("%H:%M %Z")
+
+
+def workdays(calendar: Calendar) -> list[str]:
+    """The names of a calendar's business days, Monday first."""
+    return [name for i, name in enumerate(DAYS) if i in calendar.workdays]
 
 
 # ---------------------------------------------------------------------------- numbers

@@ -1,0 +1,100 @@
+"""The page templates' Jinja environment and the filters they format values with.
+
+Templates get values (the model, indexes, rendered samples) and format them only through
+these filters; none of them changes anything. `{{ }}` output is escaped as plain Markdown
+text unless a filter returns Markup. Filters that need the page's place or the playbook
+read `here`, `directory_urls`, `pb` and `calendar` from the page's context.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import links, markup, presentation
+
+
+def _finalize(value: Any) -> Any:
+    # Escape every `{{ }}` as plain Markdown text by default, so a value from YAML never
+    # becomes markup by accident. Autoescape is on only so that macros and filters that
+    # return Markup (links, checklists, fenced code) pass through unchanged.
+    if isinstance(value, Markup) or value is None:
+        return "" if value is None else value
+    return markup.text(value)
+
+
+@jinja2.pass_context
+def link(context: jinja2.runtime.Context, target: str) -> Markup:
+    """`"roles.md"|link`: a Markdown link target from this page to another (MkDocs checks
+    and rewrites it)."""
+    return Markup(links.link(target, context["here"]))
+
+
+@jinja2.pass_context
+def anchor_link(context: jinja2.runtime.Context, target: str) -> Markup:
+    """`"sla.md#recycle"|anchor_link`: a link target to a page and anchor; on the same page,
+    just the anchor."""
+    page, _, anchor = target.partition("#")
+    suffix = f"#{anchor}" if anchor else ""
+    if page == context["here"]:
+        return Markup(suffix or "#")
+    return Markup(links.link(page, context["here"]) + suffix)
+
+
+@jinja2.pass_context
+def url(context: jinja2.runtime.Context, target: str) -> str:
+    """`"campaigns/x.md"|url`: the URL of another page in the built site, for raw HTML
+    links that MkDocs does not rewrite (it follows `use_directory_urls`)."""
+    return links.url(target, context["here"], context["directory_urls"])
+
+
+@jinja2.pass_context
+def business_time(context: jinja2.runtime.Context, duration: str) -> str:
+    """`tier.response_time|business_time`: `2h` as "2 business hours"."""
+    return presentation.business_time(context["calendar"], duration)
+
+
+@jinja2.pass_context
+def role_name(context: jinja2.runtime.Context, role_id: str | None) -> str:
+    """`goal.owner|role_name`: a role's name (its id when it is not defined)."""
+    return presentation.role_name(context["pb"], role_id)
+
+
+FILTERS = {
+    # escaping (markup.py)
+    "text": markup.text, "md": markup.markdown, "cell": markup.cell,
+    "fence": markup.code_fence, "attr": markup.attr, "code": markup.code,
+    "sample": markup.sample,
+    # wording (presentation.py)
+    "link": link, "anchor_link": anchor_link, "url": url, "business_time": business_time,
+    "role_name": role_name,
+    "money": presentation.money, "weekday": presentation.weekday,
+    "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
+    "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,
+    "channel_icon": presentation.channel_icon, "reason_name": presentation.reason_name,
+}
+
+
+@lru_cache(maxsize=4)
+def page_environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    """The page templates' environment; with `cache_dir`, compiled templates are kept there
+    (Jinja's bytecode cache, checked against each template's source), which saves a fresh
+    `playbook build` most of its own start-up time."""
+    bytecode_cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            pass  # an unwritable cache folder only costs time
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("revenue_playbook", "templates/pages"),
+        finalize=_finalize, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        bytecode_cache=bytecode_cache)
+    env.filters.update(FILTERS)
+    return env
