@@ -28,7 +28,7 @@ _SVG_TAGS = {"svg", "g", "title", "desc", "path", "polygon", "polyline", "line",
              "circle", "ellipse", "text", "tspan", "defs", "linearGradient",
              "radialGradient", "stop", "clipPath"}
 TAGS = _HTML_TAGS | _SVG_TAGS
-_TABLE_CELL = {"align", "colspan", "rowspan", "headers", "scope", "style"}
+_TABLE_CELL = {"align", "colspan", "rowspan", "headers", "scope", "abbr", "style"}
 _SHAPE = {"d", "points", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "rx", "ry",
           "width", "height", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width",
           "stroke-opacity", "stroke-dasharray", "stroke-linecap", "stroke-linejoin",
@@ -63,6 +63,7 @@ STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "min-width", "max-w
                     "stop-color", "stop-opacity"}
 _URL_ATTRIBUTES = {"href", "src", "xlink:href", "cite"}
 _LINK_REMOVED = re.compile(r"<a>(.*?)</a>", re.S)
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 LINK_REMOVED_TITLE = ("Link removed: a page may only link to http, https, mailto and tel "
                       "addresses and within the site")
 
@@ -90,6 +91,18 @@ def sanitize_page(html: str) -> str:
         url_schemes=set(ALLOWED_SCHEMES), filter_style_properties=STYLE_PROPERTIES)
     if "<a>" not in clean:
         return clean
+    # Outside diagrams only: an HTML span would end an inline SVG, and there an <a> without
+    # an address is already no more than a group.
+    parts = []
+    start = 0
+    for svg in _SVG.finditer(clean):
+        parts += [_as_words(clean[start:svg.start()]), svg[0]]
+        start = svg.end()
+    parts.append(_as_words(clean[start:]))
+    return "".join(parts)
+
+
+def _as_words(html: str) -> str:
     return _LINK_REMOVED.sub(
         lambda m: f'<span class="pb-link-removed" title="{LINK_REMOVED_TITLE}">{m[1]}</span>',
-        clean)
+        html)

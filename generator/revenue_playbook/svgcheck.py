@@ -43,6 +43,8 @@ def _local(name: str) -> tuple[str, str]:
 
 def check_svg(text: str) -> None:
     """Raise UnsafeSVG unless `text` is a safe Graphviz SVG (prolog and comments removed)."""
+    if not text.startswith("<svg"):
+        raise UnsafeSVG(f"it is not an SVG document (it starts with {text[:20]!r})")
     for marker, what in (("<![CDATA[", "a CDATA section"), ("<?", "a processing instruction"),
                          ("<!", "a declaration or comment")):
         if marker in text:
@@ -54,7 +56,8 @@ def check_svg(text: str) -> None:
     except DefusedXmlException as exc:
         raise UnsafeSVG(f"it declares entities or a DTD ({exc})") from None
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise UnsafeSVG(f"it is not an SVG document (its root is <{_local(root.tag)[1]}>)")
+        raise UnsafeSVG(f"it is not an SVG document (its root is <{_local(root.tag)[1]}> in "
+                        f"the namespace {_local(root.tag)[0] or 'none'!r})")
     element: Element
     for element in root.iter():
         namespace, local = _local(element.tag)
