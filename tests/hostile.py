@@ -18,28 +18,31 @@ from revenue_playbook.model import Node, Playbook
 from revenue_playbook.validate import validate
 
 # The red team's cases, and their neighbours: a click on any of these must run nothing.
+# Each alert carries its own number, to tell which payload ran.
 PAYLOADS = [
-    "[click me][evil]\n\n[evil]: javascript:alert('ref')",
-    "[click me][evil2]\n\n[evil2]: <javascript:alert('ref-angle')>",
-    "[ctl](\x01javascript:alert('ctl'))",
-    "[cr](java\rscript:alert('cr'))",
-    "[tab](java\tscript:alert('tab'))",
-    "[lf](java\nscript:alert('lf'))",
-    "[ent](&#106;avascript:alert('entity'))",
-    "[hex](&#x6A;avascript&colon;alert('hex'))",
-    "[case](JaVaScRiPt:alert('case'))",
-    "[vb](vbscript:msgbox('vb'))",
-    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgnZGF0YScpPC9zY3JpcHQ+)",
+    "[click me][evil]\n\n[evil]: javascript:alert(101)",
+    "[click me][evil2]\n\n[evil2]: <javascript:alert(102)>",
+    "[ctl](\x01javascript:alert(103))",
+    "[cr](java\rscript:alert(104))",
+    "[tab](java\tscript:alert(105))",
+    "[lf](java\nscript:alert(106))",
+    "[ent](&#106;avascript:alert(107))",
+    "[hex](&#x6A;avascript&colon;alert(108))",
+    "[case](JaVaScRiPt:alert(109))",
+    "[vb](vbscript:msgbox(110))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxMTEpPC9zY3JpcHQ+)",
     "[proto](//evil.example/x)",
-    "![img](javascript:alert('img'))",
-    "![img2][pic]\n\n[pic]: data:image/svg+xml,<svg onload=alert('svg')>",
-    "<javascript:alert('autolink')>",
-    "[sp]( javascript:alert('space'))",
-    "[nbsp](\u00a0javascript:alert('nbsp'))",
-    "[zw](java\u200bscript:alert('zw'))",
-    "Criterion\n{: onclick=\"alert('attr')\" style=\"position:fixed;inset:0\" }",
-    "Item {: onclick=alert('attr2') }",
-    "<a href=\"javascript:alert('raw')\">raw</a><img src=x onerror=alert('raw')>",
+    "![img](javascript:alert(112))",
+    "![img2][pic]\n\n[pic]: data:image/svg+xml,<svg onload=alert(113)>",
+    "<javascript:alert(114)>",
+    "[sp]( javascript:alert(115))",
+    "[nbsp](\u00a0javascript:alert(116))",
+    "[zw](java\u200bscript:alert(117))",
+    "[ref][r118]\n\n[r118]: java\tscript:alert(118)",
+    "[ref][r119]\n\n[r119]: &#x6A;avascript:alert(119)",
+    "Criterion\n{: onclick=\"alert(120)\" style=\"position:fixed;inset:0\" }",
+    "Item {: onclick=alert(121) }",
+    "<a href=\"javascript:alert(122)\">raw</a><img src=x onerror=alert(123)>",
     "[ok](https://example.com/ok) [mail](mailto:a@example.com) [tel](tel:+15551234)",
 ]
 
@@ -100,10 +103,9 @@ def markdown_fields(playbook: Playbook) -> Iterator[tuple[Path, tuple[str | int,
         yield node.source.path, keys
 
 
-def hostile_defs(source: Path, target: Path,
-                 payload: Callable[[int, tuple[str | int, ...]], str]) -> int:
-    """Copy the definitions in `source` to `target` with `payload(i, path)` in every
-    Markdown field (the i-th found); returns how many fields were changed."""
+def hostile_defs(source: Path, target: Path, payload: Callable[[int, str], str]) -> int:
+    """Copy the definitions in `source` to `target` with `payload(i, value)` in every
+    Markdown field (the i-th found, written as `value`); returns how many were changed."""
     shutil.copytree(source, target)
     result = validate(target)
     assert not result.errors, [f.message for f in result.errors]
@@ -114,7 +116,7 @@ def hostile_defs(source: Path, target: Path,
         node = data
         for key in keys[:-1]:
             node = node[key]
-        node[keys[-1]] = payload(i, keys)
+        node[keys[-1]] = payload(i, node[keys[-1]])
         count += 1
     for path, data in documents.items():
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),

@@ -62,7 +62,8 @@ STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "min-width", "max-w
                     "height", "min-height", "max-height", "aspect-ratio", "white-space",
                     "stop-color", "stop-opacity"}
 _URL_ATTRIBUTES = {"href", "src", "xlink:href", "cite"}
-_LINK_REMOVED = re.compile(r"<a>(.*?)</a>", re.S)
+# nh3 writes every attribute as name="value", with < > " escaped inside values
+_ANCHOR = re.compile(r'<a((?: [^\s="]+="[^"]*")*)>(.*?)</a>', re.S)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 LINK_REMOVED_TITLE = ("Link removed: a page may only link to http, https, mailto and tel "
                       "addresses and within the site")
@@ -89,7 +90,7 @@ def sanitize_page(html: str) -> str:
         attributes=ATTRIBUTES, attribute_filter=_attribute, strip_comments=True,
         link_rel=None, generic_attribute_prefixes={"data-", "aria-"},
         url_schemes=set(ALLOWED_SCHEMES), filter_style_properties=STYLE_PROPERTIES)
-    if "<a>" not in clean:
+    if "<a>" not in clean and "<a " not in clean:
         return clean
     # Outside diagrams only: an HTML span would end an inline SVG, and there an <a> without
     # an address is already no more than a group.
@@ -103,6 +104,9 @@ def sanitize_page(html: str) -> str:
 
 
 def _as_words(html: str) -> str:
-    return _LINK_REMOVED.sub(
-        lambda m: f'<span class="pb-link-removed" title="{LINK_REMOVED_TITLE}">{m[1]}</span>',
-        html)
+    def replace(anchor: re.Match[str]) -> str:
+        if ' href="' in anchor[1] or ' name="' in anchor[1] or ' id="' in anchor[1]:
+            return anchor[0]  # a link, or a target of links
+        return f'<span class="pb-link-removed" title="{LINK_REMOVED_TITLE}">{anchor[2]}</span>'
+
+    return _ANCHOR.sub(replace, html)
