@@ -152,6 +152,10 @@ class Role(Node):
     description: Markdown = ""
     reports_to: RoleId | None = None
     responsibilities: list[Text] = []
+    email: str = Field("", description="The email of the person who takes this role's tasks "
+                       "in task boards (Asana, Trello); `playbook export asana|trello` "
+                       "assigns the role's campaign steps to it.",
+                       pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Persona(Node):

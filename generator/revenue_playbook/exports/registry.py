@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Playbook
-from . import emails, hubspot, salesforce
+from . import emails, hubspot, ics, salesforce, taskboards
 from .base import ExportFailed, Output, Target
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
@@ -28,6 +28,23 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "Emails > New; Outreach Content > Templates > New; Salesloft Cadences > "
            "Templates > New",
            emails.export, emails.applies),
+    Target("asana", "Asana",
+           "a CSV per campaign: each step a task with its section (phase), assignee (the "
+           "owner role's email), due date and the steps it waits for",
+           "in Asana, + Create > Project > Import spreadsheet, then choose the CSV",
+           taskboards.asana, lambda pb: bool(pb.campaigns)),
+    Target("trello", "Trello",
+           "a board per campaign in Trello's board JSON: a list per phase, a card per step "
+           "with its member, due date and the steps it waits for",
+           "create the board through Trello's REST API from the JSON (lists, then cards), "
+           "or give it to an importer that reads Trello's board export",
+           taskboards.trello, lambda pb: bool(pb.campaigns)),
+    Target("ics", "Calendars",
+           "an iCalendar file per campaign (deadlines, the sales preview gate, sends and "
+           "events) and one for the weekly revenue meeting",
+           "Google Calendar: Settings > Import & export > Import; Outlook: Add calendar > "
+           "Upload from file; Apple Calendar: File > Import",
+           ics.export, ics.applies),
 ]}
 
 

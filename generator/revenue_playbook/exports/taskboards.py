@@ -1,0 +1,166 @@
+"""Campaign steps as task boards: an Asana CSV import and a Trello board (JSON).
+
+Each campaign is a project (Asana) or a board (Trello); its phases (planning, execution,
+optimization) are the sections or lists; each step is a task or card with its owner (the
+role's `email`, when the playbook gives one), its due date (business days from launch, on
+the SLA's business calendar) and the steps it waits for.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from ..businesstime import Calendar
+from ..model import Campaign, Playbook
+from ..presentation import campaign_date
+from .base import Output, Problem
+
+PHASES = {"planning": "Planning", "execution": "Execution", "optimization": "Optimization"}
+
+# Asana's CSV importer maps these column names to task fields without manual mapping
+# (Asana Help, "CSV importer"); dates are written as ISO dates, which it reads.
+ASANA_COLUMNS = ["Name", "Description", "Section/Column", "Assignee", "Due Date",
+                 "Blocked By (Dependencies)"]
+
+
+@dataclass(frozen=True)
+class Task:
+    step_id: str
+    name: str
+    section: str
+    owner: str  # role name
+    assignee: str  # email, or "" when the role has none
+    due: date | None
+    offset: int
+    depends_on: list[str]  # step names
+    description: str
+
+
+def _when(offset: int) -> str:
+    if offset == 0:
+        return "launch day"
+    days = f"{abs(offset)} business day{'s' if abs(offset) != 1 else ''}"
+    return f"{days} {'before' if offset < 0 else 'after'} launch"
+
+
+def tasks(playbook: Playbook, cid: str) -> list[Task]:
+    """A campaign's steps by due date (then by phase), each with what it waits for."""
+    campaign: Campaign = playbook.campaigns[cid]
+    calendar = Calendar.of(playbook)
+    out = []
+    order = list(PHASES)
+    steps = sorted(campaign.steps.items(),
+                   key=lambda item: (item[1].offset, order.index(item[1].phase)))
+    for sid, step in steps:
+        role = playbook.roles.get(step.owner)
+        lines = [f"Due {_when(step.offset)}."]
+        if role:
+            lines.append(f"Owner: {role.name}.")
+        if step.sales_preview:
+            lines.append("Sales preview: sales reviews every email before launch.")
+        if step.description:
+            lines.append(step.description.strip())
+        out.append(Task(
+            sid, step.name, PHASES[step.phase], role.name if role else step.owner,
+            (getattr(role, "email", None) or "") if role else "",
+            campaign_date(campaign, step.offset, calendar), step.offset,
+            [campaign.steps[d].name for d in step.depends_on if d in campaign.steps],
+            "\n".join(lines)))
+    return out
+
+
+def asana_csv(playbook: Playbook, cid: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(ASANA_COLUMNS)
+    for task in tasks(playbook, cid):
+        writer.writerow([task.name, task.description, task.section, task.assignee,
+                         task.due.isoformat() if task.due else "",
+                         ",".join(task.depends_on)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _due_moment(playbook: Playbook, due: date) -> str:
+    """The end of the business day `due`, in UTC as Trello writes times."""
+    hours = playbook.sla.business_hours if playbook.sla else None
+    zone = zoneinfo.ZoneInfo(hours.timezone if hours else "UTC")
+    end = time(*(int(part) for part in (hours.end if hours else "17:00").split(":")))
+    moment = datetime.combine(due, end, zone).astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _id(*parts: str) -> str:
+    """A stable 24-hex-digit id, the shape of Trello's object ids."""
+    return hashlib.sha1("/".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def trello_board(playbook: Playbook, cid: str) -> bytes:
+    """The campaign as a Trello board in the shape of Trello's board JSON (the board, its
+    lists, cards, members and labels, as Trello's REST API and its JSON export name them)."""
+    campaign = playbook.campaigns[cid]
+    board_id = _id(cid)
+    lists = [{"id": _id(cid, "list", phase), "name": title, "closed": False,
+              "idBoard": board_id, "pos": (i + 1) * 16384}
+             for i, (phase, title) in enumerate(PHASES.items())]
+    list_of = {entry["name"]: entry["id"] for entry in lists}
+    members: dict[str, dict[str, Any]] = {}
+    label = {"id": _id(cid, "label", "preview"), "idBoard": board_id,
+             "name": "Sales preview", "color": "orange"}
+    cards = []
+    for pos, task in enumerate(tasks(playbook, cid), 1):
+        step = campaign.steps[task.step_id]
+        id_members = []
+        if task.assignee:
+            member = members.setdefault(task.assignee, {
+                "id": _id("member", task.assignee), "fullName": task.owner,
+                "username": task.assignee.split("@")[0], "email": task.assignee})
+            id_members.append(member["id"])
+        desc = task.description
+        if task.depends_on:
+            desc += "\n\nWaits for: " + ", ".join(task.depends_on)
+        cards.append({
+            "id": _id(cid, "card", task.step_id), "name": task.name, "desc": desc,
+            "closed": False, "idBoard": board_id, "idList": list_of[task.section],
+            "pos": pos * 16384, "idMembers": id_members,
+            "idLabels": [label["id"]] if step.sales_preview else [],
+            "due": _due_moment(playbook, task.due) if task.due else None,
+            "dueComplete": False})
+    board = {"id": board_id, "name": campaign.name, "desc": campaign.objective,
+             "closed": False, "lists": lists, "cards": cards,
+             "members": list(members.values()),
+             "labels": [label] if any(s.sales_preview for s in campaign.steps.values())
+             else []}
+    return (json.dumps(board, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def asana(playbook: Playbook) -> Output:
+    out = Output()
+    for cid, campaign in playbook.campaigns.items():
+        out.files[f"{cid}.csv"] = asana_csv(playbook, cid)
+        needed = {d for step in campaign.steps.values() for d in step.depends_on}
+        for sid in sorted(needed & set(campaign.steps)):
+            if "," in campaign.steps[sid].name:
+                out.warnings.append(Problem(
+                    f"campaign '{cid}' step '{sid}': Asana lists the steps a task waits for "
+                    "separated by commas, so it cannot find a step whose name has one",
+                    campaign.steps[sid].where("name"),
+                    "Write the step's name without a comma to keep the dependency in Asana."))
+        if campaign.launch is None:
+            out.warnings.append(Problem(
+                f"campaign '{cid}' has no launch date: its tasks have no due dates",
+                campaign.where(key=True), "Set `launch:` to date every step."))
+    return out
+
+
+def trello(playbook: Playbook) -> Output:
+    out = Output()
+    for cid in playbook.campaigns:
+        out.files[f"{cid}.json"] = trello_board(playbook, cid)
+    return out
