@@ -25,7 +25,7 @@ def test_every_campaign_and_the_meeting_as_calendars(tmp_path) -> None:
     campaign = playbook.campaigns["retention_webinar"]
     for step in campaign.steps.values():
         assert any(step.name in summary for summary in events), step.name
-    launch = [e for s, e in events.items() if "Send the invitation" in s][0]
+    launch = next(e for s, e in events.items() if "Send the invitation" in s)
     start = launch.decoded("dtstart")
     assert (start.date() if hasattr(start, "date") else start) == campaign.launch
     meeting = icalendar.Calendar.from_ical((out / "revenue-meeting.ics").read_bytes())
