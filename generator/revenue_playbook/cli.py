@@ -302,9 +302,13 @@ def preview_campaign(campaign_id: str, path: str | None, html_file: str | None,
 @click.argument("new", required=False)
 @click.option("--defs", "defs_path", default=DEFAULT_DEFS, show_default=True,
               help="The definitions folder inside the repository.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
-def diff(old: str, new: str | None, defs_path: str, fmt: str) -> int:
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "slack",
+                                                  "teams"]),
+              default="text", show_default=True, help="slack: a Block Kit message; teams: "
+              "an Adaptive Card in a Teams webhook message (both as JSON).")
+@click.option("--link", default=None, help="With slack or teams: the page that lists every "
+              "change (linked from the message).")
+def diff(old: str, new: str | None, defs_path: str, fmt: str, link: str | None) -> int:
     """What changed, by meaning, from OLD to NEW (git revisions or folders; NEW defaults to
     the working tree)."""
     from .diff import changes_to_json, changes_to_markdown, changes_to_text, diff_playbooks
@@ -325,7 +329,13 @@ def diff(old: str, new: str | None, defs_path: str, fmt: str) -> int:
             click.echo(f"warning: the definitions in {label} have {len(result.errors)} "
                        "error(s); the comparison covers what could be read", err=True)
     changes = diff_playbooks(before.playbook, after.playbook)
-    if fmt == "json":
+    if fmt in ("slack", "teams"):
+        from .exports import chat
+
+        summary = chat.Summary(f"What changed from {old} to {new or 'the working tree'}",
+                               changes, link)
+        click.echo(json.dumps(chat.payload(fmt, summary), indent=2, ensure_ascii=False))
+    elif fmt == "json":
         click.echo(json.dumps(changes_to_json(changes), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         click.echo(changes_to_markdown(changes), nl=False)
@@ -428,7 +438,20 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
         "the first published version"
     where = to_dir or f"branch {branch}"
     click.echo(f"Published {done.version} to {where}: {against}.")
+    _announce(done, title, pub.site_url(config))
     return EXIT_OK
+
+
+def _announce(done, title: str | None, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Post what changed to the team chats configured in the environment (never fails)."""
+    from .exports import chat
+
+    link = f"{site_url.rstrip('/')}/{done.version}/changes/" if site_url and done.previous \
+        else None
+    summary = chat.Summary(f"Playbook {title or done.version} published", done.change_list,
+                           link)
+    for line in chat.announce(summary):
+        click.echo(line, err=line.startswith("warning"))
 
 
 @cli.command()

@@ -15,14 +15,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from . import mkdocs_runner, publish_folder, safe_writes
-from .diff import changes_to_markdown, diff_playbooks
+from .diff import Change, changes_to_markdown, diff_playbooks
 from .mkdocs_plugin import InvalidDefinitions
 from .published_versions import BadName, check_names, previous_version
 from .revisions import RevisionError, current_commit, definitions_at
@@ -42,6 +42,7 @@ class Published:
     version: str
     previous: str | None
     changes: int
+    change_list: list[Change] = field(default_factory=list)  # for the chat announcement
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -76,25 +77,25 @@ def reproducible_env(repo: Path) -> dict[str, str]:
 
 
 def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
-                 version: str) -> tuple[str, int]:
-    """The Markdown of the "What changed" page, and how many changes it lists."""
+                 version: str) -> tuple[str, list[Change]]:
+    """The Markdown of the "What changed" page, and the changes it lists."""
     if previous is None:
         return (f"This is the first published version of the playbook ({version}): there "
-                "is no earlier version to compare it with.\n", 0)
+                "is no earlier version to compare it with.\n", [])
     commit = (previous.get("properties") or {}).get("source_commit")
     title = previous.get("title") or previous["version"]
     if not commit:
         return (f"Version {title} did not record where its definitions came from, so the "
-                "changes since it cannot be listed.\n", 0)
+                "changes since it cannot be listed.\n", [])
     try:
         with definitions_at(commit, defs) as old_root:
             before = validate(old_root).playbook
     except RevisionError as exc:
         return (f"The definitions of version {title} (commit {commit[:12]}) could not be "
-                f"read: {exc}\n", 0)
+                f"read: {exc}\n", [])
     changes = diff_playbooks(before, validate(defs).playbook)
     intro = f"Changes since version **{title}**, by what they mean for the team.\n\n"
-    return intro + changes_to_markdown(changes), len(changes)
+    return intro + changes_to_markdown(changes), changes
 
 
 def definitions_folder(config_file: Path) -> Path:
@@ -106,6 +107,16 @@ def definitions_folder(config_file: Path) -> Path:
         if isinstance(plugin, dict) and "playbook" in plugin:
             return config_file.parent / (plugin["playbook"] or {}).get("defs", "process_defs")
     return config_file.parent / "process_defs"
+
+
+def site_url(config_file: Path) -> str:
+    """The site's address from mkdocs.yml (`site_url`), or "" when it has none."""
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+    except (OSError, yaml.YAMLError):
+        return ""
+    url = config.get("site_url") if isinstance(config, dict) else None
+    return url if isinstance(url, str) else ""
 
 
 class _AnyTagLoader(yaml.SafeLoader):
@@ -145,8 +156,8 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
 
     def build(versions: list[dict[str, Any]], site_dir: Path) -> None:
         previous = previous_version(versions, version)
-        markdown, count = changes_page(repo, defs, previous, version)
-        compared.update(previous=previous["version"] if previous else None, count=count)
+        markdown, changes = changes_page(repo, defs, previous, version)
+        compared.update(previous=previous["version"] if previous else None, changes=changes)
         try:
             mkdocs_runner.render(config_file, site_dir, changes=markdown, version=version)
         except (mkdocs_runner.BuildFailed, InvalidDefinitions) as exc:
@@ -156,7 +167,8 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
         _publish_to_folder(to_dir, entry, default, build, notes)
     else:
         _publish_with_mike(repo, branch, push, entry, default, build)
-    return Published(version, compared["previous"], compared["count"])
+    return Published(version, compared["previous"], len(compared["changes"]),
+                     compared["changes"])
 
 
 class PublishInterrupted(Exception):

@@ -1,0 +1,173 @@
+"""The "What changed" summary as team-chat messages: a Slack Block Kit message and a
+Microsoft Teams Adaptive Card, each within its platform's limits, posted to an incoming
+webhook when one is configured.
+
+Long change lists are cut to a summary (changes per area) with a link to the version's
+"What changed" page. Posting never fails a publish: a refused or unreachable webhook is a
+warning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ..diff import AREA_TITLES, Change
+
+SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"
+TEAMS_ENV = "PLAYBOOK_TEAMS_WEBHOOK_URL"
+
+# Slack: at most 50 blocks a message, 3,000 characters in a section's text, 150 in a
+# header (Block Kit reference, "Blocks" and "Section block").
+SLACK_MAX_BLOCKS = 50
+SLACK_SECTION_MAX = 3000
+SLACK_HEADER_MAX = 150
+# Teams: an incoming webhook message may be at most about 28 KB (Microsoft Learn, "Create
+# an Incoming Webhook", limits); we keep cards well under it.
+TEAMS_MAX_BYTES = 24 * 1024
+TEAMS_CARD_VERSION = "1.5"
+LIST_MAX = 25  # changes listed one by one before the message becomes a summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a message says: a title, the changes, and where to read all of them."""
+
+    title: str
+    changes: list[Change]
+    link: str | None = None
+
+
+def _slack_text(text: str) -> str:
+    """Slack mrkdwn escapes only these three; the rest is shown as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _by_area(changes: list[Change]) -> dict[str, list[Change]]:
+    areas: dict[str, list[Change]] = {}
+    for change in changes:
+        areas.setdefault(change.area, []).append(change)
+    return areas
+
+
+def _counts(changes: list[Change]) -> list[str]:
+    counted = Counter(c.area for c in changes)
+    return [f"{AREA_TITLES.get(area, area)}: {n} change{'s' if n != 1 else ''}"
+            for area, n in counted.items()]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def slack_message(summary: Summary, full: bool = True) -> dict[str, Any]:
+    """A Block Kit message: header, one section per area (or a summary), a link button."""
+    title = _cut(summary.title, SLACK_HEADER_MAX)
+    blocks: list[dict[str, Any]] = [{"type": "header",
+                                     "text": {"type": "plain_text", "text": title}}]
+    if not summary.changes:
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": "No changes to the definitions."}})
+    elif full and len(summary.changes) <= LIST_MAX:
+        for area, changes in _by_area(summary.changes).items():
+            lines = [f"*{_slack_text(AREA_TITLES.get(area, area))}*"]
+            lines += [f"• {_slack_text(c.sentence())}" for c in changes]
+            blocks.append({"type": "section", "text": {
+                "type": "mrkdwn", "text": _cut("\n".join(lines), SLACK_SECTION_MAX)}})
+    else:
+        lines = [f"*{len(summary.changes)} changes*"] + [f"• {_slack_text(line)}"
+                                                           for line in _counts(summary.changes)]
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": _cut("\n".join(lines), SLACK_SECTION_MAX)}})
+    if summary.link:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "button", "text": {"type": "plain_text", "text": "See what changed"},
+            "url": summary.link}]})
+    message = {"text": f"{summary.title} ({len(summary.changes)} changes)", "blocks": blocks}
+    if len(blocks) > SLACK_MAX_BLOCKS and full:
+        return slack_message(summary, full=False)
+    return message
+
+
+def teams_card(summary: Summary, full: bool = True) -> dict[str, Any]:
+    """An Adaptive Card: a title, the changes by area (or a summary), a link action."""
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": summary.title,
+                                   "weight": "Bolder", "size": "Medium", "wrap": True}]
+    if not summary.changes:
+        body.append({"type": "TextBlock", "text": "No changes to the definitions.",
+                     "wrap": True})
+    elif full and len(summary.changes) <= LIST_MAX:
+        for area, changes in _by_area(summary.changes).items():
+            body.append({"type": "TextBlock", "text": AREA_TITLES.get(area, area),
+                         "weight": "Bolder", "wrap": True, "separator": True})
+            body += [{"type": "TextBlock", "text": f"- {c.sentence()}", "wrap": True,
+                      "spacing": "None"} for c in changes]
+    else:
+        body.append({"type": "TextBlock", "text": f"{len(summary.changes)} changes",
+                     "weight": "Bolder", "wrap": True})
+        body.append({"type": "FactSet", "facts": [
+            {"title": AREA_TITLES.get(area, area), "value": str(n)}
+            for area, n in Counter(c.area for c in summary.changes).items()]})
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard", "version": TEAMS_CARD_VERSION, "body": body}
+    if summary.link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "See what changed",
+                            "url": summary.link}]
+    if full and len(json.dumps(teams_message(card)).encode("utf-8")) > TEAMS_MAX_BYTES:
+        return teams_card(summary, full=False)
+    return card
+
+
+def teams_message(card: dict[str, Any]) -> dict[str, Any]:
+    """The incoming-webhook envelope Teams takes for an Adaptive Card."""
+    return {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+        "content": card}]}
+
+
+def payload(platform: str, summary: Summary) -> dict[str, Any]:
+    if platform == "slack":
+        return slack_message(summary)
+    return teams_message(teams_card(summary))
+
+
+def post(url: str, body: dict[str, Any], timeout: float = 10.0) -> str | None:
+    """Send `body` to a webhook; the reason it failed, or None when it was accepted."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode("utf-8"), method="POST",
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            if not 200 <= response.status < 300:
+                return f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", exc))
+    return None
+
+
+def announce(summary: Summary, environ: dict[str, str] | None = None) -> list[str]:
+    """Post the summary to every webhook configured in the environment; one line per
+    outcome ("posted to Slack", or a warning)."""
+    environ = dict(os.environ) if environ is None else environ
+    lines = []
+    for platform, variable, name in (("slack", SLACK_ENV, "Slack"),
+                                     ("teams", TEAMS_ENV, "Teams")):
+        url = environ.get(variable, "").strip()
+        if not url:
+            continue
+        if not url.startswith(("https://", "http://")):
+            lines.append(f"warning: {variable} is not an http(s) URL; nothing posted to "
+                         f"{name}")
+            continue
+        failure = post(url, payload(platform, summary))
+        lines.append(f"warning: posting to {name} failed ({failure}); the version is "
+                     "published" if failure else f"Posted what changed to {name}.")
+    return lines
