@@ -111,7 +111,7 @@ class Receiver:
         received = self.received = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 received.append((self.path, json.loads(self.rfile.read(length))))
                 self.send_response(status)
