@@ -57,6 +57,8 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
     home: list[Any] = [{"Home": "index.md"}]
     if "changes.md" in pages:
         home.append({"What changed": "changes.md"})
+    if "downloads/index.md" in pages:
+        home.append({"Downloads": "downloads/index.md"})
     return [
         {"Home": home},
         {"Sales process": sales},

@@ -27,6 +27,7 @@ from .campaign_values import (
 )
 from .diagram_html import diagram_block
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
+from .downloads import downloads
 from .format_reference import format_sections
 from .indexes import kpis_of, ownership, template_usage
 from .merge_tokens import tool_versions
@@ -126,6 +127,9 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             pb, cid, calendar, lambda t, p=f"campaigns/{cid}.md": url(f"emails/{t}.md", p))
         page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
              cid=cid, campaign=campaign, **_campaign_data(pb, campaign, calendar))
+    entries, files = downloads(pb)
+    site.assets.update(files)
+    page("downloads/index.md", "downloads.md.j2", entries=entries)
     page("scorecard.md", "scorecard.md.j2",
          teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS])
     role_days = agenda.role_days(pb)  # roles with touches only

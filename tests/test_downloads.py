@@ -1,0 +1,90 @@
+"""The site's Downloads page: every export target's files, the same bytes as `playbook
+export`, each linked from the page, and a zip of each target."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import make_repo
+
+from revenue_playbook.cli import main
+from revenue_playbook.diagrams import DiagramRenderer
+from revenue_playbook.exports import TARGETS
+from revenue_playbook.exports import build as export
+from revenue_playbook.pages import build_site
+from revenue_playbook.validate import validate
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "process_defs"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    playbook = validate(EXAMPLE).playbook
+    return playbook, build_site(playbook, DiagramRenderer(tmp_path_factory.mktemp("cache")))
+
+
+def test_the_page_links_every_file_of_every_target(site) -> None:
+    playbook, built = site
+    page = built.pages["downloads/index.md"].markdown
+    links = set(re.findall(r"\]\(([^)\s]+)\)", page))
+    files = {path.removeprefix("downloads/") for path in built.assets
+             if path.startswith("downloads/")}
+    assert files and files == links
+    for name in TARGETS:
+        out = export(playbook, name)
+        for path, data in out.files.items():
+            assert built.assets[f"downloads/{name}/{path}"] == data
+        with zipfile.ZipFile(io.BytesIO(built.assets[f"downloads/{name}.zip"])) as archive:
+            assert sorted(archive.namelist()) == sorted(f"{name}/{p}" for p in out.files)
+            assert all(archive.read(f"{name}/{p}") == d for p, d in out.files.items())
+        assert f"## {TARGETS[name].title}" in page
+
+
+def test_downloads_are_reproducible(site, tmp_path) -> None:
+    playbook, built = site
+    again = build_site(playbook, DiagramRenderer(tmp_path))
+    assert {p: d for p, d in again.assets.items() if p.startswith("downloads/")} == \
+        {p: d for p, d in built.assets.items() if p.startswith("downloads/")}
+
+
+def test_a_target_that_cannot_export_says_why(tmp_path) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "minimal", defs)
+    sales = defs / "sales.yaml"
+    text = sales.read_text()
+    block = text.split("processes:\n", 1)[1].split("\ncadences:")[0]
+    twin = block.replace("new_business:", "new_business_2:", 1).replace(
+        "name: New business", "name: New-business", 1)
+    for sid in ("discovery", "proposal", "won", "lost"):
+        twin = twin.replace(f"      {sid}:", f"      t_{sid}:").replace(
+            f" {sid}]", f" t_{sid}]").replace(f"[{sid},", f"[t_{sid},")
+    sales.write_text(text.replace("processes:\n", "processes:\n" + twin + "\n", 1))
+    built = build_site(validate(defs).playbook, DiagramRenderer(tmp_path / "cache"))
+    page = built.pages["downloads/index.md"].markdown
+    assert "Not available for this playbook" in page and "both become" in page
+    assert not any(p.startswith("downloads/salesforce") for p in built.assets)
+
+
+@pytest.mark.slow
+def test_built_site_serves_every_download_and_the_tool_tabs(tmp_path, monkeypatch) -> None:
+    repo = make_repo(tmp_path, EXAMPLE)
+    monkeypatch.chdir(repo)
+    assert main(["build", "--strict"]) == 0
+    site = repo / "site"
+    html = (site / "downloads" / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article"):html.index("</article>")]
+    links = [link for link in re.findall(r'href="([^"#]+)"', article)]
+    assert len(links) > 40
+    assert all((site / "downloads" / link).is_file() for link in links)
+    assert 'href="downloads/"' in (site / "index.html").read_text() or \
+        "Downloads" in (site / "index.html").read_text()
+    email = (site / "emails" / "demo_followup" / "index.html").read_text(encoding="utf-8")
+    for tool in ("Outreach", "Salesloft"):
+        assert f">{tool}</label>" in email
+    assert "Hi {{first_name}}," in email  # Outreach's token, in a code block with a copy button
