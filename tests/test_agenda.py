@@ -46,6 +46,7 @@ def test_stage_agenda_leads_to_the_next_stage(example) -> None:  # type: ignore[
     agenda = stage_agenda(example, "discovery")
     assert agenda.day_zero == "Day 0 is the business day the deal enters Discovery."
     assert agenda.days[0].label == "Day 0"
+    assert ("The deal is lost", "stages/closed_lost.md") in {(e.when, e.page) for e in agenda.exits}
     assert ("Every exit criterion is met", "stages/demo.md") in {
         (e.when, e.page) for e in agenda.exits}
 

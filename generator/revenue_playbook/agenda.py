@@ -144,9 +144,15 @@ def stage_agenda(playbook: Playbook, stage_id: str) -> Agenda:
     exits: list[Exit] = []
     if stage.exit_criteria and process is not None:
         for target in process.successors(stage_id):
-            if target in process.stages:
+            if target not in process.stages:
+                continue
+            nxt = process.stages[target]
+            if nxt.outcome == "lost":
+                exits.append(Exit("The deal is lost", "Close it as", f"stages/{target}.md",
+                                  nxt.name))
+            else:
                 exits.append(Exit("Every exit criterion is met", "Move the deal to",
-                                  f"stages/{target}.md", process.stages[target].name))
+                                  f"stages/{target}.md", nxt.name))
     for target in stage.returns_to:
         if target in playbook.stages:
             exits.append(Exit("The deal needs earlier work again", "Move it back to",

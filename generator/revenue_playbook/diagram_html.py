@@ -4,7 +4,7 @@
   about 15 px and an edge label (10 pt) about 13 px on every screen: never scaled below
   12 px, and a small diagram is never blown up to the column's width. A diagram wider than
   the column scrolls inside its frame, with shadows at the edges that show there is more
-  and a "full screen" view (a CSS `:target` overlay: links keep working, no script).
+  and a "full screen" view (a checkbox and CSS: links keep working, no script).
 - A human name and description (`<title>` and `<desc>`, referenced by `aria-labelledby`)
   instead of Graphviz's internal ids, which are dropped from every node, edge and cluster.
 - Colours come from the theme's CSS variables (see playbook.css), so dark mode keeps every
@@ -46,12 +46,15 @@ def diagram_block(name: str, svg: bytes, title: str, description: str = "") -> M
     if description:
         inner += f'<desc id="{ident}-desc">{escape(description)}</desc>'
     text = re.sub(r"(<svg\b[^>]*>)", lambda m: m[1] + inner, text, count=1)
+    # "Full screen" is a checkbox and its label: no script, no in-page anchor (the print
+    # page renames anchors, and the links inside the diagram keep working)
     return Markup(
-        f'<div class="pb-diagram" id="{ident}" data-search-exclude>'
+        f'<div class="pb-diagram" data-search-exclude>'
+        f'<input type="checkbox" class="pb-diagram__toggle" id="{ident}-full">'
         f'<div class="pb-diagram__bar"><span class="pb-diagram__title">{escape(title)}</span>'
-        f'<a class="pb-diagram__open" href="#{ident}">Full screen</a>'
-        f'<a class="pb-diagram__close" href="#{ident}-end">Close</a></div>'
+        f'<label class="pb-diagram__open" for="{ident}-full">'
+        f'<span class="pb-diagram__more">Full screen</span>'
+        f'<span class="pb-diagram__less">Close</span></label></div>'
         f'<div class="pb-diagram__frame" tabindex="0" role="region" '
         f'aria-label="{escape(title)} (scrolls sideways when wider than the page)">'
-        f"{text}</div></div>"
-        f'<span id="{ident}-end"></span>')
+        f"{text}</div></div>")
