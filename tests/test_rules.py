@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from revenue_playbook.config import load_settings
-from revenue_playbook.findings import RULES
+from revenue_playbook.rules import CHECKS, RULES
 from revenue_playbook.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -64,8 +64,6 @@ def test_invalid_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_every_rule_has_a_failing_case() -> None:
-    import revenue_playbook.rules  # noqa: F401 - registers the rules
-
     covered = {case.name.split("-")[0] for case in CASES}
     # rules exercised in test_loader.py, where the input cannot be a text fixture
     covered |= {"PB106", "PB107"}
@@ -73,8 +71,6 @@ def test_every_rule_has_a_failing_case() -> None:
 
 
 def test_rule_codes_are_stable_and_documented() -> None:
-    import revenue_playbook.rules  # noqa: F401
-
     for code, rule in RULES.items():
         assert code == rule.code and code.startswith("PB") and len(code) == 5
         assert rule.summary.endswith(".") and rule.name == rule.name.lower()
@@ -97,3 +93,47 @@ def test_severity_override_turns_a_warning_into_an_error(tmp_path: Path,
     assert validate(Path("."), settings).findings == []
     settings = settings_from_mapping({"subject_max": 80}, "test")
     assert validate(Path("."), settings).findings == []
+
+
+def test_every_check_and_rule_is_listed() -> None:
+    """The registry is explicit: every check function of a rule module is in CHECKS, and
+    every Rule defined anywhere in the package is in RULES."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import revenue_playbook
+    from revenue_playbook.rules import rules_in
+    from revenue_playbook.rules.context import Context
+
+    defined = {}
+    for info in pkgutil.walk_packages(revenue_playbook.__path__, "revenue_playbook."):
+        module = importlib.import_module(info.name)
+        defined |= {rule.code: rule for rule in rules_in(module)}
+    assert defined == RULES and len(RULES) >= 68
+    assert list(RULES) == sorted(RULES)
+    public_checks = set()
+    for info in pkgutil.iter_modules(revenue_playbook.rules.__path__):
+        module = importlib.import_module(f"revenue_playbook.rules.{info.name}")
+        for name, func in vars(module).items():
+            if (inspect.isfunction(func) and func.__module__ == module.__name__
+                    and not name.startswith("_")
+                    and list(inspect.signature(func).parameters) == ["ctx"]
+                    and inspect.signature(func).parameters["ctx"].annotation in
+                    (Context, "Context")):
+                public_checks.add(func)
+    assert public_checks == set(CHECKS)
+    assert len(CHECKS) == len(set(CHECKS))
+
+
+def test_unknown_rule_in_settings_is_a_usage_error() -> None:
+    from revenue_playbook.config import ConfigError, settings_from_mapping
+    from revenue_playbook.validate import severity_by_code
+
+    settings = settings_from_mapping({"severity": {"PB999": "off"}}, "test")
+    with pytest.raises(ConfigError, match="unknown rule 'PB999'"):
+        severity_by_code(settings)
+    settings = settings_from_mapping({"severity": {"pb405": "off", "unused-template": "error"}},
+                                     "test")
+    assert {code: s.value for code, s in severity_by_code(settings).items()} == {
+        "PB405": "off", "PB407": "error"}

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import ConfigError, load_settings
+from .config import ConfigError, Settings, load_settings
 from .model import ITEM_FOLDERS, json_schema
 from .report import REPORTERS
 
@@ -62,10 +62,7 @@ def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> in
     from .validate import validate as run
 
     root = defs_folder(path)
-    try:
-        settings = load_settings(root)
-    except ConfigError as exc:
-        raise UsageProblem(str(exc)) from None
+    settings = _settings(root)
     result = run(root, settings)
     if color is None:
         color = fmt == "text" and sys.stdout.isatty()
@@ -110,7 +107,7 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
               show_default=True)
 def rules(fmt: str) -> int:
     """List every validation rule with its code, default severity and meaning."""
-    from .validate import all_rules
+    from .rules import all_rules
 
     ordered = all_rules()
     if fmt == "json":
@@ -129,14 +126,23 @@ def _validated(path: str | None):  # type: ignore[no-untyped-def]
     from .validate import validate as run
 
     root = defs_folder(path)
-    try:
-        result = run(root, load_settings(root))
-    except ConfigError as exc:
-        raise UsageProblem(str(exc)) from None
+    result = run(root, _settings(root))
     if result.failed():
         click.echo(format_text(result), err=True)
         raise click.exceptions.Exit(EXIT_INVALID)
     return result
+
+
+def _settings(root: Path) -> Settings:
+    """The settings for the definitions in `root`, every rule they name checked."""
+    from .validate import severity_by_code
+
+    try:
+        settings = load_settings(root)
+        severity_by_code(settings)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    return settings
 
 
 def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
@@ -246,10 +252,7 @@ def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
     from .watch import DefinitionsWatch
 
     root = defs_folder(path)
-    try:
-        settings = load_settings(root)
-    except ConfigError as exc:
-        raise UsageProblem(str(exc)) from None
+    settings = _settings(root)
     cache = ReadCache()  # only the files an edit changed are parsed again
     try:
         with DefinitionsWatch(root) as watch:

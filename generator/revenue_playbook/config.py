@@ -1,5 +1,9 @@
-"""Settings: per-rule severity, limits and thresholds, from `[tool.playbook]` in
-pyproject.toml or from the MkDocs plugin's options."""
+"""Settings: per-rule severity, limits and the checks' options, from `[tool.playbook]` in
+pyproject.toml or from the MkDocs plugin's options.
+
+Rules are named here as the user wrote them (a code such as PB405 or a name such as
+subject-length); the validator matches them against `rules.RULES`, so that settings need
+not import the checks."""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import RULES, Severity
+from .findings import Severity
 from .loader import Limits
-from .rules import Options
 
 
 class ConfigError(Exception):
@@ -18,22 +21,18 @@ class ConfigError(Exception):
 
 
 @dataclass
+class Options:
+    """Tunable thresholds of the checks (from `[tool.playbook]` or the plugin config)."""
+
+    subject_max: int = 60  # PB405: longest rendered subject
+
+
+@dataclass
 class Settings:
-    severity: dict[str, Severity] = field(default_factory=dict)  # by rule code
+    severity: dict[str, Severity] = field(default_factory=dict)  # by rule code or name
     limits: Limits = field(default_factory=Limits)
     options: Options = field(default_factory=Options)
     origin: str = "defaults"
-
-
-def _rule_code(key: str, origin: str) -> str:
-    if key.upper() in RULES:
-        return key.upper()
-    for rule in RULES.values():
-        if rule.name == key:
-            return rule.code
-    raise ConfigError(f"{origin}: unknown rule '{key}' in severity settings "
-                      "(use a code such as PB405 or a name such as subject-length; "
-                      "`playbook rules` lists them)")
 
 
 def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
@@ -49,7 +48,7 @@ def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
         raise ConfigError(f"{origin}: 'severity' maps rule codes to error, warning or off")
     for key, value in severity.items():
         try:
-            settings.severity[_rule_code(str(key), origin)] = Severity(str(value).lower())
+            settings.severity[str(key)] = Severity(str(value).lower())
         except ValueError:
             raise ConfigError(f"{origin}: severity of '{key}' must be error, warning or off, "
                               f"not '{value}'") from None

@@ -30,22 +30,14 @@ class Location:
 
 @dataclass(frozen=True)
 class Rule:
-    """A validation rule: a stable code, a short name, a default severity, one line of docs."""
+    """A validation rule: a stable code, a short name, a default severity, one line of docs.
+    Every rule is listed in `rules.RULES`."""
 
     code: str
     name: str
     severity: Severity
     summary: str
     category: str = ""
-
-    def __post_init__(self) -> None:
-        if self.code in RULES:
-            raise ValueError(f"rule code {self.code} defined twice")
-        RULES[self.code] = self
-
-
-# Every rule, by code: filled in as the rule modules are imported.
-RULES: dict[str, Rule] = {}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from .markup import code_fence
 from .pages import Site, build_site
 from .report import format_text
 from .sanitize import sanitize_page
-from .validate import Result, validate
+from .validate import Result, severity_by_code, validate
 
 log = get_plugin_logger(__name__)
 THEME_DIR = Path(__file__).parent / "templates" / "theme"
@@ -115,6 +115,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         try:
             settings = settings_from_mapping({"severity": self.config.severity},
                                              "mkdocs.yml (plugins: playbook)")
+            severity_by_code(settings)
         except ConfigError as exc:
             raise PluginError(str(exc)) from None
         if not self.defs.is_dir():

@@ -42,7 +42,7 @@ from .presentation import (
     when,
     workdays,
 )
-from .validate import all_rules
+from .rules import all_rules
 
 
 @dataclass

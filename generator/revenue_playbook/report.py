@@ -11,7 +11,8 @@ import click
 
 from . import __version__
 from .findings import Finding, Severity
-from .validate import Result, all_rules
+from .rules import all_rules
+from .validate import Result
 
 
 def _summary(result: Result, strict: bool) -> str:

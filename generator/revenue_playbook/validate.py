@@ -6,17 +6,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import assemble
-from .config import Settings
-from .findings import RULES, Finding, Rule, Severity
+from .config import ConfigError, Settings
+from .findings import Finding, Severity
 from .loader import ReadCache, SourceFile
 from .model import Playbook
-from .rules import Context, run_checks
+from .rules import Context, rule_named, run_checks
 
 
-def all_rules() -> list[Rule]:
-    """Every rule, in code order: the loader's, the assembler's and the checks' rules are
-    all registered once this module is imported."""
-    return sorted(RULES.values(), key=lambda rule: rule.code)
+def severity_by_code(settings: Settings) -> dict[str, Severity]:
+    """The settings' severity overrides by rule code; an unknown rule is a ConfigError
+    (callers check this right after reading the settings, before any validation)."""
+    by_code = {}
+    for key, severity in settings.severity.items():
+        rule = rule_named(key)
+        if rule is None:
+            raise ConfigError(f"{settings.origin}: unknown rule '{key}' in severity settings "
+                              "(use a code such as PB405 or a name such as subject-length; "
+                              "`playbook rules` lists them)")
+        by_code[rule.code] = severity
+    return by_code
 
 
 @dataclass
@@ -45,11 +53,12 @@ def validate(root: Path, settings: Settings | None = None,
     """Validate the definitions below `root`; every problem is collected, none raised.
     With a `cache`, files whose bytes are unchanged since the last run are not parsed again."""
     settings = settings or Settings()
+    overrides = severity_by_code(settings)
     playbook, sources, findings = assemble(root, settings.limits, cache)
     findings += run_checks(Context(playbook, settings.options))
     resolved = []
     for finding in findings:
-        severity = settings.severity.get(finding.code, finding.rule.severity)
+        severity = overrides.get(finding.code, finding.rule.severity)
         if severity is not Severity.OFF:
             resolved.append(replace(finding, severity=severity))
     resolved.sort(key=Finding.sort_key)

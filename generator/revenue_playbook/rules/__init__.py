@@ -1,49 +1,91 @@
-"""The checks. Each module holds the rules of one concern; each rule has a stable code.
+"""The checks, listed here (as yamllint keeps its rules): each module holds the rules of one
+concern, each rule has a stable code, and a check is a function of the `Context` that
+yields findings. Nothing registers itself on import: a check or rule that is not listed
+below does not run and is not documented.
 
-A check is a function of the `Context` that yields findings; `run_checks` runs them all in
-one pass over the assembled playbook.
+`RULES` holds every rule, the loader's and the assembler's included, so that settings,
+`playbook rules`, SARIF and the rules page all read one list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterable
+from types import ModuleType
 
-from ..businesstime import Calendar
-from ..findings import Finding
-from ..model import Node, Playbook, walk
+from .. import assemble, loader
+from ..findings import Finding, Rule
+from . import (
+    alignment,
+    cadences,
+    campaigns,
+    email_tools,
+    references,
+    sales_process,
+    scoring,
+    sla,
+    templates,
+)
+from .context import Check, Context
+
+# In the order they run (findings on the same line keep it).
+CHECKS: tuple[Check, ...] = (
+    alignment.campaign_previews,
+    alignment.qualified_lead,
+    alignment.handoffs,
+    alignment.scorecard,
+    alignment.email_templates,
+    alignment.exit_criteria,
+    alignment.meeting,
+    campaigns.campaigns,
+    templates.templates,
+    email_tools.email_tools,
+    sales_process.sales_processes,
+    cadences.cadences,
+    scoring.lead_scoring,
+    references.unknown_references,
+    sla.sla,
+)
+
+# Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
+RULE_MODULES: tuple[ModuleType, ...] = (
+    loader, assemble, references, sales_process, cadences, scoring, templates, email_tools,
+    sla, campaigns, alignment)
 
 
-@dataclass
-class Options:
-    """Tunable thresholds of the checks (from `[tool.playbook]` or the plugin config)."""
-
-    subject_max: int = 60
-
-
-@dataclass
-class Context:
-    playbook: Playbook
-    options: Options = field(default_factory=Options)
-
-    @cached_property
-    def nodes(self) -> list[Node]:
-        """Every definition object, walked once and shared by the checks."""
-        return list(walk(self.playbook))
-
-    @cached_property
-    def calendar(self) -> Calendar:
-        return Calendar.of(self.playbook)
+def rules_in(module: ModuleType) -> list[Rule]:
+    """The rules a module defines at its top level, alone or in a mapping or sequence
+    (as `references.UNKNOWN`, one rule per kind of reference)."""
+    found = []
+    for value in vars(module).values():
+        values = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list | tuple) else [value]
+        found += [v for v in values if isinstance(v, Rule)]
+    return found
 
 
-Check = Callable[[Context], Iterable[Finding]]
-CHECKS: list[Check] = []
+def _defined_in(modules: Iterable[ModuleType]) -> dict[str, Rule]:
+    found: dict[str, Rule] = {}
+    for module in modules:
+        for rule in rules_in(module):
+            if found.setdefault(rule.code, rule) is not rule:
+                raise ValueError(f"rule code {rule.code} defined twice")
+    return found
 
 
-def check(func: Check) -> Check:
-    CHECKS.append(func)
-    return func
+# Every rule, by code, in code order.
+RULES: dict[str, Rule] = dict(sorted(_defined_in(RULE_MODULES).items()))
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, in code order."""
+    return list(RULES.values())
+
+
+def rule_named(key: str) -> Rule | None:
+    """The rule with code or name `key` (`PB405`, `pb405` or `subject-length`)."""
+    if key.upper() in RULES:
+        return RULES[key.upper()]
+    return next((rule for rule in RULES.values() if rule.name == key), None)
 
 
 def run_checks(ctx: Context) -> list[Finding]:
@@ -53,9 +95,5 @@ def run_checks(ctx: Context) -> list[Finding]:
     return findings
 
 
-# Importing the modules registers their checks, in report order.
-from . import alignment, campaigns, email_tools, process, references, sla, templates  # noqa: E402
-
-__all__ = ["CHECKS", "Context", "Options", "alignment", "campaigns", "check", "email_tools",
-           "process",
-           "references", "run_checks", "sla", "templates"]
+__all__ = ["CHECKS", "RULES", "Check", "Context", "all_rules", "rule_named", "rules_in",
+           "run_checks"]

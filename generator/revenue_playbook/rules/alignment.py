@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding, Rule, Severity
-from . import Context, check
+from .context import Context
 
 PREVIEW_STEP = Rule("PB701", "campaign-sales-preview", Severity.ERROR,
                     "Every campaign has a sales preview step.", "alignment")
@@ -28,7 +28,6 @@ MEETING_TEAMS = Rule("PB708", "meeting-both-teams", Severity.WARNING,
                      "fits its time.", "alignment")
 
 
-@check
 def campaign_previews(ctx: Context) -> Iterator[Finding]:
     for cid, campaign in ctx.playbook.campaigns.items():
         if not any(step.sales_preview for step in campaign.steps.values()):
@@ -38,7 +37,6 @@ def campaign_previews(ctx: Context) -> Iterator[Finding]:
                           "where sales reviews what prospects will receive.")
 
 
-@check
 def qualified_lead(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     if not pb.lifecycle:
@@ -67,7 +65,6 @@ def qualified_lead(ctx: Context) -> Iterator[Finding]:
                       f"lead is '{the_one}'", f"Use `stage: {the_one}`.")
 
 
-@check
 def handoffs(ctx: Context) -> Iterator[Finding]:
     lifecycle = ctx.playbook.lifecycle
     for sid, stage in lifecycle.items():
@@ -82,7 +79,6 @@ def handoffs(ctx: Context) -> Iterator[Finding]:
                           "    within: 1h")
 
 
-@check
 def scorecard(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     if pb.kpis and not any(k.customer_focused for k in pb.kpis.values()):
@@ -101,7 +97,6 @@ def scorecard(ctx: Context) -> Iterator[Finding]:
                           "One role is accountable for revenue: make it own this KPI too.")
 
 
-@check
 def email_templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     places: list[tuple[str, list]] = []
@@ -118,7 +113,6 @@ def email_templates(ctx: Context) -> Iterator[Finding]:
                               "Add `template: <template id>` so reps send the agreed email.")
 
 
-@check
 def exit_criteria(ctx: Context) -> Iterator[Finding]:
     for process in ctx.playbook.processes.values():
         for sid, stage in process.stages.items():
@@ -129,7 +123,6 @@ def exit_criteria(ctx: Context) -> Iterator[Finding]:
                               "moving the deal on.")
 
 
-@check
 def meeting(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     m = pb.meeting

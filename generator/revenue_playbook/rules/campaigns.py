@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..campaign_values import binding_problem, bindings, template_variables
+from ..cycles import loop_edges
 from ..findings import Finding, Location, Rule, Severity, did_you_mean
-from ..graphs import loop_edges
 from ..model import Binding, Campaign, Playbook
-from . import Context, check
+from .context import Context
 
 PLANNING_LATE = Rule("PB601", "planning-before-launch", Severity.ERROR,
                      "Planning steps are due before launch; optimization steps after it.",
@@ -153,7 +153,6 @@ def _source(cid: str, campaign: Campaign, binding: Binding, where: Location,
                   f"campaign '{cid}' value '{name}': {problem}", hint)
 
 
-@check
 def campaigns(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     for cid, campaign in pb.campaigns.items():

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .. import templating
 from ..findings import Finding, Rule, Severity
 from ..merge_tokens import TOOLS, for_tool
-from . import Context, check
+from .context import Context
 from .templates import line_in
 
 MISSING_TOKEN = Rule("PB410", "missing-token", Severity.ERROR,
@@ -19,7 +19,6 @@ TOOL_LOGIC = Rule("PB411", "tool-logic", Severity.ERROR,
                   "templates")
 
 
-@check
 def email_tools(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     for tid, template in pb.templates.items():

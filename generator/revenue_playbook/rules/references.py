@@ -8,7 +8,7 @@ from functools import cache
 
 from ..findings import Finding, Rule, Severity, did_you_mean
 from ..model import Node, Ref
-from . import Context, check
+from .context import Context
 
 RULE_BY_KIND = {
     "roles": Rule("PB201", "unknown-role", Severity.ERROR,
@@ -62,7 +62,6 @@ def _hint(value: str, kind: str, defined: set[str]) -> str:
     return f"Defined {NOUN[kind]} ids: {shown}{more}."
 
 
-@check
 def unknown_references(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     if pb.unreadable:

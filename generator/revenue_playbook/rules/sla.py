@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..businesstime import clock_minutes
 from ..findings import Finding, Rule, Severity
-from . import Context, check
+from .context import Context
 
 HOURS = Rule("PB501", "business-hours", Severity.ERROR,
              "Business hours end after they start.", "sla")
@@ -23,7 +23,6 @@ ESCALATION = Rule("PB505", "escalation-order", Severity.WARNING,
                   "Escalations come after the response time and in increasing order.", "sla")
 
 
-@check
 def sla(ctx: Context) -> Iterator[Finding]:
     sla = ctx.playbook.sla
     if sla is None:

@@ -10,7 +10,7 @@ from .. import templating
 from ..findings import Finding, Location, Rule, Severity
 from ..model import Template
 from ..presentation import sample_values
-from . import Context, check
+from .context import Context
 
 SYNTAX = Rule("PB401", "template-syntax", Severity.ERROR,
               "Subject and body are valid Jinja2 using only the sandbox's filters.",
@@ -116,7 +116,6 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
                       "Inboxes cut long subjects: shorten it.")
 
 
-@check
 def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     used = {getattr(node, "template", None) for node in ctx.nodes}

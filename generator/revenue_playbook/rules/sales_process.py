@@ -1,14 +1,15 @@
-"""Process logic: sales stages form a flow from the entry stage to won and lost; cadences,
-the lifecycle and lead scoring hang together."""
+"""Sales processes: stages form a flow from the entry stage to won and lost, with win
+probabilities that rise, stale limits above typical durations and touchpoints in day order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..cycles import loop_edges
 from ..findings import Finding, Rule, Severity
-from ..graphs import loop_edges
 from ..model import SalesProcess
-from . import Context, check
+from .cadences import STEP_ORDER
+from .context import Context
 
 UNREACHABLE = Rule("PB301", "unreachable-stage", Severity.ERROR,
                    "Every stage can be reached from the process's entry stage.", "process")
@@ -27,13 +28,6 @@ PROBABILITY = Rule("PB306", "probability-order", Severity.WARNING,
                    "Win probability does not drop as a deal moves forward.", "process")
 STALE = Rule("PB307", "stale-limit", Severity.WARNING,
              "A stage's stale-deal limit is longer than its typical duration.", "process")
-CADENCE_BRANCH = Rule("PB308", "cadence-branch", Severity.ERROR,
-                      "A cadence branch goes to another cadence, after a step that exists.",
-                      "process")
-STEP_ORDER = Rule("PB309", "step-order", Severity.WARNING,
-                  "Cadence steps and stage touchpoints are listed in day order.", "process")
-SCORING = Rule("PB310", "scoring-threshold", Severity.ERROR,
-               "Lead scoring can reach its qualifying threshold.", "process")
 RETURN_FORWARD = Rule("PB311", "return-forward", Severity.WARNING,
                       "`returns_to` names an earlier stage.", "process")
 
@@ -141,41 +135,8 @@ def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
                           "List them by day so the timeline reads top to bottom.")
 
 
-@check
 def sales_processes(ctx: Context) -> Iterator[Finding]:
     for pid, process in ctx.playbook.processes.items():
         yield from _check_edges(pid, process, ctx)
         yield from _check_flow(pid, process)
         yield from _check_numbers(pid, process)
-
-
-@check
-def cadences(ctx: Context) -> Iterator[Finding]:
-    for cid, cadence in ctx.playbook.cadences.items():
-        days = [s.day for s in cadence.steps]
-        if days != sorted(days):
-            yield Finding(STEP_ORDER, cadence.where("steps"),
-                          f"steps of cadence '{cid}' are not in day order",
-                          "List them by day so the timeline reads top to bottom.")
-        for i, branch in enumerate(cadence.branches):
-            if branch.go_to == cid:
-                yield Finding(CADENCE_BRANCH, branch.where("go_to"),
-                              f"cadence '{cid}' branches to itself",
-                              "Branch to a different cadence (e.g. a nurture track).")
-            if branch.after_step is not None and branch.after_step > len(cadence.steps):
-                yield Finding(CADENCE_BRANCH, cadence.branches[i].where("after_step"),
-                              f"branch after step {branch.after_step}, but cadence '{cid}' "
-                              f"has {len(cadence.steps)} steps",
-                              "Name a step that exists (1-based).")
-
-
-@check
-def lead_scoring(ctx: Context) -> Iterator[Finding]:
-    scoring = ctx.playbook.scoring
-    if scoring is None:
-        return
-    best = sum(r.points for r in scoring.fit + scoring.behaviour if r.points > 0)
-    if best < scoring.threshold:
-        yield Finding(SCORING, scoring.where("threshold"),
-                      f"the threshold is {scoring.threshold} points but the rules add up to "
-                      f"at most {best}", "Lower the threshold or add scoring rules.")

@@ -1,4 +1,5 @@
-"""Small graph helpers shared by the checks (stage flows, campaign step dependencies)."""
+"""Loop search in a directed graph, shared by the checks of stage flows (PB304) and of
+campaign step dependencies."""
 
 from __future__ import annotations
 
