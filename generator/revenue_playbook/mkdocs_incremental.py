@@ -1,0 +1,406 @@
+"""Incremental MkDocs builds for `playbook serve`: after an edit, only the pages whose
+Markdown or navigation changed are rendered again; the others keep their HTML.
+
+MkDocs' own `--dirty` builds decide by file modification times (`File.is_modified`), which
+generated pages do not have, and they leave the search index with the edited pages only.
+This builder runs the same steps and plugin events as `mkdocs.commands.build.build`, in the
+same order, but remembers what each page's two expensive steps produced:
+
+- *populate* (Markdown to HTML, `on_page_markdown`, `on_page_content`): the attributes these
+  steps set on the page, and the warnings they logged, keyed by the page's source text, its
+  URL, its edit link and the URLs of every file (what links resolve against);
+- *build* (the theme's template, `on_page_context`, `on_post_page`, writing the file): the
+  attributes set on the page (a plugin escaping its title, search removing its markers),
+  the search index entries made for it and the warnings, keyed by the populate key and the
+  whole navigation (every title and URL, since the theme prints the navigation on every
+  page).
+
+A page whose keys are unchanged gets its attributes and search entries back, in the order
+a full build would have made them, and its HTML stays on disk. Everything else (the
+search index file, the sitemap, the 404 page, plugins' `on_post_build`) runs as in a full
+build. The result is byte for byte what a full build writes (tests/test_incremental.py).
+A change of mkdocs.yml or of the theme's overrides, a plugin this builder does not know, or
+a failed build makes the next build a full one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from mkdocs import utils
+from mkdocs.commands import build as mkdocs_build
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, BuildError
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import Navigation, Section, get_navigation
+from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.commands.build")
+
+# Plugins whose state lives only on the page objects, in the search index, or is rebuilt
+# in every build: an incremental build gives them what a full build would.
+KNOWN_PLUGINS = {"search", "material/search", "playbook", "print-site"}
+
+
+@dataclass
+class _Record:
+    """What the two expensive steps produced for one page in the last build."""
+
+    populate_key: tuple[Any, ...]
+    populated: dict[str, Any]
+    populate_warnings: list[logging.LogRecord]
+    build_key: tuple[Any, ...] | None = None
+    built: dict[str, Any] = field(default_factory=dict)
+    search: list[dict[str, Any]] = field(default_factory=list)
+    build_warnings: list[logging.LogRecord] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    """What the last build did (for the serve log and the tests)."""
+
+    full: bool = True
+    populated: int = 0  # pages whose Markdown was converted again
+    built: int = 0  # pages whose HTML was written again
+    pages: int = 0
+    copied: int = 0  # static files and diagrams written again
+    seconds: float = 0.0
+    reason: str = ""
+
+
+class IncrementalBuilder:
+    """Builds a site into one folder again and again, re-rendering only what changed.
+
+    Keep one per served folder; call `forget()` when something else wrote the folder.
+    """
+
+    def __init__(self) -> None:
+        self._config_key: tuple[Any, ...] | None = None
+        self._records: dict[str, _Record] = {}
+        self._static: dict[str, tuple[Any, ...]] = {}  # dest path -> what was copied there
+        self._outputs: set[str] = set()  # dest paths of the last build's files
+        self._theme_key: tuple[Any, ...] | None = None
+        self._envs: dict[tuple[Any, ...], Any] = {}  # Jinja environments of the theme
+        self._theme_files: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
+        self.stats = Stats()
+
+    def forget(self) -> None:
+        """The next build is a full one (the folder was replaced or may be half written)."""
+        self._config_key = None
+        self._records.clear()
+        self._static.clear()
+        self._outputs.clear()
+
+    def build(self, config: MkDocsConfig, *, serve_url: str | None = None) -> None:
+        """Build the site into `config.site_dir`, as `mkdocs.commands.build.build` would."""
+        start = time.monotonic()
+        self._reuse_theme(config)
+        try:
+            self._build(config, serve_url, start)
+        except BaseException:
+            self.forget()  # the folder may be half written
+            raise
+
+    def _build(self, config: MkDocsConfig, serve_url: str | None, start: float) -> None:
+        logger = logging.getLogger("mkdocs")
+        warning_counter = utils.CountHandler()
+        warning_counter.setLevel(logging.WARNING)
+        if config.strict:
+            logger.addHandler(warning_counter)
+        inclusion = InclusionLevel.is_in_serve if serve_url else InclusionLevel.is_included
+        stats = Stats()
+        try:
+            config = config.plugins.on_config(config)
+            config.plugins.on_pre_build(config=config)
+            config_key = _config_key(config)
+            unknown = sorted(set(config.plugins) - KNOWN_PLUGINS)
+            found = _search_entries(config)
+            search = found if isinstance(found, list) else None
+            full = (config_key != self._config_key or bool(unknown) or found is False
+                    or not os.path.isdir(config.site_dir))
+            if full:
+                stats.reason = (f"plugins {', '.join(unknown)} may keep state across pages"
+                                if unknown else "a search plugin of unknown make"
+                                if found is False else "first build or configuration changed")
+                self.forget()
+                utils.clean_directory(config.site_dir)
+            stats.full = full
+
+            files = get_files(config)
+            env = config.theme.get_env()
+            self._add_files_from_theme(files, env, config)
+            files = config.plugins.on_files(files, config=config)
+            set_exclusions(files, config)
+            nav = get_navigation(files, config)
+            nav = config.plugins.on_nav(nav, config=config, files=files)
+            links_key = tuple((f.src_uri, f.url) for f in files)
+
+            records: dict[str, _Record] = {}
+            excluded = []
+            for file in files.documentation_pages(inclusion=inclusion):
+                if file.page is None and file.inclusion.is_not_in_nav():
+                    if serve_url and file.inclusion.is_excluded():
+                        excluded.append(urljoin(serve_url, file.url))
+                    Page(None, file, config)
+                assert file.page is not None
+                record, rendered = self._populate(file.page, config, files, links_key)
+                records[file.src_uri] = record
+                stats.populated += rendered
+            if excluded:
+                log.info("The following pages are being built only for the preview but will "
+                         "be excluded from `mkdocs build` per `draft_docs` config:\n  - "
+                         + "\n  - ".join(excluded))
+
+            env = config.plugins.on_env(env, config=config, files=files)
+            stats.copied = self._copy_static(files, inclusion)
+            for template in config.theme.static_templates:
+                mkdocs_build._build_theme_template(template, env, files, config, nav)
+            for template in config.extra_templates:
+                mkdocs_build._build_extra_template(template, files, config, nav)
+
+            nav_key = _nav_key(nav)
+            doc_files = files.documentation_pages(inclusion=inclusion)
+            for file in doc_files:
+                assert file.page is not None
+                record = records[file.src_uri]
+                stats.built += self._build_page(file, record, nav_key, config, doc_files, nav,
+                                                env, search)
+            stats.pages = len(doc_files)
+
+            log_level = config.validation.links.anchors
+            for file in doc_files:
+                assert file.page is not None
+                file.page.validate_anchor_links(files=files, log_level=log_level)
+
+            config.plugins.on_post_build(config=config)
+            self._remove_stale(files, config.site_dir)
+
+            if counts := warning_counter.get_counts():
+                msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
+                raise Abort(f"Aborted with {msg} in strict mode!")
+            self._config_key = config_key
+            self._records = records
+            stats.seconds = time.monotonic() - start
+            self.stats = stats
+            log.info(f"Documentation built in {stats.seconds:.2f} seconds "
+                     f"({stats.built} of {stats.pages} pages rendered"
+                     f"{', full build' if stats.full else ''})")
+        except Exception as e:
+            config.plugins.on_build_error(error=e)
+            if isinstance(e, BuildError):
+                log.error(str(e))
+                raise Abort("Aborted with a BuildError!") from None
+            raise
+        finally:
+            logger.removeHandler(warning_counter)
+
+    def _reuse_theme(self, config: MkDocsConfig) -> None:
+        """Keep the theme's Jinja environments, and so its compiled templates, from one build
+        to the next: compiling Material's templates costs more than rendering a page. A
+        change of mkdocs.yml or of the theme's overrides starts afresh."""
+        key = _theme_key(config)
+        if key != self._theme_key:
+            self._envs.clear()
+            self._theme_files.clear()
+            self._theme_key = key
+        theme = config.theme
+        fresh = theme.get_env
+        envs = self._envs
+
+        def get_env() -> Any:
+            wanted = (tuple(theme.dirs), str(theme.locale))
+            if wanted not in envs:
+                env = envs[wanted] = fresh()
+                # the theme's files, listed once (MkDocs lists them in every build)
+                env.loader.list_templates = functools.cache(env.loader.list_templates)
+            return envs[wanted]
+
+        theme.get_env = get_env  # type: ignore[method-assign]
+
+    def _add_files_from_theme(self, files: Files, env: Any, config: MkDocsConfig) -> None:
+        """`Files.add_files_from_theme`, with the theme's static files found once: a theme
+        does not change while its key (`_theme_key`) stays the same."""
+        key = (tuple(config.theme.dirs), config.site_dir, config.use_directory_urls)
+        if key not in self._theme_files:
+            found = Files([])
+            found.add_files_from_theme(env, config)
+            self._theme_files[key] = [(f.src_path, f.src_dir) for f in found]
+        for path, folder in self._theme_files[key]:
+            if files.get_file_from_path(path) is None:  # docs files override the theme's
+                files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+
+    def _populate(self, page: Page, config: MkDocsConfig, files: Files,
+                  links_key: tuple[Any, ...]) -> tuple[_Record, bool]:
+        """The page's record, and whether its Markdown was converted again."""
+        file = page.file
+        key = (file.content_bytes, file.url, file.dest_uri, page.edit_url, page.update_date,
+               page.__dict__.get("title"), links_key)
+        old = self._records.get(file.src_uri)
+        if old is not None and old.populate_key == key:
+            _restore(page, old.populated, files)
+            _replay(old.populate_warnings)
+            return _Record(key, old.populated, old.populate_warnings, old.build_key,
+                           old.built, old.search, old.build_warnings), False
+        before = dict(page.__dict__)
+        with _captured() as warnings:
+            mkdocs_build._populate_page(page, config, files)
+        return _Record(key, _changes(before, page), warnings), True
+
+    def _build_page(self, file: File, record: _Record, nav_key: tuple[Any, ...],
+                    config: MkDocsConfig, doc_files: Any, nav: Navigation, env: Any,
+                    search: list[dict[str, Any]] | None) -> bool:
+        page = file.page
+        assert page is not None
+        key = (record.populate_key, nav_key)
+        if record.build_key == key and os.path.isfile(file.abs_dest_path):
+            _restore(page, record.built, None)
+            if search is not None:
+                search.extend(record.search)
+            _replay(record.build_warnings)
+            return False
+        before = dict(page.__dict__)
+        mark = len(search) if search is not None else 0
+        with _captured() as warnings:
+            mkdocs_build._build_page(page, config, doc_files, nav, env,
+                                     excluded=file.inclusion.is_excluded())
+        record.build_key = key
+        record.built = _changes(before, page)
+        record.search = search[mark:] if search is not None else []
+        record.build_warnings = warnings
+        return True
+
+    def _copy_static(self, files: Files, inclusion: Any) -> int:
+        copied = 0
+        static: dict[str, tuple[Any, ...]] = {}
+        for file in files:
+            if file.is_documentation_page() or not inclusion(file.inclusion):
+                continue
+            dest = file.abs_dest_path
+            if file.generated_by is not None or file.abs_src_path is None:
+                what: tuple[Any, ...] = ("content", file.content_bytes)
+            else:
+                stat = os.stat(file.abs_src_path)
+                what = ("file", file.abs_src_path, stat.st_mtime_ns, stat.st_size)
+            static[dest] = what
+            if self._static.get(dest) == what and os.path.isfile(dest):
+                continue
+            file.copy_file()
+            copied += 1
+        self._static = static
+        return copied
+
+    def _remove_stale(self, files: Files, site_dir: str) -> None:
+        """Delete what the last build wrote for files that are gone (a page removed or
+        renamed), and the folders that leaves empty."""
+        outputs = {file.abs_dest_path for file in files}
+        for path in sorted(self._outputs - outputs):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            parent = Path(path).parent
+            root = Path(site_dir)
+            while parent != root and parent.is_relative_to(root):
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+                parent = parent.parent
+        self._outputs = outputs
+
+
+def _theme_key(config: MkDocsConfig) -> tuple[Any, ...]:
+    """mkdocs.yml and the theme's overrides."""
+    parts: list[Any] = []
+    if config.config_file_path and os.path.isfile(config.config_file_path):
+        parts.append(Path(config.config_file_path).read_bytes())
+    custom = config.theme.custom_dir
+    if custom and os.path.isdir(custom):
+        for root, _, names in sorted(os.walk(custom)):
+            for name in sorted(names):
+                stat = os.stat(os.path.join(root, name))
+                parts.append((root, name, stat.st_mtime_ns, stat.st_size))
+    return tuple(parts)
+
+
+def _config_key(config: MkDocsConfig) -> tuple[Any, ...]:
+    """What rebuilds everything when it changes: mkdocs.yml, the theme and its overrides,
+    the site's URL."""
+    return (*_theme_key(config), tuple(config.theme.dirs), config.site_url)
+
+
+def _search_entries(config: MkDocsConfig) -> list[dict[str, Any]] | bool | None:
+    """The list the search plugin appends a page's entries to; None without search, False
+    for a search plugin whose index this builder does not know."""
+    plugin = config.plugins.get("search") or config.plugins.get("material/search")
+    if plugin is None or not getattr(plugin.config, "enabled", True):
+        return None
+    index = getattr(plugin, "search_index", None)
+    for name in ("entries", "_entries"):  # Material's plugin, MkDocs' own
+        entries = getattr(index, name, None)
+        if isinstance(entries, list):
+            return entries
+    return False
+
+
+def _nav_key(nav: Navigation) -> tuple[Any, ...]:
+    """Every title and URL in the navigation, in order: what a theme may print on a page."""
+    def walk(items: Any) -> Iterator[Any]:
+        for item in items:
+            yield (type(item).__name__, item.title, getattr(item, "url", None))
+            if isinstance(item, Section):
+                yield "("
+                yield from walk(item.children)
+                yield ")"
+
+    return tuple(walk(nav.items))
+
+
+def _changes(before: dict[str, Any], page: Page) -> dict[str, Any]:
+    return {name: value for name, value in page.__dict__.items()
+            if name not in before or before[name] is not value}
+
+
+def _restore(page: Page, changes: dict[str, Any], files: Files | None) -> None:
+    page.__dict__.update(changes)
+    links = changes.get("links_to_anchors")
+    if links and files is not None:
+        # keyed by the files of the build that rendered the page: map to this build's
+        page.links_to_anchors = {files.get_file_from_path(target.src_uri) or target: anchors
+                                 for target, anchors in links.items()}
+
+
+@contextmanager
+def _captured() -> Iterator[list[logging.LogRecord]]:
+    """The warnings logged while a page is populated or built, to log them again when its
+    result is reused (strict mode counts them)."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def _replay(records: list[logging.LogRecord]) -> None:
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+
+
+__all__ = ["KNOWN_PLUGINS", "IncrementalBuilder", "Stats"]

@@ -1,0 +1,138 @@
+"""Incremental serve builds: after each edit the site is byte for byte what a full build of
+the same sources writes (search index, sitemap and print page included), while only the
+pages an edit touches are rendered again."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import make_repo
+from mkdocs.commands.build import build as full_build
+from mkdocs.config import load_config
+
+from revenue_playbook.mkdocs_incremental import IncrementalBuilder
+
+ROOT = Path(__file__).parent.parent
+URL = "http://127.0.0.1:8000/"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Site:
+    """One served folder built incrementally, checked against full builds."""
+
+    def __init__(self, repo: Path, work: Path) -> None:
+        self.repo, self.work = repo, work
+        self.served = work / "served"
+        self.builder = IncrementalBuilder()
+        self.fulls = 0
+
+    def config(self, site_dir: Path):  # type: ignore[no-untyped-def]
+        config = load_config(str(self.repo / "mkdocs.yml"), site_dir=str(site_dir))
+        config.site_url = URL  # as `serve` sets it
+        return config
+
+    def build(self) -> None:
+        self.builder.build(self.config(self.served), serve_url=URL)
+
+    def check(self) -> None:
+        """The served folder equals a full build of the same sources, file for file."""
+        self.fulls += 1
+        full = self.work / f"full{self.fulls}"
+        full_build(self.config(full), serve_url=URL)
+        expected, got = tree(full), tree(self.served)
+        assert sorted(got) == sorted(expected)
+        different = [name for name in expected if expected[name] != got[name]]
+        assert different == []
+        shutil.rmtree(full)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
+    monkeypatch.chdir(repo)
+    built = Site(repo, tmp_path)
+    config = built.config(built.served)
+    config.plugins.on_startup(command="serve", dirty=False)
+    built.build()
+    assert built.builder.stats.full
+    return built
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_series_of_edits_gives_what_a_full_build_gives(site: Site) -> None:
+    defs = site.repo / "process_defs"
+    pages = site.builder.stats.pages
+    site.check()
+
+    # nothing changed: nothing rendered again
+    site.build()
+    assert not site.builder.stats.full and site.builder.stats.built == 0
+    site.check()
+
+    # a template's subject: its page and the few that show it
+    edit(defs / "templates" / "demo_followup.yaml", "Demo recording and next steps",
+         "Your demo recording and next steps")
+    site.build()
+    stats = site.builder.stats
+    assert not stats.full and 0 < stats.built <= 10 and stats.populated <= 10, stats
+    site.check()
+
+    # a stage renamed: its title is in the navigation of every page
+    edit(defs / "processes" / "new_business.yaml", "name: Tailored demo",
+         "name: Tailored product demo")
+    site.build()
+    assert site.builder.stats.built == pages and site.builder.stats.populated < pages
+    site.check()
+
+    # a campaign added, then deleted: pages appear and go, links and navigation follow
+    campaign = defs / "campaigns" / "retention_webinar.yaml"
+    added = defs / "campaigns" / "winback_webinar.yaml"
+    shutil.copy(campaign, added)
+    site.build()
+    assert (site.served / "campaigns" / "winback_webinar" / "index.html").is_file()
+    site.check()
+    added.unlink()
+    site.build()
+    assert not (site.served / "campaigns" / "winback_webinar").exists()
+    site.check()
+
+    # a hand-written page
+    edit(site.repo / "playbook" / "benchmarks.md", "# Benchmarks", "# Benchmarks, measured")
+    site.build()
+    assert not site.builder.stats.full and site.builder.stats.populated == 1
+    site.check()
+
+    # a file broken, then fixed: the served site follows a full build at each step
+    template = defs / "templates" / "order_form.yaml"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("owner:", "owner: nobody\nowner_was:", 1),
+                        encoding="utf-8")
+    failed = False
+    try:
+        site.build()
+    except Exception:
+        failed = True
+    if not failed:
+        site.check()
+    template.write_text(good, encoding="utf-8")
+    site.build()
+    site.check()
+
+    # mkdocs.yml changed: a full build
+    edit(site.repo / "mkdocs.yml", "site_name: ", "site_name: The ")
+    site.build()
+    assert site.builder.stats.full
+    site.check()
