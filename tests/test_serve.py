@@ -153,7 +153,8 @@ def test_busy_port_is_a_clear_message(tmp_path: Path) -> None:
 def test_ctrl_c_during_start_up(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     result = run_cli(["serve", "-a", f"127.0.0.1:{free_port()}"], repo,
-                     kill_at("mkdocs.commands.build", "build", signal="SIGINT"), timeout=60)
+                     kill_at("mkdocs.commands.build", "_build_page", signal="SIGINT"),
+                     timeout=60)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "Interrupted."
     assert "Traceback" not in result.stderr + result.stdout

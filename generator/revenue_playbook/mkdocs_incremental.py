@@ -240,20 +240,40 @@ class IncrementalBuilder:
 
     def _populate(self, page: Page, config: MkDocsConfig, files: Files,
                   links_key: tuple[Any, ...]) -> tuple[_Record, bool]:
-        """The page's record, and whether its Markdown was converted again."""
+        """`mkdocs.commands.build._populate_page`, converting the Markdown only when the
+        page's Markdown (after the plugins' `on_page_markdown`) or what its links resolve
+        against changed. Returns the page's record and whether it was converted again."""
+        config._current_page = page
         file = page.file
-        key = (file.content_bytes, file.url, file.dest_uri, page.edit_url, page.update_date,
-               page.__dict__.get("title"), links_key)
-        old = self._records.get(file.src_uri)
-        if old is not None and old.populate_key == key:
-            _restore(page, old.populated, files)
-            _replay(old.populate_warnings)
-            return _Record(key, old.populated, old.populate_warnings, old.build_key,
-                           old.built, old.search, old.build_warnings), False
-        before = dict(page.__dict__)
-        with _captured() as warnings:
-            mkdocs_build._populate_page(page, config, files)
-        return _Record(key, _changes(before, page), warnings), True
+        try:
+            before = dict(page.__dict__)
+            page = config.plugins.on_pre_page(page, config=config, files=files)
+            page.read_source(config)
+            assert page.markdown is not None
+            page.markdown = config.plugins.on_page_markdown(page.markdown, page=page,
+                                                            config=config, files=files)
+            key = (page.markdown, repr(page.meta), file.url, file.dest_uri, page.edit_url,
+                   page.update_date, before.get("title"), links_key)
+            old = self._records.get(file.src_uri)
+            if old is not None and old.populate_key == key:
+                _restore(page, old.populated, files)
+                _replay(old.populate_warnings)
+                return _Record(key, old.populated, old.populate_warnings, old.build_key,
+                               old.built, old.search, old.build_warnings), False
+            with _captured() as warnings:
+                page.render(config, files)
+                assert page.content is not None
+                page.content = config.plugins.on_page_content(page.content, page=page,
+                                                              config=config, files=files)
+            return _Record(key, _changes(before, page), warnings), True
+        except Exception as e:
+            message = f"Error reading page '{file.src_uri}':"
+            if not isinstance(e, BuildError):
+                message += f" {e}"
+            log.error(message)
+            raise
+        finally:
+            config._current_page = None
 
     def _build_page(self, file: File, record: _Record, nav_key: tuple[Any, ...],
                     config: MkDocsConfig, doc_files: Any, nav: Navigation, env: Any,
