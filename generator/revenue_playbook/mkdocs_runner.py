@@ -28,7 +28,7 @@ class BuildFailed(Exception):
     """The site could not be built for a reason other than the definitions."""
 
 
-def _load(config_file: Path, **overrides: object):  # type: ignore[no-untyped-def]
+def _load(config_file: Path, **overrides: Any):  # type: ignore[no-untyped-def]
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -127,9 +127,9 @@ def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._playbook = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-    for handler in logger.handlers:
-        if getattr(handler, "_playbook", False):
-            handler.setLevel(level)
+    for existing in logger.handlers:
+        if getattr(existing, "_playbook", False):
+            existing.setLevel(level)
     logger.setLevel(min(logger.level or level, level))
 
 

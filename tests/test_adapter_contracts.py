@@ -1,0 +1,44 @@
+"""The adapters' contracts are arguments: `mkdocs_runner.build(config, changes=…, version=…)`
+hands the plugin its options (no environment variables), and the plugin imports nothing
+of publishing (the old loop publish → engine → plugin → publish)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import make_repo
+
+from revenue_playbook import mkdocs_runner
+
+
+def test_build_hands_the_plugin_its_options(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    def environ() -> dict[str, str]:  # Material sets NO_MKDOCS_2_WARNING itself
+        return {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
+
+    before = environ()
+    site = mkdocs_runner.build(repo / "mkdocs.yml", repo / "out",
+                               changes="Nothing but **this** changed.\n", version="2.5")
+    assert environ() == before  # nothing handed over through the environment
+    changes = (site / "changes" / "index.html").read_text()
+    assert "Nothing but <strong>this</strong> changed." in changes
+    home = (site / "index.html").read_text()
+    assert '"version": {"default": "latest", "provider": "mike"}' in home
+    # the same configuration, without the options: no version selector, no changes page
+    plain = mkdocs_runner.build(repo / "mkdocs.yml", repo / "plain")
+    assert '"provider": "mike"' not in (plain / "index.html").read_text()
+    assert not (plain / "changes" / "index.html").exists()
+
+
+def test_the_plugin_does_not_import_publishing() -> None:
+    code = ("import sys, revenue_playbook.mkdocs_plugin, revenue_playbook.mkdocs_runner\n"
+            "print(sorted(m for m in sys.modules if m.startswith('revenue_playbook.publish')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
