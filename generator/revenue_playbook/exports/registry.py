@@ -20,7 +20,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "-H 'Content-Type: application/json' -d @pipelines/new_business.json`",
            hubspot.export, lambda pb: bool(pb.processes or pb.lifecycle)),
     Target("emails", "Sales and marketing tools",
-           "each template in the merge-field syntax of every tool it names in `tools:` "
+           "Each template in the merge-field syntax of every tool it names in `tools:` "
            "(HubSpot, Salesforce, Marketo, Outreach, Salesloft): TOOL/ID.txt and "
            "TOOL/ID.html, with TOOL/templates.json listing subjects",
            "paste the subject and body into a new template: HubSpot Templates > New "
@@ -29,18 +29,18 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "Templates > New",
            emails.export, emails.applies),
     Target("asana", "Asana",
-           "a CSV per campaign: each step a task with its section (phase), assignee (the "
+           "A CSV per campaign: each step a task with its section (phase), assignee (the "
            "owner role's email), due date and the steps it waits for",
            "in Asana, + Create > Project > Import spreadsheet, then choose the CSV",
            taskboards.asana, lambda pb: bool(pb.campaigns)),
     Target("trello", "Trello",
-           "a board per campaign in Trello's board JSON: a list per phase, a card per step "
+           "A board per campaign in Trello's board JSON: a list per phase, a card per step "
            "with its member, due date and the steps it waits for",
            "create the board through Trello's REST API from the JSON (lists, then cards), "
            "or give it to an importer that reads Trello's board export",
            taskboards.trello, lambda pb: bool(pb.campaigns)),
     Target("ics", "Calendars",
-           "an iCalendar file per campaign (deadlines, the sales preview gate, sends and "
+           "An iCalendar file per campaign (deadlines, the sales preview gate, sends and "
            "events) and one for the weekly revenue meeting",
            "Google Calendar: Settings > Import & export > Import; Outlook: Add calendar > "
            "Upload from file; Apple Calendar: File > Import",
