@@ -55,6 +55,29 @@ def test_scalars_read_as_people_expect() -> None:
                            "f": 2.5, "q": "5", "null_value": None}
 
 
+def test_numbers_only_in_plain_decimal_and_text_kept_as_written() -> None:
+    # YAML 1.1 read these as 8, 5, 31, 1000, not-a-number and infinity
+    source, problems = parse("a: [010, 0b101, 0x1F, 1_000, .NaN, .inf, 1.50, +5, 1.0e999]\n")
+    assert problems == []
+    assert source.data["a"][:6] == ["010", "0b101", "0x1F", "1_000", ".NaN", ".inf"]
+    assert [str(n) for n in source.data["a"][6:]] == ["1.50", "+5", "1.0e999"]
+    assert source.data["a"][6:8] == [1.5, 5]
+
+
+def test_text_fields_keep_numbers_as_written(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    launch = root / "campaigns" / "launch.yaml"
+    launch.write_text(launch.read_text().replace("name: Product launch", "name: 0x1F")
+                      .replace("objective: Book 20 demos", "objective: 1.50"))
+    monkeypatch.chdir(root)
+    result = validate(Path("."))
+    assert result.findings == []
+    campaign = result.playbook.campaigns["launch"]
+    assert (campaign.name, campaign.objective) == ("0x1F", "1.50")
+
+
 def test_merge_keys_are_expanded_and_local_keys_win() -> None:
     source, _ = parse("base: &b {owner: sdr, day: 1}\nstep:\n  <<: *b\n  day: 2\n")
     assert source.data["step"] == {"owner": "sdr", "day": 2}
@@ -217,3 +240,14 @@ def test_a_link_to_a_link_inside_the_folder_is_read(tmp_path: Path,
     # the same roles read twice through two links: duplicates, and nothing else
     assert {line.split(": ")[1].split()[0]
             for line in findings_in(root, monkeypatch)} == {"PB104"}
+
+
+def test_a_file_name_ending_in_a_newline_is_an_invalid_id(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    shutil.copytree(MINIMAL, root)
+    shutil.copy(root / "templates" / "recap.yaml", root / "templates" / "welcome\n.yaml")
+    found = findings_in(root, monkeypatch)
+    # shown escaped, so the report keeps one finding per line
+    assert "templates/welcome\\n.yaml:1:1: PB105 'welcome\\n' is not a valid id" in found
+    assert all("\n" not in line for line in found)

@@ -22,17 +22,18 @@ from .loader import (
     collector_paused,
     discover,
     display_path,
+    printable,
     read_file,
 )
 from .model import (
     DEFAULT_FUNNEL,
-    ID_PATTERN,
     ITEM_FOLDERS,
     SECTIONS,
     Node,
     Phase,
     Playbook,
     Section,
+    is_id,
     node_fields,
 )
 
@@ -229,9 +230,9 @@ class Assembler:
                 "Ids must be unique across all files: rename or remove one."))
             return
         self._seen[key] = source
-        if not ID_PATTERN.match(item_id):
+        if not is_id(item_id):
             self.findings.append(Finding(
-                BAD_ID, where_id(), f"'{item_id}' is not a valid id",
+                BAD_ID, where_id(), f"{item_id!r} is not a valid id",
                 "Use lower-case letters, digits, `_` or `-`, e.g. `demo_followup`."))
         what = f"{section.noun} '{item_id}'"
         try:
@@ -259,9 +260,9 @@ class Assembler:
                     "e.g. `smb_discovery`."))
             else:
                 self._seen[key] = source
-            if not ID_PATTERN.match(stage_id):
+            if not is_id(stage_id):
                 self.findings.append(Finding(
-                    BAD_ID, source.location(at, key=True), f"'{stage_id}' is not a valid id",
+                    BAD_ID, source.location(at, key=True), f"{stage_id!r} is not a valid id",
                     "Use lower-case letters, digits, `_` or `-`, e.g. `discovery`."))
 
     def _add_singleton(self, section: Section, value: Any, source: SourceFile,
@@ -331,7 +332,7 @@ def _read_one(path: Path, root: Path, shown_root: str, limits: Limits,
               read: Callable[[Path, Path, Limits, str], tuple[SourceFile, list[Finding]]],
               assembler: Assembler, findings: list[Finding]) -> None:
     rel = path.relative_to(root).parts
-    relative = "/".join(rel)
+    relative = printable("/".join(rel))
     shown = relative if shown_root == "." else f"{shown_root}/{relative}"
     source, problems = read(path, root, limits, shown)
     findings.extend(problems)

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import gc
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -137,7 +138,6 @@ class _TooBig(Exception):
 
 
 _BOOL_WORDS = {"true": True, "false": False}
-_constructor = yaml.constructor.SafeConstructor()
 _SCALAR = yaml.ScalarNode
 
 
@@ -152,13 +152,65 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         # YAML 1.1 turns yes/no/on/off into booleans; only true/false do here. Fields that
         # want a boolean still accept "yes", everything else keeps the word the user wrote.
         return _BOOL_WORDS.get(text.lower(), text)
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in text:
-        return text  # base-60 in YAML 1.1: `17:00` would become 1020
     if tag == "tag:yaml.org,2002:timestamp":
         return text  # the model parses dates; a text field keeps what was written
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        return _constructor.yaml_constructors[tag](_constructor, node)
+    if tag == "tag:yaml.org,2002:int":
+        return _decimal(text, int, _DECIMAL_INT, WrittenInt)
+    if tag == "tag:yaml.org,2002:float":
+        return _decimal(text, float, _DECIMAL_FLOAT, WrittenFloat)
     return text  # unknown or custom tags are not executed, just read as text
+
+
+# YAML 1.1 reads `010` as 8, `0b101` as 5, `0x1F` as 31, `1_000` as 1000, `17:00` as 1020 and
+# `.NaN` as not-a-number. Only numbers written in plain decimal are numbers here; every other
+# form stays the text that was written, so a text field keeps it and a number field reports
+# it (or reads `010` as the 10 a person means).
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,99})")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]{1,100}(?:\.[0-9]{0,100})?|\.[0-9]{1,100})"
+                            r"(?:[eE][-+]?[0-9]{1,3})?")
+
+
+class WrittenInt(int):
+    """An integer that remembers how it was written (`+5`), for a text field that gets it."""
+
+    text: str
+
+    def __new__(cls, value: int, text: str) -> WrittenInt:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]
+        return int(self), self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class WrittenFloat(float):
+    """A number that remembers how it was written (`1.50`), for a text field that gets it."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> WrittenFloat:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __getnewargs__(self) -> tuple[float, str]:  # type: ignore[override]
+        return float(self), self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _decimal(text: str, kind: type, pattern: re.Pattern[str], written: type) -> Any:
+    if not pattern.fullmatch(text):
+        return text
+    value = kind(text)
+    if kind is float and (value != value or value in (float("inf"), float("-inf"))):
+        return text  # 1e999 overflows to infinity
+    return value if str(value) == text else written(value, text)
 
 
 def _loc(display: str, mark: yaml.Mark) -> Location:
@@ -254,9 +306,17 @@ def _problem(rule: Rule, display: str, message: str, hint: str,
 def display_path(path: Path) -> str:
     """How a path is shown in messages: relative to the current folder when inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return printable(str(path.resolve().relative_to(Path.cwd().resolve())))
     except ValueError:
-        return str(path)
+        return printable(str(path))
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (`\\n`): a file name cannot break a report's
+    `file:line:col` lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
@@ -507,7 +567,7 @@ def discover(root: Path, problems: list[Finding] | None = None) -> list[Path]:
     shown_root = display_path(root)
 
     def shown(path: str) -> str:
-        relative = os.path.relpath(path, root)
+        relative = printable(os.path.relpath(path, root))
         return shown_root if relative == "." else f"{shown_root}/{relative}".removeprefix(
             "./")
 

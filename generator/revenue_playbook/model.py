@@ -60,6 +60,18 @@ def _clock(text: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# The dates and business-day counts a playbook plans with. Outside these, business-day
+# arithmetic runs past the calendar's end (year 9999) or counts days for minutes.
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+MAX_BUSINESS_DAYS = 2600  # about ten years
+
+
+def _plan_date(day: date) -> date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"use a date between {EARLIEST} and {LATEST}")
+    return day
+
+
 def _timezone(text: str) -> str:
     try:
         zoneinfo.ZoneInfo(text)
@@ -78,6 +90,8 @@ Clock = Annotated[str, AfterValidator(_clock), Field(
     json_schema_extra={"pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"})]
 TimeZone = Annotated[str, AfterValidator(_timezone), Field(
     description="An IANA time zone name.", examples=["America/New_York"])]
+PlanDate = Annotated[date, AfterValidator(_plan_date), Field(
+    description=f"A date (YYYY-MM-DD) between {EARLIEST} and {LATEST}.")]
 Text = Annotated[str, Field(min_length=1)]
 Markdown = Annotated[str, Field(description="Text; Markdown allowed, raw HTML is not rendered.")]
 
@@ -238,7 +252,8 @@ class Scoring(Node):
 class Touchpoint(Node):
     """One contact with the prospect at a stage."""
 
-    day: int = Field(ge=0, description="Business days after entering the stage.")
+    day: int = Field(ge=0, le=MAX_BUSINESS_DAYS,
+                     description="Business days after entering the stage.")
     channel: Channel
     owner: RoleId | None = Field(None, description="Defaults to the stage owner.")
     purpose: Text
@@ -261,9 +276,11 @@ class Stage(Node):
     owner: RoleId | None = None
     crm_stage: str = Field("", description="The stage's name in the CRM.")
     probability: int | None = Field(None, ge=0, le=100, description="Win probability, %.")
-    duration_days: int | None = Field(None, ge=0, description="Typical business days here.")
-    stale_after_days: int | None = Field(None, gt=0, description="A deal with no activity "
-                                         "for this many business days is stale.")
+    duration_days: int | None = Field(None, ge=0, le=MAX_BUSINESS_DAYS,
+                                      description="Typical business days here.")
+    stale_after_days: int | None = Field(None, gt=0, le=MAX_BUSINESS_DAYS,
+                                         description="A deal with no activity for this "
+                                         "many business days is stale.")
     entry_criteria: list[Text] = []
     exit_criteria: list[Text] = []
     touchpoints: list[Touchpoint] = []
@@ -306,7 +323,8 @@ class SalesProcess(Node):
 
 
 class CadenceStep(Node):
-    day: int = Field(ge=0, description="Business days after the cadence starts.")
+    day: int = Field(ge=0, le=MAX_BUSINESS_DAYS,
+                     description="Business days after the cadence starts.")
     channel: Channel
     template: TemplateId | None = None
     owner: RoleId | None = None
@@ -375,7 +393,7 @@ class BusinessHours(Node):
     days: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"], min_length=1)
     start: Clock = "09:00"
     end: Clock = "17:00"
-    holidays: list[date] = []
+    holidays: list[PlanDate] = []
 
 
 class MarketingCommitment(Node):
@@ -402,8 +420,8 @@ class ResponseTier(Node):
 class Recycle(Node):
     """When and how a lead goes back to marketing."""
 
-    after_days: int = Field(gt=0, description="Business days of follow-up before a lead may "
-                            "be recycled.")
+    after_days: int = Field(gt=0, le=MAX_BUSINESS_DAYS, description="Business days of "
+                            "follow-up before a lead may be recycled.")
     min_touches: int = Field(1, ge=1, description="Touches required before recycling.")
     to: LifecycleId
     owner: RoleId
@@ -419,7 +437,7 @@ class Escalation(Node):
 class Review(Node):
     every: Frequency
     owner: RoleId
-    next: date | None = None
+    next: PlanDate | None = None
 
 
 class SLA(Node):
@@ -442,7 +460,8 @@ class CampaignStep(Node):
     name: Text
     phase: CampaignPhase
     owner: RoleId
-    offset: int = Field(description="Business days from launch when it is due (negative "
+    offset: int = Field(ge=-MAX_BUSINESS_DAYS, le=MAX_BUSINESS_DAYS,
+                        description="Business days from launch when it is due (negative "
                         "before launch).")
     time: Clock | None = Field(None, description="Time of day it happens (an event such as "
                                "a webinar), e.g. `17:00`.")
@@ -480,7 +499,8 @@ BindingValue = Annotated[Binding | str | int | float, Field(
 
 class CampaignEmail(Node):
     template: TemplateId
-    send: int = Field(description="Business days from launch when it is sent.")
+    send: int = Field(ge=-MAX_BUSINESS_DAYS, le=MAX_BUSINESS_DAYS,
+                      description="Business days from launch when it is sent.")
     time: Clock | None = Field(None, description="Time of day it is sent, e.g. `10:00`.")
     timezone: TimeZone | None = Field(None, description="Time zone of `time`; defaults to "
                                       "the campaign's.")
@@ -498,8 +518,8 @@ class Campaign(Node):
     objective: Text
     persona: PersonaId
     owner: RoleId
-    launch: date | None = None
-    end: date | None = None
+    launch: PlanDate | None = None
+    end: PlanDate | None = None
     timezone: TimeZone | None = Field(None, description="Time zone of the campaign's times; "
                                       "defaults to the SLA's business hours.")
     landing_page: str = Field("", description="The campaign's landing page URL.")
@@ -600,6 +620,13 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
 ITEM_FOLDERS = ("roles", "personas", "processes", "cadences", "templates", "campaigns", "kpis")
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def is_id(text: str) -> bool:
+    """Whether `text` is a valid id. The whole text must match: `$` alone would let an id
+    end in a newline (and a page folder be named with one). The pattern keeps `$` for the
+    JSON Schema, where it means the end of the text."""
+    return ID_PATTERN.fullmatch(text) is not None
 
 
 class DefinitionFile(BaseModel):
