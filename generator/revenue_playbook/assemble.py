@@ -230,15 +230,19 @@ class Assembler:
                 "Ids must be unique across all files: rename or remove one."))
             return
         self._seen[key] = source
-        if not is_id(item_id):
+        valid_id = is_id(item_id)
+        if not valid_id:
             self.findings.append(Finding(
                 BAD_ID, where_id(), f"{item_id!r} is not a valid id",
                 "Use lower-case letters, digits, `_` or `-`, e.g. `demo_followup`."))
-        what = f"{section.noun} '{item_id}'"
+        what = f"{section.noun} '{printable(item_id)}'"
         try:
             item = section.model.model_validate(data if data is not None else {})
         except ValidationError as error:
             self.findings.extend(schema_findings(error, section.model, source, path, what))
+            broken.add(item_id)
+            return
+        if not valid_id:  # checked, but kept out of the playbook: its id would name a page
             broken.add(item_id)
             return
         _anchor(item, source, path)
