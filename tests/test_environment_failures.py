@@ -96,6 +96,24 @@ def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPa
     assert snapshot(built) == before
 
 
+def test_dot_printing_binary_garbage_is_a_clear_error(
+        built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_bytes(b"#!/bin/sh\nprintf '\\211PNG\\000\\377\\376<svg\\001'\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    shutil.rmtree(built / ".cache")
+    before = snapshot(built)
+    (built / "mkdocs.yml").write_text((built / "mkdocs.yml").read_text().replace(
+        "defs: process_defs", "defs: process_defs\n      cache_dir: .cache/other"))
+    assert main(["build"]) == 2  # it was a crash (exit 3) with a UnicodeDecodeError
+    err = capsys.readouterr().err
+    assert "printed something that is not a safe SVG diagram" in err and "Traceback" not in err
+    assert snapshot(built) == before
+
+
 def without_permission_override() -> list[str]:
     """A command prefix under which folder permissions hold: as root, root's power to read
     any folder (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) is dropped with setpriv."""
@@ -123,3 +141,33 @@ def test_an_unreadable_folder_fails_the_build(tmp_path: Path) -> None:
     assert "process_defs/campaigns: error PB008 cannot read this folder: Permission denied" \
         in done.stderr
     assert not (repo / "site").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("command", "delays"), [
+    (["validate"], [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.45]),
+    (["build"], [0.3, 0.7, 1.2, 2.0]),
+])
+def test_ctrl_c_at_any_moment_ends_without_a_traceback(tmp_path: Path, command: list[str],
+                                                       delays: list[float]) -> None:
+    import signal
+    import time
+
+    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
+    stopped = 0
+    for delay in delays:
+        # as the `playbook` script starts: the imports themselves can be interrupted
+        proc = subprocess.Popen([sys.executable, "-c", "from revenue_playbook.console "
+                                 "import run; run()", *command], cwd=repo,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert "Traceback" not in err, (delay, err)
+        # 0: done before the signal; killed by SIGINT before Python handles it is 130 in a
+        # shell (-2 here)
+        assert proc.returncode in (0, 2, 130, -signal.SIGINT), (delay, proc.returncode, err)
+        if proc.returncode:
+            stopped += 1
+            assert err.strip().endswith("Interrupted.") or proc.returncode < 0, (delay, err)
+    assert stopped >= len(delays) // 2  # the signals did land while it ran
