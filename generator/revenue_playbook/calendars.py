@@ -113,7 +113,8 @@ def _new_calendar(name: str, timezone: str) -> icalendar.Calendar:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    # an X- property is written as given: a line break in the name would end the line
+    cal.add("x-wr-calname", " ".join(name.split()))
     cal.add("x-wr-timezone", timezone)
     return cal
 
