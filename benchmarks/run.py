@@ -325,6 +325,8 @@ def startup_line(startup: dict[str, Any]) -> str:
 def page(document: dict[str, Any]) -> str:
     rows, startup = document["results"], document.get("startup")
     return (
+        # a developer's page: the site's search ranks it below the playbook's own pages
+        "---\nsearch:\n  boost: 0.1\n---\n"
         "# Benchmarks\n\nHow Playbook's costs grow with the size of a playbook, measured by "
         "`make bench` (`python benchmarks/run.py`) on "
         f"{document['machine']}, medians of {document['runs']} runs ({document['edits']} "

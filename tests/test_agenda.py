@@ -79,3 +79,4 @@ def test_pages_show_agendas_and_my_day(tmp_path: Path, monkeypatch: pytest.Monke
     assert 'id="day-0"' in my_day and 'href="../../sla/#cadence-inbound_hot"' in my_day
     stage = (site / "stages" / "discovery" / "index.html").read_text()
     assert "Day 0 is the business day the deal enters Discovery." in stage
+

@@ -287,3 +287,34 @@ def test_full_screen_view_of_a_wide_diagram(built: tuple[str, Path], browser: An
         page.wait_for_url("**/emails/webinar_reminder/")
     finally:
         context.close()
+
+
+def test_search_ranks_the_playbook_above_the_reference(built: tuple[str, Path],
+                                                       browser: Any) -> None:
+    """A rep searching "recycle" gets the SLA's recycling rules first, not the rule codes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    base, _ = built
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(base)
+        box = page.locator("input.md-search__input")
+        box.click()
+        results = page.locator(".md-search-result__item > a")
+        for _ in range(20):  # the search worker indexes in the background: retype
+            box.fill("")
+            box.type("recycle", delay=20)
+            try:
+                results.first.wait_for(timeout=1_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        hrefs = [a.get_attribute("href") or "" for a in results.all()]
+    finally:
+        context.close()
+    assert hrefs, "no search results"
+    assert "/reference/" not in hrefs[0] and "benchmarks" not in hrefs[0], hrefs
+    reference = [i for i, h in enumerate(hrefs) if "/reference/" in h]
+    playbook = [i for i, h in enumerate(hrefs) if "/reference/" not in h]
+    assert not reference or min(playbook) < min(reference), hrefs

@@ -101,7 +101,8 @@ def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
         to = playbook.lifecycle.get(recycle.to)
         touches = "touch" if recycle.min_touches == 1 else "touches"
         exits.append(Exit(
-            f"No answer after {recycle.after_days} business days and at least "
+            f"No answer after {recycle.after_days} business "
+            f"day{'' if recycle.after_days == 1 else 's'} and at least "
             f"{recycle.min_touches} {touches}",
             "Recycle the lead, with a reason, to", "sla.md#recycle",
             to.name if to else recycle.to))

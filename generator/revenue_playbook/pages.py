@@ -156,12 +156,18 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         markdown = env.get_template(template_name).render(
             **shared, here=path, diagram=inline, **context)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
+        if path.startswith("reference/"):
+            # for developers and sales ops: search ranks them below the playbook's pages
+            markdown = f"---\nsearch:\n  boost: {REFERENCE_SEARCH_BOOST}\n---\n" + markdown
         src = source.source.display if source is not None and source.source else None
         site.pages[path] = Page(path, title, markdown, src)
     for name, svg in svgs.items():
         site.assets[f"assets/diagrams/{name}.svg"] = svg
     site.nav = build_nav(pb, site.pages, usage)
     return site
+
+
+REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
 
 
 def _sample_email(template: Template, pb: Playbook) -> tuple[str, str, str | None]:
