@@ -242,3 +242,29 @@ def test_out_folder_below_a_file_is_a_usage_error(tmp_path, capsys) -> None:
     assert main(["export", "hubspot", str(EXAMPLE), "--out", str(blocker / "out")]) == 2
     assert f"cannot write {blocker / 'out'}" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
+@pytest.mark.parametrize("target", ["hubspot", "salesforce"])
+def test_two_stages_with_one_crm_name_are_an_error(target, tmp_path, capsys) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    sales = defs / "sales.yaml"
+    sales.write_text(sales.read_text().replace("        name: Proposal\n",
+                                               "        name: Proposal\n"
+                                               "        crm_stage: Discovery\n", 1))
+    assert main(["export", target, str(defs), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "stages 'discovery' and 'proposal' of process 'new_business' are both " in err
+    assert "sales.yaml:" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stage_name_longer_than_salesforce_takes_is_an_error(tmp_path, capsys) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    sales = defs / "sales.yaml"
+    sales.write_text(sales.read_text().replace("        name: Proposal\n",
+                                               "        name: Proposal\n"
+                                               f"        crm_stage: {'P' * 300}\n", 1))
+    assert main(["export", "salesforce", str(defs), "--out", str(tmp_path / "out")]) == 1
+    assert "Salesforce takes at most 255 characters for a stage" in capsys.readouterr().err

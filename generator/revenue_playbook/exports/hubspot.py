@@ -33,7 +33,16 @@ def deal_probability(percent: int) -> str:
 def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str, Any]:
     process = playbook.processes[pid]
     stages = []
+    labels: dict[str, str] = {}
     for i, (sid, stage) in enumerate(ordered_stages(process)):
+        label = stage_value(stage)
+        if label in labels:
+            out.problems.append(Problem(
+                f"stages '{labels[label]}' and '{sid}' of process '{pid}' are both "
+                f"'{label}'; HubSpot needs each stage label once in a pipeline",
+                stage.where("crm_stage" if stage.crm_stage else "name"),
+                "Give the stages different `crm_stage` names."))
+        labels.setdefault(label, sid)
         percent = probability(stage)
         value = deal_probability(percent)
         if Decimal(value) * 100 != percent:

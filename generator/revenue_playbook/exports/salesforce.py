@@ -27,6 +27,7 @@ from .crm import (
 
 API_VERSION = "62.0"
 NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
+VALUE_MAX = 255  # characters of a picklist value's API name and label
 GUIDANCE_MAX = 1000  # characters of "Guidance for Success" a Path step takes
 KEY_FIELDS_MAX = 5  # key fields a Path step shows
 MASTER_RECORD_TYPE = "__MASTER__"
@@ -63,6 +64,12 @@ def opportunity_stages(playbook: Playbook, out: Output) -> bytes:
     for pid, process in playbook.processes.items():
         for sid, stage in ordered_stages(process):
             value = stage_value(stage)
+            if len(value) > VALUE_MAX:
+                out.problems.append(Problem(
+                    f"stage '{sid}' is named '{value[:40]}…' in the CRM: Salesforce takes "
+                    f"at most {VALUE_MAX} characters for a stage", stage.where(
+                        "crm_stage" if stage.crm_stage else "name"),
+                    "Give the stage a shorter `crm_stage`."))
             facts = (forecast_category(stage), stage.outcome or "", probability(stage))
             if value in seen:
                 if seen[value][:3] != facts:
@@ -139,7 +146,17 @@ def path(pid: str, process: SalesProcess, record_type: str, playbook: Playbook,
     _element(root, "entityName", "Opportunity")
     _element(root, "fieldName", "StageName")
     _element(root, "masterLabel", process.name)
+    seen: dict[str, str] = {}
     for sid, stage in ordered_stages(process):
+        value = stage_value(stage)
+        if value in seen:
+            out.problems.append(Problem(
+                f"stages '{seen[value]}' and '{sid}' of process '{pid}' are both CRM stage "
+                f"'{value}'; a Salesforce Path shows each stage once",
+                stage.where("crm_stage" if stage.crm_stage else "name"),
+                "Give the stages different `crm_stage` names."))
+            continue
+        seen[value] = sid
         step = _element(root, "pathAssistantSteps")
         fields = key_fields(stage)
         if len(fields) > KEY_FIELDS_MAX:
