@@ -565,7 +565,7 @@ class RevenueGoal(Node):
 
 class AgendaItem(Node):
     topic: Text
-    minutes: int = Field(gt=0)
+    minutes: int = Field(gt=0, le=24 * 60)
     owner: RoleId
     kpis: list[KpiId] = []
     description: Markdown = ""
@@ -577,7 +577,7 @@ class Meeting(Node):
     name: str = "Weekly revenue team meeting"
     day: Weekday
     time: Clock
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=24 * 60)
     chair: RoleId
     attendees: list[RoleId] = Field(min_length=1)
     agenda: list[AgendaItem] = Field(min_length=1)
