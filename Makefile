@@ -63,8 +63,10 @@ bench: setup system-deps
 bench-quick: setup system-deps
 	$(BIN)/python benchmarks/run.py --quick
 
+# ruff on everything, mypy on the package (settings in pyproject.toml); CI runs it first.
 lint: setup
 	$(BIN)/ruff check generator benchmarks tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf site .cache .pytest_cache

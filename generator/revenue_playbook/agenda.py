@@ -8,6 +8,7 @@ an optional `#anchor`, made into URLs by whoever writes the page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .businesstime import Calendar
@@ -49,7 +50,7 @@ class Agenda:
     owner: str | None = None  # the role doing the touches unless a touch says otherwise
 
 
-def days(touches: list[Touch] | tuple[Touch, ...]) -> tuple[Day, ...]:
+def days(touches: Sequence[Touch]) -> tuple[Day, ...]:
     """Every business day from 0 to the last touch, touches in their written order; a run
     of days without a touch is one entry."""
     if not touches:
@@ -133,9 +134,9 @@ def _cadence_exit(playbook: Playbook, event: str, stages: list) -> Exit:  # type
         return Exit(when, "Stop the cadence and mark the lead",
                     "lifecycle.md#lifecycle-disqualified",
                     playbook.lifecycle["disqualified"].name)
-    then = {"unsubscribe": "Stop every email at once; calls only if they asked for one",
-            "bounce": "Stop the emails; find a working address or disqualify the lead"}
-    return Exit(when, then.get(event, "Stop the cadence"))
+    stops = {"unsubscribe": "Stop every email at once; calls only if they asked for one",
+             "bounce": "Stop the emails; find a working address or disqualify the lead"}
+    return Exit(when, stops.get(event, "Stop the cadence"))
 
 
 def stage_agenda(playbook: Playbook, stage_id: str) -> Agenda:

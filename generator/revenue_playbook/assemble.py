@@ -185,15 +185,15 @@ class Assembler:
             self._not_mapping(source, (), "a definition file")
             return
         for key, value in data.items():
-            section = SECTIONS.get(key)
-            if section is None:
+            known = SECTIONS.get(key)
+            if known is None:
                 hint = did_you_mean(key, SECTIONS) or f"Sections are: {', '.join(SECTIONS)}."
                 self.findings.append(Finding(UNKNOWN_KEY, source.location((key,), key=True),
                                              f"unknown section '{key}'", hint))
-            elif section.collection:
-                self._add_collection(section, value, source, (key,))
+            elif known.collection:
+                self._add_collection(known, value, source, (key,))
             else:
-                self._add_singleton(section, value, source, (key,))
+                self._add_singleton(known, value, source, (key,))
 
     def _not_mapping(self, source: SourceFile, path: tuple[str | int, ...], what: str) -> None:
         self.findings.append(Finding(INVALID_VALUE, source.location(path),

@@ -47,11 +47,11 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
             for t in stage.touchpoints:
                 if t.owner and t.owner != stage.owner:
                     add(t.owner, "Touchpoint", f"{stage.name}: {t.purpose}", f"stages/{sid}.md")
-    for stage in pb.lifecycle.values():
-        add(stage.owner, "Lifecycle stage", stage.name, "lifecycle.md")
-        if stage.handoff:
-            add(stage.handoff.owner, "Hand-off",
-                f"into {stage.name} within {stage.handoff.within}", "lifecycle.md")
+    for life in pb.lifecycle.values():
+        add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
+        if life.handoff:
+            add(life.handoff.owner, "Hand-off",
+                f"into {life.name} within {life.handoff.within}", "lifecycle.md")
     for cadence in pb.cadences.values():
         add(cadence.owner, "Cadence", cadence.name, "sla.md")
     if pb.sla:
@@ -66,8 +66,8 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
         add(template.owner, "Template", template.name, f"emails/{tid}.md")
     for cid, campaign in pb.campaigns.items():
         add(campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md")
-        for step in campaign.steps.values():
-            add(step.owner, "Campaign step", f"{campaign.name}: {step.name}",
+        for campaign_step in campaign.steps.values():
+            add(campaign_step.owner, "Campaign step", f"{campaign.name}: {campaign_step.name}",
                 f"campaigns/{cid}.md")
     for kpi in pb.kpis.values():
         add(kpi.owner, "KPI", kpi.name, "scorecard.md")

@@ -238,6 +238,7 @@ class _Builder:
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, depth + 1) for child in node.value]
+        assert isinstance(node, yaml.MappingNode)  # the composer makes nothing else
         return self._mapping(node, depth)
 
     def _too_many(self, node: yaml.Node) -> None:
@@ -246,7 +247,7 @@ class _Builder:
         if self.top_key is not None:
             mark = self.source.location((self.top_key,), key=True)
             where = f"the value of '{self.top_key}'"
-            start = yaml.Mark("", 0, mark.line - 1, mark.column - 1, None, None)
+            start = yaml.Mark("", 0, mark.line - 1, mark.column - 1, None, None)  # type: ignore[arg-type]  # no buffer: PyYAML accepts None
         else:
             where, start = "this file", node.start_mark
         raise _TooBig(start, f"{where} expands to more than {self.limits.max_values:,} "

@@ -221,7 +221,10 @@ class IncrementalBuilder:
             if wanted not in envs:
                 env = envs[wanted] = fresh()
                 # the theme's files, listed once (MkDocs lists them in every build)
-                env.loader.list_templates = functools.cache(env.loader.list_templates)
+                loader = env.loader
+                assert loader is not None  # MkDocs' theme environments load from files
+                loader.list_templates = functools.cache(  # type: ignore[method-assign]
+                    loader.list_templates)
             return envs[wanted]
 
         theme.get_env = get_env  # type: ignore[method-assign]

@@ -25,6 +25,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from .config import ConfigError, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
@@ -222,8 +223,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return _stale_banner(self.stale_report) + markdown
         return markdown
 
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
-                        nav: Any) -> dict[str, Any]:
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> TemplateContext:
         if self.site is not None and page.file.src_uri in self.site.pages and page.title:
             # The title comes from the page's heading, i.e. from YAML, and themes print it
             # as trusted HTML (in <title>, among others): hand it over escaped.

@@ -12,13 +12,16 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import safe_writes
 from .mkdocs_incremental import IncrementalBuilder
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
 from .report import format_text
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 # Material prints a banner about MkDocs 2 on every run; the pin to mkdocs<2 answers it.
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -28,7 +31,7 @@ class BuildFailed(Exception):
     """The site could not be built for a reason other than the definitions."""
 
 
-def _load(config_file: Path, **overrides: Any):  # type: ignore[no-untyped-def]
+def _load(config_file: Path, **overrides: Any) -> MkDocsConfig:
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -123,7 +126,7 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_playbook", False) for h in logger.handlers):
-        handler = _Stderr()
+        handler: logging.Handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._playbook = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

@@ -10,6 +10,7 @@ only format values, through the filters of `page_filters.py`. Diagrams come from
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,10 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     def url(target: str, here: str) -> str:
         return links.url(target, here, directory_urls)
 
+    def email_url(template_id: str, page: str) -> str:
+        """From `page` (in a diagram) to the page of email template `template_id`."""
+        return url(f"emails/{template_id}.md", page)
+
     page("index.md", "home.md.j2")
     for pid in pb.processes:
         dots[f"process-{pid}"] = process_dot(
@@ -90,7 +95,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             names = []
             if stage.touchpoints:
                 dots[f"stage-{sid}"] = touchpoints_dot(
-                    sid, stage.touchpoints, lambda t, p=path: url(f"emails/{t}.md", p))
+                    sid, stage.touchpoints, functools.partial(email_url, page=path))
                 names.append(f"stage-{sid}")
             if stage.cadence in pb.cadences:
                 names.append(f"cadence-{stage.cadence}")
@@ -124,7 +129,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             calendars.meeting_calendar(pb))
     for cid, campaign in pb.campaigns.items():
         dots[f"campaign-{cid}"] = campaign_dot(
-            pb, cid, calendar, lambda t, p=f"campaigns/{cid}.md": url(f"emails/{t}.md", p))
+            pb, cid, calendar, functools.partial(email_url, page=f"campaigns/{cid}.md"))
         page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
              cid=cid, campaign=campaign, **_campaign_data(pb, campaign, calendar))
     entries, files = downloads(pb)

@@ -31,8 +31,8 @@ def format_text(result: Result, strict: bool = False, color: bool = False) -> st
 
     out: list[str] = []
     for f in result.findings:
-        level = f.severity.value if f.severity else f.rule.severity.value
-        tint = "red" if f.severity is Severity.ERROR else "yellow"
+        level = f.effective_severity.value
+        tint = "red" if f.effective_severity is Severity.ERROR else "yellow"
         out.append(f"{style(str(f.location), bold=True)}: {style(level, fg=tint, bold=True)} "
                    f"{style(f.code, fg=tint)} {f.message}")
         source = result.sources.get(f.location.file)
@@ -67,7 +67,7 @@ def finding_dict(f: Finding) -> dict[str, object]:
     return {
         "code": f.code,
         "rule": f.rule.name,
-        "severity": (f.severity or f.rule.severity).value,
+        "severity": f.effective_severity.value,
         "message": f.message,
         "hint": f.hint,
         "file": f.location.file,
@@ -106,7 +106,7 @@ def _escape_property(text: str) -> str:
 def format_github(result: Result, strict: bool = False, color: bool = False) -> str:
     lines = []
     for f in result.findings:
-        level = "error" if f.severity is Severity.ERROR else "warning"
+        level = "error" if f.effective_severity is Severity.ERROR else "warning"
         props = [f"file={_escape_property(f.location.file)}"]
         if f.location.line:
             props += [f"line={f.location.line}", f"col={f.location.column}"]

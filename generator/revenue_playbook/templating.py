@@ -32,7 +32,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import meta, nodes
@@ -336,9 +336,10 @@ def _finalize(value: Any) -> Any:
 
 def _instrument(ast: nodes.Template) -> nodes.Template:
     """Route loop iterables and `~` operands through the budget (Jinja has no hook there)."""
-    def helper(func: Callable[..., Any], arg: nodes.Expr) -> nodes.Expr:
+    def helper(func: Callable[..., Any], arg: nodes.Node) -> nodes.Expr:
         name = nodes.ImportedName(f"{__name__}.{func.__name__}")
-        return nodes.Call(name, [arg], [], None, None, lineno=arg.lineno)
+        return nodes.Call(name, [cast(nodes.Expr, arg)], [], None, None,
+                          lineno=arg.lineno)
 
     for loop in ast.find_all(nodes.For):
         loop.iter = helper(_loop, loop.iter)

@@ -91,7 +91,8 @@ def _due_moment(playbook: Playbook, due: date) -> str:
     """The end of the business day `due`, in UTC as Trello writes times."""
     hours = playbook.sla.business_hours if playbook.sla else None
     zone = zoneinfo.ZoneInfo(hours.timezone if hours else "UTC")
-    end = time(*(int(part) for part in (hours.end if hours else "17:00").split(":")))
+    hour, minute = (int(part) for part in (hours.end if hours else "17:00").split(":"))
+    end = time(hour, minute)
     moment = datetime.combine(due, end, zone).astimezone(UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
