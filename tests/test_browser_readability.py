@@ -1,8 +1,9 @@
 """The example site as a rep on a phone and a marketer on a laptop see it, in light and dark
-mode: no page scrolls sideways, diagram text is never below 12 px and stays readable in
-dark mode (contrast computed from the rendered colours), every diagram node with a page is
-reached with Tab, and every link on the print page lands. Screenshots of the key pages are
-kept in tests/artifacts/screenshots/ for people and CI to look at.
+mode: no page scrolls sideways, diagram text is never below 12 px, no label is drawn over
+another, and text stays readable in dark mode (contrast computed from the rendered
+colours), every diagram node with a page is reached with Tab, and every link on the print
+page lands. Screenshots of the key pages are kept in tests/artifacts/screenshots/ for
+people and CI to look at.
 
 Uses Debian's Chromium (/usr/bin/chromium); never downloads a browser.
 """
@@ -128,7 +129,23 @@ MEASURE = """() => {
     const fg = rgb(getComputedStyle(t).fill) || [0, 0, 0];
     texts.push({text: t.textContent.trim(), size, contrast: contrast(fg, bg)});
   }
+  const overlaps = [];
+  for (const svg of document.querySelectorAll('.pb-diagram svg')) {
+    const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+      .map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i], [b, rb] = boxes[j];
+        const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        // glyph boxes include the line's leading: overlapping by more than a third of a
+        // line is text drawn over text
+        if (w > 2 && h > Math.min(ra.height, rb.height) / 3) overlaps.push(a + ' / ' + b);
+      }
+    }
+  }
   return {
+    overlaps,
     overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     bodyOverflow: document.body.scrollWidth - document.body.clientWidth,
     texts,
@@ -157,6 +174,7 @@ def test_pages_fit_and_diagrams_read(built: tuple[str, Path], browser: Any, size
             if result["overflow"] > 0 or result["bodyOverflow"] > 0:
                 problems.append(f"/{path}: the page scrolls sideways by "
                                 f"{max(result['overflow'], result['bodyOverflow'])} px")
+            problems += [f"/{path}: labels overlap: {pair}" for pair in result["overlaps"]]
             for text in result["texts"]:
                 measured += 1
                 if text["size"] < MIN_TEXT_PX - 0.01:
