@@ -93,7 +93,9 @@ TimeZone = Annotated[str, AfterValidator(_timezone), Field(
 PlanDate = Annotated[date, AfterValidator(_plan_date), Field(
     description=f"A date (YYYY-MM-DD) between {EARLIEST} and {LATEST}.")]
 Text = Annotated[str, Field(min_length=1)]
-Markdown = Annotated[str, Field(description="Text; Markdown allowed, raw HTML is not rendered.")]
+Markdown = Annotated[str, Field(description=(
+    "Text; Markdown allowed (links to http, https, mailto and tel addresses or within the "
+    "site), raw HTML is not rendered."))]
 
 RoleId = Annotated[str, Ref("roles"), Field(description="The id of a role.")]
 PersonaId = Annotated[str, Ref("personas"), Field(description="The id of a persona.")]
