@@ -1,0 +1,144 @@
+"""The shape of the house: no import cycle among the package's modules, and only the
+adapters know MkDocs (the core is plain Python that another engine could drive)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import revenue_playbook
+
+PACKAGE = Path(revenue_playbook.__file__).parent
+# The adapters: the console script and command line, the MkDocs plugin and what runs
+# MkDocs for it (publishing included).
+ADAPTERS = {"console", "cli", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental", "publish"}
+
+
+def modules() -> dict[str, Path]:
+    """Module name (relative to the package, `rules.sla`) -> file."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _under_type_checking(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return True
+    return False
+
+
+def imports(name: str, path: Path) -> set[str]:
+    """Every module `name` imports, at its top or inside a function (a lazy import still
+    makes a loop), as package-relative names, or as `ext:<top-level package>`; imports
+    made only for type checking are left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    known = modules()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom) and _under_type_checking(node, parents):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top, _, rest = alias.name.partition(".")
+                if top == "revenue_playbook":
+                    found.add(rest)
+                else:
+                    found.add(f"ext:{top}")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                top, _, rest = (node.module or "").partition(".")
+                if top != "revenue_playbook":
+                    found.add(f"ext:{top}")
+                    continue
+                base = rest.split(".") if rest else []
+            else:
+                base = package[:len(package) - node.level + 1] + (
+                    node.module.split(".") if node.module else [])
+            target = ".".join(base)
+            for alias in node.names:  # `from . import x` may name a module
+                sub = ".".join([*base, alias.name])
+                found.add(sub if sub in known else target)
+    found.discard(name)
+    return {m for m in found if m.startswith("ext:") or m in known}
+
+
+def graph() -> dict[str, set[str]]:
+    return {name: imports(name, path) for name, path in modules().items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in edges:
+                continue
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_walk_sees_the_imports():
+    edges = graph()
+    assert "validate" in edges["cli"] and "ext:click" in edges["cli"]
+    assert "rules.sla" in edges["rules"] and "rules.context" in edges["rules.sla"]
+    assert "ext:mkdocs" in edges["mkdocs_plugin"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle():
+    edges = graph()
+    # a package imports its modules and they import its names: that is the one loop
+    # Python itself makes, so a package's __init__ is not counted as an importer
+    loops = cycles({name: {m for m in targets if not m.startswith("ext:")
+                           and not (name and m.startswith(name + "."))}
+                    for name, targets in edges.items()})
+    assert loops == []
+
+
+def test_only_adapters_import_mkdocs():
+    edges = graph()
+    assert {"cli", "mkdocs_plugin", "mkdocs_runner"} <= set(edges)
+    core = sorted(name for name, targets in edges.items()
+                  if name.split(".")[0] not in ADAPTERS and "ext:mkdocs" in targets)
+    assert core == []
+
+
+def test_core_does_not_import_adapters():
+    """Data flows one way: YAML -> model -> findings -> pages -> site; the adapters call
+    the core, never the other way round."""
+    edges = graph()
+    wrong = sorted((name, target) for name, targets in edges.items()
+                   if name.split(".")[0] not in ADAPTERS for target in targets
+                   if target.split(".")[0] in ADAPTERS)
+    assert wrong == []
