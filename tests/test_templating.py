@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import jinja2
 import pytest
 from conftest import make_repo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from revenue_playbook import templating
 
@@ -180,3 +183,56 @@ def test_validate_preview_and_build_report_each_runaway_template(hostile_repo: P
     assert build.returncode == 1 and "Traceback" not in build.stderr
     assert "templates/power.yaml:5:3: error PB408" in build.stderr
     assert not (hostile_repo / "site").exists()
+
+
+NUMBERS = st.sampled_from([0, 2, 3, 64, 999, 10_000, 99_999, 999_999_999])
+ATOMS = st.sampled_from(["big", "s", "n", "items", "'ab'", "'%s%10000s'", "'{:>9999}'"]) | \
+    NUMBERS.map(str)
+
+
+def expressions(depth: int = 3) -> st.SearchStrategy[str]:
+    if depth == 0:
+        return ATOMS
+    inner = expressions(depth - 1)
+    return st.one_of(
+        ATOMS,
+        st.tuples(inner, st.sampled_from(["~", "+", "*", "**", "%"]), inner)
+        .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, st.sampled_from(["center", "indent", "replace('', s)", "join(big)",
+                                          "format(n, s)", "wordwrap(1, true, big)", "list",
+                                          "string", "tojson(9999)", "sum(start=[])"]))
+        .map(lambda t: f"({t[0]})|{t[1]}"),
+        st.tuples(inner, st.sampled_from(["ljust", "center", "zfill", "expandtabs"]), NUMBERS)
+        .map(lambda t: f"({t[0]}).{t[1]}({t[2]})"),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]}).replace('', {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"[{t[0]}, {t[1]}, {t[0]}, {t[1]}]"),
+    )
+
+
+def statements() -> st.SearchStrategy[str]:
+    expr = expressions()
+    return st.lists(st.one_of(
+        expr.map(lambda e: "{{ " + e + " }}"),
+        expr.map(lambda e: "{% set s = " + e + " %}"),
+        st.tuples(expr, expr).map(lambda t: "{% for x in " + t[0] + " %}{% for y in " + t[1]
+                                  + " %}{% set s = s ~ s %}{% endfor %}{% endfor %}"),
+    ), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(statements())
+def test_no_combination_of_operations_escapes_the_budget(source: str) -> None:
+    def stuck(signum: int, frame: object) -> None:
+        raise AssertionError(f"still rendering after 20 s: {source}")
+
+    old = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(20)  # far above the 1 s budget: only a way around it ends here
+    try:
+        templating.render(source, {"big": BIG, "s": "xy", "n": 7, "items": ["a", "b"]})
+    except (MemoryError, AssertionError):
+        raise
+    except Exception:  # a budget stop (RenderLimit), or a type or value error
+        pass
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
