@@ -301,3 +301,12 @@ def test_mike_publish_interrupted_and_killed(repo: Path) -> None:
     # mike's own deploy left a temporary mike-mkdocs*.yml beside mkdocs.yml when killed
     assert list(repo.glob("mike-mkdocs*")) == []
     assert git(repo, "status", "--porcelain").splitlines() == ["?? .cache/"]  # diagrams
+
+
+def test_delete_with_a_folder_is_refused(repo: Path, out: Path) -> None:
+    """`--delete` works on the branch: with `--to-dir` it used to delete the version from
+    gh-pages while the folder named was left as it was."""
+    result = publish(repo, "1.0", "--delete", "--to-dir", str(out / "www"))
+    assert result.returncode == 2
+    assert "--delete removes a version from the branch" in result.stderr
+    assert outside(out) == NEIGHBOURS and not (out / "www").exists()
