@@ -91,3 +91,24 @@ def test_campaign_page_shows_the_real_date(tmp_path: Path,
     # the print page carries the same email
     printed = (repo / "site" / "print_page" / "index.html").read_text()
     assert f"starts {REAL_DATE}." in printed
+
+
+def test_a_same_day_send_after_the_event_is_an_error(tmp_path: Path) -> None:
+    """The reminder at 10:00 in New York for a webinar at 15:00 in Berlin (09:00 in New
+    York) the same day is sent after it starts."""
+    import shutil
+
+    defs = tmp_path / "defs"
+    shutil.copytree(ROOT / "process_defs", defs)
+    path = defs / "campaigns" / "retention_webinar.yaml"
+    text = path.read_text()
+    text = text.replace('    time: "11:00"  # in the SLA', '    time: "15:00"\n'
+                        '    timezone: Europe/Berlin  # in the SLA')
+    text = text.replace("  - template: webinar_reminder\n    send: 9",
+                        "  - template: webinar_reminder\n    send: 10")
+    path.write_text(text)
+    codes = [(f.code, f.location.line) for f in validate(defs).findings]
+    line = text.splitlines().index("    send: 10") + 1
+    assert codes == [("PB610", line)]
+    path.write_text(text.replace("timezone: Europe/Berlin", "timezone: America/Los_Angeles"))
+    assert validate(defs).findings == []  # 15:00 in Los Angeles is after 10:00 in New York

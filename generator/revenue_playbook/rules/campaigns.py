@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
-from ..campaign_values import binding_problem, bindings, template_variables
+from ..campaign_values import (
+    Moment,
+    binding_problem,
+    bindings,
+    campaign_timezone,
+    template_variables,
+)
 from ..cycles import loop_edges
 from ..findings import Finding, Location, Rule, Severity, did_you_mean
-from ..model import Binding, Campaign, Playbook
+from ..model import Binding, Campaign, CampaignEmail, CampaignStep, Playbook
 from .context import Context
 
 PLANNING_LATE = Rule("PB601", "planning-before-launch", Severity.ERROR,
@@ -120,8 +127,7 @@ def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
                     name in used:
                 step = campaign.steps[value.step]
                 late = email.send > step.offset or (
-                    email.send == step.offset and email.time is not None
-                    and step.time is not None and email.time > step.time)
+                    email.send == step.offset and _clock_later(pb, campaign, email, step))
                 if late:
                     sent = f"day {email.send}" + (f" {email.time}" if email.time else "")
                     due = f"day {step.offset}" + (f" {step.time}" if step.time else "")
@@ -135,6 +141,18 @@ def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
             yield Finding(UNUSED_BINDING, campaign.where("values", name, key=True),
                           f"campaign '{cid}' binds '{name}', which none of its emails use",
                           "Remove it, or check the variable's spelling.")
+
+
+def _clock_later(pb: Playbook, campaign: Campaign, email: CampaignEmail,
+                 step: CampaignStep) -> bool:
+    """On the same day: is the email sent after the step's time (in their time zones)?"""
+    if email.time is None or step.time is None:
+        return False
+    day = campaign.launch or date(2000, 1, 3)
+    zone = campaign_timezone(pb, campaign)
+    sent = Moment(day, email.time, email.timezone or zone).at
+    due = Moment(day, step.time, step.timezone or zone).at
+    return sent is not None and due is not None and sent > due
 
 
 def _source(cid: str, campaign: Campaign, binding: Binding, where: Location,
