@@ -155,3 +155,33 @@ def test_filters_conditions_and_unbalanced_markers_are_refused() -> None:
     assert "cuts a Jinja block in two" in cut.message
     assert convert("{{ 'literal' }} {{ first_name }}", "salesforce",
                    tokens).text == "literal {{{first_name}}}"
+
+
+@pytest.mark.parametrize("tool", list(TOOLS))
+def test_no_template_text_crashes_the_conversion(tool) -> None:
+    """Any text, valid Jinja or not, converts or lists its issues; nothing raises."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["{{ first_name }}", "{{ x }}", "{% for i in x %}", "{% endfor %}",
+                              "{% if x %}", "{% endif %}", "{# rep-edit #}",
+                              "{# end rep-edit #}", "{# rep-edit: y #}", "{{", "}}", "{%", "\n",
+                              "text", "{{ 'a' }}", "{{ x|upper }}", "{#-rep-edit-#}"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(pieces, st.text(max_size=5)), max_size=12))
+    def check(parts: list[str]) -> None:
+        result = convert("".join(parts), tool, {"first_name": "first_name"}.get)
+        assert all(issue.line >= 1 for issue in result.issues)
+        if not result.issues:
+            assert "{%" not in result.text.replace("{{ 'a' }}", "")
+
+    check()
+
+
+def test_a_token_with_braces_is_refused_where_it_is_written(defs, capsys) -> None:
+    team = defs / "team.yaml"
+    team.write_text(team.read_text().replace("outreach: first_name,", "outreach: '{{x}}',"))
+    assert main(["validate", str(defs)]) == 1
+    out = capsys.readouterr().out
+    assert "team.yaml:" in out and "tokens" in out

@@ -364,7 +364,8 @@ class Variable(Node):
 
     description: Text
     sample: Any = Field(description="A sample value used to preview the template.")
-    tokens: dict[EmailTool, Text] = Field({}, description=(
+    tokens: dict[EmailTool, Annotated[str, Field(min_length=1, pattern=r"^[^{}\n]+$")]] = \
+        Field({}, description=(
         "How each sales or marketing tool names this field, written without the tool's "
         "braces: `hubspot: contact.firstname`, `salesforce: Contact.FirstName`, "
         "`marketo: lead.First Name`, `outreach: first_name`, `salesloft: first_name`."))
