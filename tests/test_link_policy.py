@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from html.parser import HTMLParser
@@ -10,8 +11,10 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
+from conftest import make_repo
 from hostile import problems
 
+from revenue_playbook.cli import main
 from revenue_playbook.diagrams import DiagramError, DiagramRenderer, clean_svg
 from revenue_playbook.linkpolicy import is_allowed_url, url_scheme
 from revenue_playbook.markup import markdown as md_field
@@ -241,6 +244,27 @@ def test_a_dot_that_prints_markup_is_a_diagram_error(tmp_path: Path, output: byt
     assert message.startswith('diagram "pipeline": Graphviz\'s `dot` printed something that '
                               "is not a safe SVG diagram"), message
     assert reason in message and "check which `dot` is first on PATH" in message
+
+
+def test_a_single_diagram_is_named_too(tmp_path: Path) -> None:
+    dot = fake_dot(tmp_path, b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
+    with pytest.raises(DiagramError, match=r'^diagram "lifecycle": .*a script'):
+        DiagramRenderer(None, dot_binary=str(dot)).render('digraph "lifecycle" {\n a;\n}\n')
+
+
+def test_build_with_a_dot_that_prints_markup_fails_clearly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path)
+    dot = fake_dot(tmp_path / "bin", b'<svg xmlns="http://www.w3.org/2000/svg">'
+                   b'<foreignObject><img src="x" onerror="alert(1)"/></foreignObject></svg>')
+    monkeypatch.setenv("PATH", f"{dot.parent}:{os.environ['PATH']}")
+    monkeypatch.chdir(repo)
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert "printed something that is not a safe SVG diagram" in err
+    assert "a foreign object (HTML inside SVG) (<foreignObject>)" in err
+    assert "Traceback" not in err and not (repo / "site").exists()
 
 
 def test_clean_svg_checks_what_it_returns() -> None:

@@ -375,20 +375,22 @@ class DiagramRenderer:
         return self.render_many({"graph": dot})["graph"]
 
     def _render_batch(self, sources: list[str]) -> list[bytes]:
+        if len(sources) == 1:
+            return [self._render_one(sources[0])]
         try:
             out = self._run(["-Tsvg"], "".join(sources).encode("utf-8"))
             parts = _split_svgs(out)
             if len(parts) == len(sources):
                 return [clean_svg(p) for p in parts]
         except DiagramError:
-            if len(sources) == 1:
-                raise
+            pass
         # one graph broke the batch: render one by one so the error names it
         return [self._render_one(s) for s in sources]
 
     def _render_one(self, source: str) -> bytes:
+        out = self._run(["-Tsvg"], source.encode("utf-8"))
         try:
-            return clean_svg(self._run(["-Tsvg"], source.encode("utf-8")))
+            return clean_svg(out)
         except DiagramError as exc:
             if (first := source.split("\n", 1)[0]).startswith("digraph "):
                 raise DiagramError(f"diagram {first[8:].rstrip(' {')}: {exc}") from None
