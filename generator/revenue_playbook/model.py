@@ -48,8 +48,14 @@ def parse_duration(text: str) -> tuple[float, str]:
 
 
 def _duration(text: str) -> str:
-    if not _DURATION.match(text):
+    match = _DURATION.match(text)
+    if not match:
         raise ValueError("write a duration in business time like `30m`, `2h` or `3d`")
+    # in days of 24 hours, the longest business day there is: `9…9d` would count to infinity
+    days = float(match[1]) / {"m": 24 * 60, "min": 24 * 60, "h": 24, "d": 1}[match[2]]
+    if days > MAX_BUSINESS_DAYS:
+        raise ValueError(f"write a duration of at most {MAX_BUSINESS_DAYS:,} business days "
+                         "(about ten years)")
     return text.strip()
 
 
