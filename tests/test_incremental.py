@@ -136,3 +136,12 @@ def test_a_series_of_edits_gives_what_a_full_build_gives(site: Site) -> None:
     site.build()
     assert site.builder.stats.full
     site.check()
+
+
+@pytest.mark.slow
+def test_an_extension_that_includes_files_means_full_builds(site: Site) -> None:
+    """With pymdownx.snippets a page's HTML depends on files its text only names."""
+    edit(site.repo / "mkdocs.yml", "  - admonition\n", "  - admonition\n  - pymdownx.snippets\n")
+    site.build()
+    site.build()
+    assert site.builder.stats.full and "snippets" in site.builder.stats.reason

@@ -19,8 +19,9 @@ A page whose keys are unchanged gets its attributes and search entries back, in 
 a full build would have made them, and its HTML stays on disk. Everything else (the
 search index file, the sitemap, the 404 page, plugins' `on_post_build`) runs as in a full
 build. The result is byte for byte what a full build writes (tests/test_incremental.py).
-A change of mkdocs.yml or of the theme's overrides, a plugin this builder does not know, or
-a failed build makes the next build a full one.
+A change of mkdocs.yml or of the theme's overrides, a plugin this builder does not know, a
+Markdown extension that includes other files (pymdownx.snippets), or a failed build makes
+the next build a full one.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ log = logging.getLogger("mkdocs.commands.build")
 # Plugins whose state lives only on the page objects, in the search index, or is rebuilt
 # in every build: an incremental build gives them what a full build would.
 KNOWN_PLUGINS = {"search", "material/search", "playbook", "print-site"}
+INCLUDING_EXTENSIONS = ("snippets", "markdown_include", "include")
 
 
 @dataclass
@@ -125,12 +127,17 @@ class IncrementalBuilder:
             unknown = sorted(set(config.plugins) - KNOWN_PLUGINS)
             found = _search_entries(config)
             search = found if isinstance(found, list) else None
+            # Markdown extensions that read other files while converting a page (snippets):
+            # a page's own text no longer tells whether its HTML changed.
+            includes = sorted(str(name) for name in config.markdown_extensions
+                              if any(word in str(name) for word in INCLUDING_EXTENSIONS))
             full = (config_key != self._config_key or bool(unknown) or found is False
-                    or not os.path.isdir(config.site_dir))
+                    or bool(includes) or not os.path.isdir(config.site_dir))
             if full:
                 stats.reason = (f"plugins {', '.join(unknown)} may keep state across pages"
                                 if unknown else "a search plugin of unknown make"
-                                if found is False else "first build or configuration changed")
+                                if found is False else f"{', '.join(includes)} include files"
+                                if includes else "first build or configuration changed")
                 self.forget()
                 utils.clean_directory(config.site_dir)
             stats.full = full
