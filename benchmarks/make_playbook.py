@@ -87,7 +87,8 @@ def make(base: Path, scale: int, out: Path) -> int:
         if value is not None:
             shared[key] = _dump(value)
             count += 1
-    for key in ("roles", "personas", "lifecycle", "merge_fields"):
+    for key in ("segments", "outcomes", "reasons", "roles", "personas", "lifecycle",
+                "merge_fields", "service_levels"):
         items = getattr(pb, key)
         if items:
             shared[key] = {i: _dump(v) for i, v in items.items()}

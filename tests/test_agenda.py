@@ -23,7 +23,8 @@ def example():  # type: ignore[no-untyped-def]
 def test_cadence_agenda_says_what_day_0_is_and_shows_rest_days(example) -> None:  # type: ignore[no-untyped-def]
     agenda = cadence_agenda(example, "inbound_hot")
     assert agenda.day_zero == ("Day 0 is the business day a Demo request lead comes in "
-                               "(first touch within 1 business hour).")
+                               "(first touch within Mid-market 1 business hour, Enterprise 30 "
+                               "business minutes).")
     assert [(d.label, len(d.touches)) for d in agenda.days] == [
         ("Day 0", 2), ("Day 1", 1), ("Day 2", 1), ("Day 3", 0), ("Day 4", 1), ("Day 5", 0),
         ("Day 6", 1), ("Days 7–8", 0), ("Day 9", 1)]
@@ -72,7 +73,8 @@ def test_pages_show_agendas_and_my_day(tmp_path: Path, monkeypatch: pytest.Monke
     assert "<strong>Days 7–8</strong>: no touch" in sla
     assert ('Stop the cadence and run the meeting in <a href="../stages/discovery/">'
             "Discovery</a>") in sla
-    assert '<strong>No response</strong>' in sla and "<code>no_response</code>" not in sla
+    assert "<strong>No reply after the whole cadence</strong>" in sla
+    assert "<code>no_response</code>" not in sla
     roles = (site / "roles" / "index.html").read_text()
     assert 'href="../my-day/sdr/"' in roles
     my_day = (site / "my-day" / "sdr" / "index.html").read_text()

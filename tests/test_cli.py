@@ -40,7 +40,7 @@ def test_valid_playbook_exits_0(tmp_path: Path) -> None:
     shutil.copytree(MINIMAL, tmp_path / "process_defs")
     proc = run("validate", "--strict", cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (
-        0, "process_defs: valid (8 files, 0 errors, 0 warnings)\n", "")
+        0, "process_defs: valid (9 files, 0 errors, 0 warnings)\n", "")
 
 
 def test_text_report_shows_line_caret_and_hint(broken: Path) -> None:
@@ -58,7 +58,7 @@ def test_text_report_shows_line_caret_and_hint(broken: Path) -> None:
         "      |          ^\n"
         "      hint: Inboxes cut long subjects: shorten it.\n"
         "\n"
-        "process_defs: invalid: 1 error, 1 warning in 8 files\n")
+        "process_defs: invalid: 1 error, 1 warning in 9 files\n")
     assert "\x1b[" not in proc.stdout  # no colour when not on a terminal
 
 
@@ -89,7 +89,7 @@ def test_github_annotations(broken: Path) -> None:
         "::warning file=process_defs/templates/recap.yaml,line=2,col=10,"
         "title=PB405 subject-length::template 'recap' subject is 68 characters with its "
         "samples (limit 60)%0AInboxes cut long subjects: shorten it.",
-        "process_defs: invalid: 1 error, 1 warning in 8 files",
+        "process_defs: invalid: 1 error, 1 warning in 9 files",
     ]
 
 
@@ -143,7 +143,7 @@ def test_strict_fails_on_warnings_only(broken: Path) -> None:
     assert run("validate", cwd=broken).returncode == 0
     strict = run("validate", "--strict", cwd=broken)
     assert strict.returncode == 1
-    assert strict.stdout.endswith("process_defs: invalid: 0 errors, 1 warning in 8 files\n")
+    assert strict.stdout.endswith("process_defs: invalid: 0 errors, 1 warning in 9 files\n")
 
 
 def test_severity_from_pyproject(broken: Path) -> None:

@@ -55,7 +55,13 @@ def test_process_nodes_link_to_their_stage_pages(example, tmp_path: Path) -> Non
 def test_dot_is_deterministic_and_styles_outcomes(example) -> None:
     first = process_dot(example, "new_business", lambda s: s)
     assert first == process_dot(validate(EXAMPLE).playbook, "new_business", lambda s: s)
-    assert 'fillcolor="#dcfce7"' in first and 'fillcolor="#fee2e2"' in first
+    # each outcome in its colour: built-in won and lost, the team's own "No decision"
+    for colour in ("#2e7d32", "#c62828", "#6a1b9a", "#8d6e63"):
+        assert f'color="{colour}"' in first
+    no_decision = next(line for line in first.splitlines()
+                       if line.startswith('  "stage_closed_no_decision" ['))
+    assert 'color="#8d6e63"' in no_decision and "(No decision)" not in no_decision
+    assert "Proposal\\n50–60%" in first  # a probability per segment is drawn as its range
     assert '"stage_technical_validation" -> "stage_demo" [style=dashed' in first
 
 
@@ -63,7 +69,8 @@ def test_lifecycle_handoffs_carry_owner_and_time(example) -> None:
     dot = lifecycle_dot(example)
     assert 'subgraph "cluster_marketing"' in dot and 'subgraph "cluster_sales"' in dot
     assert "hand-off: SDR Manager, within 1h" in dot.replace("\\n", " ")
-    assert "Demo request 1h" in dot.replace("\\n", " ")
+    assert "Demo request Mid-market 1h, Enterprise 30m" in dot.replace("\\n", " ")
+    assert "(MQL: marketing-qualified)" in dot and "(SQL: sales-qualified)" in dot
 
 
 def test_campaign_timeline_shows_dates(example) -> None:

@@ -54,7 +54,8 @@ def test_independent_validator_accepts_the_example() -> None:
 MUTATIONS = [
     ("templates/order_form.yaml", "subject: ", "sujbect: ", "PB101"),
     ("templates/order_form.yaml", 'subject: "Order form ready to sign"\n', "", "PB102"),
-    ("processes/new_business.yaml", "probability: 60", "probability: 160", "PB103"),
+    ("processes/new_business.yaml", "probability: 45", "probability: 145", "PB103"),
+    ("processes/new_business.yaml", "mid_market: 60,", "mid_market: 160,", "PB103"),
     ("processes/new_business.yaml", "channel: social", "channel: fax", "PB103"),
     ("meeting.yaml", "  day: tue", "  day: someday", "PB103"),
     ("sla.yaml", "response_time: 4h", "response_time: four hours", "PB103"),

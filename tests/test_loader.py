@@ -177,8 +177,28 @@ def test_missing_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (root / "sla.yaml").unlink()
     monkeypatch.chdir(root)
     result = validate(Path("."))
+    # the SLA is optional: what it would have been checked for is said once, as information
     assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == [
-        ".: PB106 no `sla:` section: the playbook needs the SLA"]
+        "team.yaml:2:1: PB709 no `sla:` defined: the alignment checks PB502, PB503, PB504, "
+        "PB505 (response times with a follow-up cadence before recycling) were skipped"]
+    assert not result.failed(strict=True)
+
+
+def test_company_alone_is_not_a_playbook(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "defs"
+    root.mkdir()
+    (root / "company.yaml").write_text("company:\n  name: Acme\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    result = validate(Path("."))
+    assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == [
+        ".: PB106 the playbook defines no sales process, lead lifecycle or campaign"]
+    (root / "company.yaml").unlink()
+    (root / "sales.yaml").write_text(
+        (MINIMAL / "sales.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = validate(Path("."))
+    assert [f"{f.code} {f.message}" for f in result.findings if f.code == "PB106"] == [
+        "PB106 no `company:` section: the playbook needs the company"]
 
 
 def test_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,7 @@ def test_scaled_playbook_is_valid_and_linear(tmp_path: Path) -> None:
     assert three - shared == 3 * (one - shared)
     # copies are wired to their own stages and templates
     stage = result.playbook.stages["discovery_s3"]
-    assert stage.next == ["demo_s3", "closed_lost_s3"]
+    assert stage.next == ["demo_s3", "disqualified_s3", "closed_lost_s3"]
     assert stage.touchpoints[0].template == "discovery_confirmation_s3"
 
 
@@ -53,7 +53,7 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
                 "overhead_cpu_s", "build_overhead", "diagrams", "diagrams_cold_s",
                 "diagrams_rendered_warm", "peak_rss_mb", "load", *timed):
         assert key in row, key
-    assert row["definitions"] == 77 and row["pages"] == 46 and row["diagrams"] == 14
+    assert row["definitions"] == 99 and row["pages"] == 48 and row["diagrams"] == 14
     assert row["diagrams_rendered_warm"] == 0
     for key in timed:  # CPU time beside wall time, both with their spread
         cpu = key.removesuffix("_s") + "_cpu_s"

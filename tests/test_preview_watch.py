@@ -73,16 +73,16 @@ def test_revalidation_parses_only_changed_files(tmp_path: Path,
     shutil.copytree(MINIMAL, defs)
     cache = ReadCache()
     first = validate(defs, cache=cache)
-    assert cache.parses == 8 and first.findings == []
+    assert cache.parses == 9 and first.findings == []
     again = validate(defs, cache=cache)
-    assert cache.parses == 8 and again.playbook.templates.keys() == first.playbook.templates.keys()
+    assert cache.parses == 9 and again.playbook.templates.keys() == first.playbook.templates.keys()
 
     recap = defs / "templates" / "recap.yaml"
     recap.write_text(recap.read_text(encoding="utf-8").replace("name:", "nmae:"),
                      encoding="utf-8")
     (defs / "campaigns" / "launch.yaml").unlink()
     changed = validate(defs, cache=cache)
-    assert cache.parses == 9  # the edited file only
+    assert cache.parses == 10  # the edited file only
     assert [f"{f.location}: {f.code}" for f in changed.findings] == [
         "defs/templates/newsletter.yaml:1:1: PB407",  # only the deleted campaign sent it
         "defs/templates/recap.yaml:1:1: PB101", "defs/templates/recap.yaml:1:1: PB102"]
@@ -95,5 +95,5 @@ def test_revalidation_parses_only_changed_files(tmp_path: Path,
     hello.write_text(text.replace("your demo", "YOUR DEMO"), encoding="utf-8")
     os.utime(hello, ns=(times.st_atime_ns, times.st_mtime_ns))
     edited = validate(defs, cache=cache)
-    assert cache.parses == 10
+    assert cache.parses == 11
     assert edited.playbook.templates["hello"].subject == "{{ first_name }}, YOUR DEMO"

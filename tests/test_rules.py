@@ -45,6 +45,18 @@ def found(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return [f"{f.location}: {f.code}" for f in result.findings]
 
 
+def expected_findings(case: Path) -> list[tuple[str, str]]:
+    """Each line of expected.txt: `file:line:col: CODE`, optionally followed by the exact
+    message, and by `| hint` with the exact first line of the hint."""
+    lines = []
+    for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            head, _, rest = line.strip().partition(" ")
+            code, _, message = rest.partition(" ")
+            lines.append((f"{head} {code}", message))
+    return lines
+
+
 def test_minimal_playbook_passes_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(MINIMAL)
     result = validate(Path("."))
@@ -55,10 +67,18 @@ def test_minimal_playbook_passes_every_rule(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_invalid_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = (case / "expected.txt").read_text(encoding="utf-8").split()
-    expected_lines = [" ".join(expected[i:i + 2]) for i in range(0, len(expected), 2)]
-    actual = found(overlay(case, tmp_path), monkeypatch)
-    assert actual == expected_lines
+    expected = expected_findings(case)
+    root = overlay(case, tmp_path)
+    monkeypatch.chdir(root)
+    findings = validate(Path("."), load_settings(Path("."))).findings
+    actual = [f"{f.location}: {f.code}" for f in findings]
+    assert actual == [where for where, _ in expected]
+    for finding, (_, message) in zip(findings, expected, strict=True):
+        if message:  # the exact words a user reads, where the case pins them
+            text, _, hint = message.partition(" | ")
+            assert finding.message == text
+            if hint:
+                assert finding.hint.splitlines()[0] == hint
     code = case.name.split("-")[0]
     assert any(line.endswith(code) for line in actual), f"{case.name} must produce {code}"
 

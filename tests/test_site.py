@@ -118,7 +118,7 @@ def test_process_diagram_nodes_link_to_stage_pages(example_site: Path) -> None:
     assert all(a.get(f"{XLINK}href") is None for a in anchors)  # SVG 2 links only
     hrefs = {a.get("href") for a in anchors}
     stages = ["discovery", "demo", "technical_validation", "proposal", "negotiation",
-              "closing", "closed_won", "closed_lost"]
+              "closing", "closed_won", "closed_lost", "closed_no_decision", "disqualified"]
     assert hrefs == {f"../stages/{s}/" for s in stages}
     for href in hrefs:
         assert (page.parent / href / "index.html").is_file()
@@ -169,7 +169,8 @@ def test_draft_campaign_is_marked(example_site: Path) -> None:
 def test_roles_are_derived_from_the_definitions(example_site: Path) -> None:
     html = (example_site / "roles" / "index.html").read_text(encoding="utf-8")
     sdr = html[html.index('id="sdr"'):html.index('id="account_executive"')]
-    assert "Demo request within 1h" in sdr and "Qualified lead, first reply" in sdr
+    assert "Demo request within Mid-market 1h, Enterprise 30m" in sdr
+    assert "Qualified lead, first reply" in sdr
 
 
 def test_nothing_is_written_into_the_docs_folder(tmp_path: Path,

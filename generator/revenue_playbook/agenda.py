@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from .businesstime import Calendar
 from .model import CadenceStep, Playbook, Touchpoint
-from .presentation import business_time
+from .presentation import business_time, per_segment, touches
+from .presentation import days as present_days
 
 Touch = Touchpoint | CadenceStep
 
@@ -79,8 +80,12 @@ def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
              if t.cadence == cadence_id]
     if tiers:
         calendar = Calendar.of(playbook)
+
+        def words(duration: str) -> str:
+            return business_time(calendar, duration)
+
         arrivals = "; ".join(f"a {t.name} lead comes in (first touch within "
-                             f"{business_time(calendar, t.response_time)})" for t in tiers)
+                             f"{per_segment(playbook, t.response_time, words)})" for t in tiers)
         day_zero = f"Day 0 is the business day {arrivals}."
     else:
         branched = [c.name for c in playbook.cadences.values()
@@ -100,11 +105,9 @@ def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
     if playbook.sla is not None:
         recycle = playbook.sla.recycle
         to = playbook.lifecycle.get(recycle.to)
-        touches = "touch" if recycle.min_touches == 1 else "touches"
         exits.append(Exit(
-            f"No answer after {recycle.after_days} business "
-            f"day{'' if recycle.after_days == 1 else 's'} and at least "
-            f"{recycle.min_touches} {touches}",
+            f"No answer after {per_segment(playbook, recycle.after_days, present_days)} and "
+            f"at least {per_segment(playbook, recycle.min_touches, touches)}",
             "Recycle the lead, with a reason, to", "sla.md#recycle",
             to.name if to else recycle.to))
     return Agenda(cadence.name, day_zero, days(cadence.steps), tuple(exits), cadence.owner)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .findings import Finding, Location, Rule, Severity, did_you_mean
+from .findings import Finding, Location, Rule, Severity, close_matches, did_you_mean
 from .loader import (
     Limits,
     ReadCache,
@@ -51,12 +51,68 @@ DUPLICATE_ID = Rule("PB104", "duplicate-id", Severity.ERROR,
 BAD_ID = Rule("PB105", "invalid-id", Severity.ERROR,
               "Ids are readable slugs: lower-case letters, digits, `_` and `-`.", "schema")
 MISSING_SECTION = Rule("PB106", "missing-section", Severity.ERROR,
-                       "The playbook defines roles, the lifecycle, a sales process, the SLA, "
-                       "KPIs and the revenue goal.", "schema")
+                       "The playbook names its company and defines a sales process, a lead "
+                       "lifecycle or a campaign.", "schema")
+MIGRATE_KEY = Rule("PB108", "renamed-key", Severity.ERROR,
+                   "Keys of an older format are rewritten as the message says.", "schema")
 NO_DEFINITIONS = Rule("PB107", "no-definitions", Severity.ERROR,
                       "The definitions folder exists and holds YAML files.", "schema")
 
-REQUIRED_SECTIONS = ("roles", "lifecycle", "processes", "sla", "kpis", "revenue_goal")
+# A playbook may hold only what a team has: its company and one of these.
+CORE_SECTIONS = ("processes", "lifecycle", "campaigns")
+
+
+def _slug(text: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "main"
+
+
+def _migration(model: type[BaseModel] | None, key: str, value: Any) -> tuple[str, str] | None:
+    """For a key of an older format: the message and the exact rewrite."""
+    name = model.__name__ if model else ""
+    if name == "Stage" and key == "stale_after_days":
+        return ("`stale_after_days` is now the stage's `hygiene:` policy",
+                f"Replace `stale_after_days: {value}` with\n  hygiene:\n"
+                f"    warn_after: {value}d   # business days, as before")
+    if name == "SalesProcess" and key == "segment":
+        slug = _slug(str(value))
+        return ("`segment` (free text) is now `segments:`, a list of declared segment ids",
+                f"Replace `segment: {value}` with `segments: [{slug}]` and declare it once "
+                f"in a definition file:\n  segments:\n    {slug}:\n      name: {value}")
+    return None
+
+
+def _key_hint(key: str, options: list[str]) -> str:
+    """A did-you-mean only for a likely typo; always the keys allowed here."""
+    allowed = f"Allowed keys here: {', '.join(options)}." if options else "Remove it."
+    # a key is only a typo when it is nearly the same word: `stages` for `stage`, not
+    # `owner` for `outcome`
+    match = close_matches(key, options, cutoff=0.8)
+    return f"Did you mean '{match[0]}'? {allowed}" if match else allowed
+
+
+_PARTS = {"stages": "stage", "steps": "step", "tiers": "tier", "touchpoints": "touchpoint",
+          "questions": "question", "emails": "email",
+          "agenda": "agenda item", "variables": "variable", "branches": "branch"}
+
+
+def _where_in(what: str, loc: tuple[Any, ...]) -> str:
+    """'stage 'demo' of process 'x'' for a key inside a stage, not just the process."""
+    inner = []
+    parts = list(loc[:-1])
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part in _PARTS and i + 1 < len(parts):
+            item = parts[i + 1]
+            label = f"{_PARTS[part]} {item + 1}" if isinstance(item, int) else \
+                f"{_PARTS[part]} '{item}'"
+            inner.append(label)
+            i += 2
+            continue
+        if isinstance(part, str) and not isinstance(part, int) and i == len(parts) - 1:
+            inner.append(f"`{part}`")
+        i += 1
+    return " of ".join([*reversed(inner), what]) if inner else what
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -106,11 +162,77 @@ def _type_word(value: Any) -> str:
     return repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "...'"
 
 
+_WRONG_SHAPE = {"dict_type", "list_type", "model_type", "model_attributes_type"}
+
+
+def _union_path(model: type[BaseModel], loc: tuple[Any, ...],
+                ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None, str]:
+    """`loc` without pydantic's union branch tags, where the first union is, and the kind of
+    branch taken there ('dict', 'list', 'model' or 'scalar')."""
+    annotation: Any = model
+    clean: list[Any] = []
+    union_at: tuple[Any, ...] | None = None
+    branch = ""
+    parts = list(loc)
+    while parts:
+        annotation = _unwrap(annotation)
+        members = [a for a in typing.get_args(annotation) if a is not type(None)] \
+            if typing.get_origin(annotation) in (typing.Union, types.UnionType) else []
+        if len(members) > 1:
+            tag = str(parts.pop(0))
+            chosen = next((m for m in members if tag.startswith(("dict[", "list["))
+                           and typing.get_origin(_unwrap(m)) is (dict if tag[0] == "d" else list)),
+                          None) or next((m for m in members
+                                         if getattr(_unwrap(m), "__name__", "") == tag), None)
+            if union_at is None:
+                union_at = tuple(clean)
+                origin = typing.get_origin(_unwrap(chosen)) if chosen is not None else None
+                branch = ("dict" if origin is dict else "list" if origin is list else
+                          "model" if chosen is not None else "scalar")
+            annotation = chosen
+            continue
+        part = parts.pop(0)
+        clean.append(part)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            annotation = field.annotation if field else None
+        elif typing.get_origin(annotation) in (list, dict) and typing.get_args(annotation):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            annotation = None
+    return tuple(clean), union_at, branch
+
+
+def _without_union_noise(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+    """One error per mistake where a value may take several shapes (a number, or a number
+    per segment): the branches the value plainly was not meant for are dropped."""
+    kept: list[Any] = []
+    by_union: dict[tuple[Any, ...], list[Any]] = {}
+    for err in errors:
+        clean, union_at, branch = _union_path(model, tuple(err["loc"]))
+        err = {**err, "loc": clean}
+        if union_at is None:
+            kept.append(err)
+            continue
+        wrong_shape = err["type"] in _WRONG_SHAPE or (
+            branch == "scalar" and isinstance(err["input"], dict | list))
+        by_union.setdefault(union_at, []).append((wrong_shape, err))
+    for group in by_union.values():
+        meant = [err for wrong, err in group if not wrong] or [group[0][1]]
+        seen = set()
+        for err in meant:
+            key = (err["loc"], err["msg"])
+            if key not in seen:
+                seen.add(key)
+                kept.append(err)
+    return kept
+
+
 def schema_findings(error: ValidationError, model: type[BaseModel], source: SourceFile,
                     prefix: tuple[str | int, ...], what: str) -> list[Finding]:
     """Turn pydantic's errors into findings at the exact key or value."""
     findings = []
-    for err in error.errors(include_url=False):
+    for err in _without_union_noise(model, error.errors(include_url=False)):
         loc = tuple(err["loc"])
         path = (*prefix, *loc)
         kind = err["type"]
@@ -118,11 +240,15 @@ def schema_findings(error: ValidationError, model: type[BaseModel], source: Sour
         if kind == "extra_forbidden":
             key = str(loc[-1])
             parent = _model_at(model, loc[:-1])
+            migration = _migration(parent, key, err["input"])
+            if migration:
+                findings.append(Finding(MIGRATE_KEY, source.location(path, key=True),
+                                        *migration))
+                continue
             options = sorted(parent.model_fields) if parent else []
-            hint = did_you_mean(key, options) or (
-                f"Known keys here: {', '.join(options)}." if options else "Remove it.")
             findings.append(Finding(UNKNOWN_KEY, source.location(path, key=True),
-                                    f"unknown key '{key}' in {what}", hint))
+                                    f"unknown key '{key}' in {_where_in(what, loc)}",
+                                    _key_hint(key, options)))
         elif kind == "missing":
             parent_path = path[:-1]
             findings.append(Finding(MISSING_KEY, source.location(parent_path, key=True),
@@ -297,13 +423,17 @@ class Assembler:
                          DEFAULT_FUNNEL.items()}
         if not self.sources or pb.unreadable:
             return
-        for key in REQUIRED_SECTIONS:
-            value = getattr(pb, key)
-            if not value and key not in pb.broken:
-                self.findings.append(Finding(
-                    MISSING_SECTION, Location(display_path(root)),
-                    f"no `{key}:` section: the playbook needs {SECTIONS[key].title}",
-                    f"Add a `{key}:` section to a file in {root}."))
+        where = Location(display_path(root))
+        if pb.company is None and "company" not in pb.broken:
+            self.findings.append(Finding(
+                MISSING_SECTION, where, "no `company:` section: the playbook needs the company",
+                f"Add to a file in {root}:\n  company:\n    name: <your company>"))
+        if not any(getattr(pb, key) or key in pb.broken for key in CORE_SECTIONS):
+            self.findings.append(Finding(
+                MISSING_SECTION, where,
+                "the playbook defines no sales process, lead lifecycle or campaign",
+                "Add at least one of `processes:`, `lifecycle:` or `campaigns:`; every other "
+                "section is optional."))
 
 
 def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None = None,

@@ -45,12 +45,12 @@ def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
                               f"{', '.join(sorted(known))})")
     severity = data.get("severity") or {}
     if not isinstance(severity, dict):
-        raise ConfigError(f"{origin}: 'severity' maps rule codes to error, warning or off")
+        raise ConfigError(f"{origin}: 'severity' maps rule codes to error, warning, info or off")
     for key, value in severity.items():
         try:
             settings.severity[str(key)] = Severity(str(value).lower())
         except ValueError:
-            raise ConfigError(f"{origin}: severity of '{key}' must be error, warning or off, "
+            raise ConfigError(f"{origin}: severity of '{key}' must be error, warning, info or off, "
                               f"not '{value}'") from None
     for name, target in (("subject_max", settings.options), ("max_file_bytes", settings.limits),
                          ("max_values", settings.limits), ("max_depth", settings.limits)):

@@ -23,7 +23,14 @@ from .businesstime import Calendar
 from .campaign_values import moment
 from .markup import visible
 from .model import CadenceStep, Playbook, Touchpoint
-from .presentation import CHANNEL_ICON, PHASE_TITLES, TEAM_TITLES, role_name, when_label
+from .presentation import (
+    CHANNEL_ICON,
+    PHASE_TITLES,
+    TEAM_TITLES,
+    per_segment,
+    role_name,
+    when_label,
+)
 from .svgcheck import UnsafeSVG, check_svg
 
 # ---------------------------------------------------------------------------- DOT text
@@ -79,11 +86,22 @@ _HEADER = ('  graph [fontname="Helvetica", fontsize=11, bgcolor="transparent", n
 # scrolling sideways, and a desktop column holds them too.
 LR_MAX_NODES = 5
 
-OUTCOME_STYLE = {
-    "won": {"fillcolor": "#dcfce7", "color": "#15803d"},
-    "lost": {"fillcolor": "#fee2e2", "color": "#b91c1c"},
-    "recycled": {"fillcolor": "#f1f5f9", "color": "#64748b"},
-}
+def outcome_style(playbook: Playbook, outcome_id: str) -> dict[str, object]:
+    """A terminal stage drawn in its outcome's colour: the border in the colour, the fill a
+    pale tint of it (so dark text stays readable)."""
+    outcome = playbook.outcome(outcome_id)
+    colour = outcome.colour if outcome else "#546e7a"
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    tint = "#" + "".join(f"{round(c + (255 - c) * 0.85):02x}" for c in rgb)
+    return {"fillcolor": tint, "color": colour, "penwidth": 1.5}
+
+
+def _percent(value: object) -> str:
+    """A win probability, or the range of its per-segment values."""
+    if isinstance(value, dict):
+        low, high = min(value.values()), max(value.values())
+        return f"{low}%" if low == high else f"{low}–{high}%"
+    return f"{value}%"
 
 
 def _node_id(prefix: str, key: str) -> str:
@@ -99,8 +117,13 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
     for sid, stage in process.stages.items():
         label = _wrap(stage.name)
         if stage.probability is not None and not stage.outcome:
-            label += f"\\n{stage.probability}%"
-        style: dict[str, object] = dict(OUTCOME_STYLE.get(stage.outcome or "", {}))
+            label += f"\\n{_percent(stage.probability)}"
+        style: dict[str, object] = {}
+        if stage.outcome:
+            style = outcome_style(playbook, stage.outcome)
+            outcome = playbook.outcome(stage.outcome)
+            if outcome and outcome.name.lower() not in stage.name.lower():
+                label += "\\n(" + escape_label(outcome.name) + ")"
         if sid == entry:
             style["penwidth"] = 2
         lines.append(f"  {_node_id('stage', sid)} " + _attrs(
@@ -136,7 +159,9 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
             style: dict[str, object] = {}
             if stage.qualified:
                 style = {"fillcolor": "#fef9c3", "color": "#a16207", "penwidth": 2}
-            label = _wrap(stage.name) + ("\\n(the qualified lead)" if stage.qualified else "")
+            label = _wrap(stage.name) + {"marketing": "\\n(MQL: marketing-qualified)",
+                                         "sales": "\\n(SQL: sales-qualified)"}.get(
+                                             stage.qualified or "", "")
             lines.append(f"    {_node_id('life', sid)} " + _attrs(
                 label=label, URL=stage_url(sid) if stage_url else None,
                 target="_top" if stage_url else None, tooltip=stage.description or stage.name,
@@ -152,9 +177,10 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
             if nxt.team != stage.team and nxt.handoff:
                 text = f"hand-off: {role_name(playbook, nxt.handoff.owner)}, " \
                        f"within {nxt.handoff.within}"
-                if stage.qualified and tiers:
-                    text += "; SLA " + ", ".join(f"{t.name} {t.response_time}"
-                                                 for t in tiers.values())
+                if stage.qualified == "marketing" and tiers:
+                    text += "; SLA " + ", ".join(
+                        f"{t.name} {per_segment(playbook, t.response_time)}"
+                        for t in tiers.values())
                 attrs = {"label": _wrap(text, 30), "color": "#a16207", "penwidth": 2,
                          "fontcolor": "#92400e", "class": "handoff"}
             lines.append(f"  {_node_id('life', sid)} -> {_node_id('life', target)} "

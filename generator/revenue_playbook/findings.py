@@ -11,6 +11,7 @@ from dataclasses import dataclass
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # worth knowing, never fails a run (e.g. checks skipped for a missing section)
     OFF = "off"
 
 
@@ -61,9 +62,11 @@ class Finding:
         return (self.location.file, self.location.line, self.location.column, self.rule.code)
 
 
-def close_matches(word: str, options: Iterable[str], n: int = 1) -> list[str]:
-    """The `n` options most like `word` (a typo away), best first."""
-    return difflib.get_close_matches(word, list(options), n=n, cutoff=0.6)
+def close_matches(word: str, options: Iterable[str], n: int = 1,
+                  cutoff: float = 0.6) -> list[str]:
+    """The `n` options most like `word` (a typo away), best first; a higher `cutoff` asks
+    for a closer likeness."""
+    return difflib.get_close_matches(word, list(options), n=n, cutoff=cutoff)
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

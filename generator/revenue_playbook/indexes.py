@@ -4,6 +4,7 @@ which team each KPI belongs to. Pure functions of the model."""
 from __future__ import annotations
 
 from .model import KPI, Playbook, Team
+from .presentation import per_segment
 
 # (where it is used, page path)
 Usage = list[tuple[str, str]]
@@ -54,9 +55,14 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
                 f"into {life.name} within {life.handoff.within}", "lifecycle.md")
     for cadence in pb.cadences.values():
         add(cadence.owner, "Cadence", cadence.name, "sla.md")
+    for op in pb.service_levels.values():
+        add(op.provider, "Operational SLA", f"{op.name} (asked by "
+            f"{pb.roles[op.requester].name if op.requester in pb.roles else op.requester})",
+            "sla.md")
     if pb.sla:
         for tier in pb.sla.tiers.values():
-            add(tier.owner, "SLA response", f"{tier.name} within {tier.response_time}", "sla.md")
+            within = per_segment(pb, tier.response_time)
+            add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
         add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
         for step in pb.sla.escalation:
             add(step.to, "Escalation", f"after {step.after}: {step.action}", "sla.md")

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .findings import Location
 
@@ -29,6 +38,11 @@ class Ref:
     """Marks a field whose value is the id of another definition of kind `kind`."""
 
     kind: str
+
+
+@dataclass(frozen=True)
+class Varies:
+    """Marks a field whose value may be given per segment (see `segments.py`)."""
 
 
 # ---------------------------------------------------------------------------- value types
@@ -87,6 +101,21 @@ def _timezone(text: str) -> str:
     return text
 
 
+def _days(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*d\s*", value)
+        if not match:
+            raise ValueError("write a number of days like `14d` or `14`")
+        return int(match[1])
+    return value
+
+
+def _colour(text: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", text.strip()):
+        raise ValueError("write a colour as `#` and six hex digits, e.g. `#2e7d32`")
+    return text.strip().lower()
+
+
 Duration = Annotated[str, AfterValidator(_duration), Field(
     description="Business time: minutes `m`, hours `h` or business days `d`, e.g. `1h`.",
     examples=["30m", "1h", "2d"],
@@ -98,6 +127,14 @@ TimeZone = Annotated[str, AfterValidator(_timezone), Field(
     description="An IANA time zone name.", examples=["America/New_York"])]
 PlanDate = Annotated[date, AfterValidator(_plan_date), Field(
     description=f"A date (YYYY-MM-DD) between {EARLIEST} and {LATEST}.")]
+Days = Annotated[int, BeforeValidator(_days), Field(gt=0, le=MAX_BUSINESS_DAYS), WithJsonSchema({
+    "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_BUSINESS_DAYS},
+              {"type": "string", "pattern": r"^\s*\d+\s*d\s*$"}],
+    "description": "A number of days, e.g. `14d` (business or calendar: see `days`).",
+    "examples": ["14d"]})]
+Colour = Annotated[str, AfterValidator(_colour), Field(
+    description="A colour for diagrams, `#` and six hex digits.", examples=["#2e7d32"],
+    json_schema_extra={"pattern": r"^#[0-9a-fA-F]{6}$"})]
 Text = Annotated[str, Field(min_length=1)]
 Markdown = Annotated[str, Field(description=(
     "Text; Markdown allowed (links to http, https, mailto and tel addresses or within the "
@@ -112,13 +149,26 @@ StageId = Annotated[str, Ref("stages"), Field(description="The id of a sales sta
 CadenceId = Annotated[str, Ref("cadences"), Field(description="The id of a cadence.")]
 TemplateId = Annotated[str, Ref("templates"), Field(description="The id of an email template.")]
 KpiId = Annotated[str, Ref("kpis"), Field(description="The id of a KPI.")]
+SegmentId = Annotated[str, Ref("segments"), Field(description="The id of a segment.")]
+ReasonId = Annotated[str, Ref("reasons"), Field(description="The id of a reason.")]
+OutcomeId = Annotated[str, Ref("outcomes"), Field(
+    description="`won`, `lost`, `disqualified`, `duplicate`, `recycled`, or the id of an "
+    "outcome declared under `outcomes:`.")]
+
+# A value that may differ by segment: one value for all, or a mapping from segment id (and
+# optionally `default`) to the value. `segments.py` reads it; never by copying a definition.
+T = typing.TypeVar("T")
+PerSegment = Annotated[T | dict[str, T], Varies(), Field(
+    description="One value, or a value per segment: `{large: 30d, smb: 5d, default: 14d}`.")]
 
 Team = Literal["marketing", "sales", "customer_success", "revenue"]
 Channel = Literal["email", "call", "meeting", "social", "event"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Frequency = Literal["daily", "weekly", "biweekly", "monthly", "quarterly", "yearly"]
 CadenceExit = Literal["reply", "meeting_booked", "unsubscribe", "bounce", "disqualified"]
-Outcome = Literal["won", "lost", "recycled"]
+DayKind = Literal["business", "calendar"]
+ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
+HygieneAction = Literal["notify_owner", "notify_manager", "close", "move"]
 CampaignPhase = Literal["planning", "execution", "optimization"]
 CampaignStatus = Literal["draft", "scheduled", "live", "done"]
 Unit = Literal["count", "percent", "currency", "minutes", "hours", "days", "ratio", "score"]
@@ -211,6 +261,47 @@ DEFAULT_FUNNEL: dict[str, dict[str, str]] = {
 }
 
 
+class Segment(Node):
+    """A customer segment (large, mid-market, small...): values may differ per segment."""
+
+    name: Text
+    description: Markdown = ""
+    criteria: list[Text] = Field([], description="What puts an account in this segment "
+                                 "(employee range, region, ARR band).")
+
+
+class Reason(Node):
+    """A reason a rep picks when a deal or lead ends somewhere (lost, disqualified,
+    recycled); written once, referenced by id."""
+
+    name: Text
+    description: Markdown = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
+class OutcomeType(Node):
+    """An outcome a terminal stage can have, beyond or instead of the built-in ones."""
+
+    name: Text
+    counts_as: Literal["won", "lost", "other"] = Field(
+        "other", description="How it counts: a process needs a won and a lost outcome.")
+    colour: Colour = "#546e7a"
+    description: Markdown = ""
+
+
+BUILTIN_OUTCOMES: dict[str, dict[str, str]] = {
+    "won": {"name": "Won", "counts_as": "won", "colour": "#2e7d32"},
+    "lost": {"name": "Lost", "counts_as": "lost", "colour": "#c62828"},
+    "disqualified": {"name": "Disqualified", "counts_as": "other", "colour": "#6a1b9a"},
+    "duplicate": {"name": "Duplicate", "counts_as": "other", "colour": "#757575"},
+    "recycled": {"name": "Recycled", "counts_as": "other", "colour": "#ef6c00"},
+}
+
+
 # ---------------------------------------------------------------------------- lead lifecycle
 
 
@@ -231,11 +322,23 @@ class LifecycleStage(Node):
     owner: RoleId | None = None
     description: Markdown = ""
     entry_criteria: list[Text] = Field([], description="What must be true to enter.")
-    qualified: bool = Field(False, description="This stage is THE definition of a qualified "
-                            "lead (exactly one stage says so).")
+    qualified: Literal["marketing", "sales"] | None = Field(
+        None, description="`marketing`: the marketing-qualified point (MQL, used by scoring "
+        "and marketing's commitment); `sales`: the sales-qualified point (SQL, where sales "
+        "accepts the lead). Each is set on one stage. `true` means `marketing`.")
+    reasons: list[ReasonId] = Field([], description="Reasons a lead is put in this status "
+                                    "(disqualified, recycled, ineligible).")
     handoff: Handoff | None = Field(None, description="Required where the team changes "
                                     "from the previous stage.")
     next: list[LifecycleId] = Field([], description="Stages a lead can move to from here.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _qualified_true(cls, data: Any) -> Any:
+        # `qualified: true` was the one qualified point before MQL and SQL were told apart
+        if isinstance(data, dict) and isinstance(data.get("qualified"), bool):
+            data = {**data, "qualified": "marketing" if data["qualified"] else None}
+        return data
 
 
 class ScoringRule(Node):
@@ -276,6 +379,31 @@ class Question(Node):
     content: list[Text] = Field([], description="Content that answers it.")
 
 
+class Criterion(Node):
+    """An exit criterion that a CRM field records."""
+
+    criterion: Text
+    field: Text = Field(description="The CRM field that records it (its API name).")
+
+    def __str__(self) -> str:
+        return self.criterion
+
+
+class Hygiene(Node):
+    """What happens to a deal with no activity: a warning, then an action."""
+
+    warn_after: PerSegment[Days] | None = Field(
+        None, description="Warn the owner after this many days without activity.")
+    act_after: PerSegment[Days] | None = Field(
+        None, description="Take `action` after this many days without activity.")
+    days: DayKind = Field("business", description="Count business or calendar days.")
+    action: HygieneAction | None = Field(
+        None, description="At `act_after`: notify the owner or their manager, `close` the "
+        "deal into a lost stage with a `reason`, or `move` it to stage `to`.")
+    to: StageId | None = Field(None, description="The stage for `close` or `move`.")
+    reason: ReasonId | None = Field(None, description="The reason recorded on `close`.")
+
+
 class Stage(Node):
     """A sales stage: what a rep does, and what must be true to move on."""
 
@@ -283,14 +411,21 @@ class Stage(Node):
     purpose: Markdown = ""
     owner: RoleId | None = None
     crm_stage: str = Field("", description="The stage's name in the CRM.")
-    probability: int | None = Field(None, ge=0, le=100, description="Win probability, %.")
-    duration_days: int | None = Field(None, ge=0, le=MAX_BUSINESS_DAYS,
-                                      description="Typical business days here.")
-    stale_after_days: int | None = Field(None, gt=0, le=MAX_BUSINESS_DAYS,
-                                         description="A deal with no activity for this "
-                                         "many business days is stale.")
+    probability: PerSegment[Annotated[int, Field(ge=0, le=100)]] | None = Field(
+        None, description="Win probability, %; one number or one per segment.")
+    forecast_category: PerSegment[ForecastCategory] | None = Field(
+        None, description="The CRM forecast category: pipeline, best_case, commit, closed "
+        "or omitted.")
+    duration_days: PerSegment[Annotated[int, Field(ge=0, le=MAX_BUSINESS_DAYS)]] | None = Field(
+        None, description="Typical business days here; one number or one per segment.")
+    hygiene: Hygiene | None = Field(None, description="Deal hygiene: when a deal with no "
+                                    "activity is stale, and what then happens.")
+    required_fields: list[Text] = Field([], description="CRM fields that must be filled to "
+                                        "enter this stage (as the CRM names them).")
     entry_criteria: list[Text] = []
-    exit_criteria: list[Text] = []
+    exit_criteria: list[Text | Criterion] = Field(
+        [], description="A checklist; an item may name the CRM field that records it: "
+        "`{criterion: Economic buyer named, field: Economic_Buyer__c}`.")
     touchpoints: list[Touchpoint] = []
     cadence: CadenceId | None = None
     questions: list[Question] = []
@@ -299,7 +434,10 @@ class Stage(Node):
                                        "defaults to the following stage.")
     returns_to: list[StageId] = Field([], description="Earlier stages a deal may go back "
                                       "to (a declared loop).")
-    outcome: Outcome | None = Field(None, description="Set on terminal stages.")
+    outcome: OutcomeId | None = Field(None, description="Set on terminal stages: won, lost, "
+                                      "disqualified, duplicate, recycled or your own.")
+    reasons: list[ReasonId] = Field([], description="On a terminal stage: the reasons a rep "
+                                    "picks from (closed-lost or disqualification reasons).")
 
 
 class SalesProcess(Node):
@@ -307,7 +445,8 @@ class SalesProcess(Node):
 
     name: Text
     description: Markdown = ""
-    segment: str = ""
+    segments: list[SegmentId] = Field([], description="The segments this process serves "
+                                      "(all when empty).")
     owner: RoleId | None = None
     entry: StageId | None = Field(None, description="Defaults to the first stage.")
     stages: dict[str, Stage] = Field(min_length=1)
@@ -421,7 +560,7 @@ class ResponseTier(Node):
     name: Text
     description: Markdown = ""
     criteria: list[Text] = []
-    response_time: Duration
+    response_time: PerSegment[Duration]
     owner: RoleId
     cadence: CadenceId
 
@@ -429,12 +568,15 @@ class ResponseTier(Node):
 class Recycle(Node):
     """When and how a lead goes back to marketing."""
 
-    after_days: int = Field(gt=0, le=MAX_BUSINESS_DAYS, description="Business days of "
-                            "follow-up before a lead may be recycled.")
-    min_touches: int = Field(1, ge=1, description="Touches required before recycling.")
+    after_days: PerSegment[Annotated[int, Field(gt=0, le=MAX_BUSINESS_DAYS)]] = Field(
+        description="Business days of follow-up before a lead may be recycled.")
+    min_touches: PerSegment[Annotated[int, Field(ge=1)]] = Field(
+        1, description="Touches required before recycling.")
     to: LifecycleId
     owner: RoleId
-    reasons: dict[str, Text] = Field(min_length=1, description="Allowed recycle reasons.")
+    reasons: dict[str, Text] | list[ReasonId] = Field(
+        min_length=1, description="Allowed recycle reasons: ids of `reasons:` (or, written "
+        "here, `id: text`).")
 
 
 class Escalation(Node):
@@ -447,6 +589,23 @@ class Review(Node):
     every: Frequency
     owner: RoleId
     next: PlanDate | None = None
+
+
+class OperationalSLA(Node):
+    """An operational SLA: an internal service level between teams, a request and the
+    notice it needs (counted in the SLA's business hours)."""
+
+    name: Text
+    request: Text = Field(description="What is requested, e.g. 'Send a campaign email'.")
+    requester: RoleId = Field(description="The role that asks.")
+    provider: RoleId = Field(description="The role that delivers.")
+    lead_time: PerSegment[Duration] = Field(description="The notice the provider needs.")
+    days: DayKind = Field("business", description="Whether `d` in `lead_time` counts "
+                          "business or calendar days.")
+    how: Markdown = Field("", description="How to make the request.")
+    applies_to: Literal["campaign_emails"] | None = Field(
+        None, description="`campaign_emails`: every campaign email is requested at a "
+        "planning step at least `lead_time` before it is sent (checked).")
 
 
 class SLA(Node):
@@ -513,6 +672,8 @@ class CampaignEmail(Node):
     time: Clock | None = Field(None, description="Time of day it is sent, e.g. `10:00`.")
     timezone: TimeZone | None = Field(None, description="Time zone of `time`; defaults to "
                                       "the campaign's.")
+    requested_at: str | None = Field(None, description="The planning step at which the send "
+                                     "is requested (defaults to the last planning step).")
     audience: str = ""
     values: dict[str, BindingValue] = Field({}, description="Values of the template's "
                                             "variables for this email (over the campaign's "
@@ -609,6 +770,9 @@ class Section:
 
 SECTIONS: dict[str, Section] = {s.key: s for s in [
     Section("company", Company, False, "the company"),
+    Section("segments", Segment, True, "segments", "segment"),
+    Section("outcomes", OutcomeType, True, "outcomes", "outcome"),
+    Section("reasons", Reason, True, "reasons", "reason"),
     Section("roles", Role, True, "roles", "role"),
     Section("personas", Persona, True, "personas", "persona"),
     Section("funnel", Phase, True, "funnel phases", "funnel phase"),
@@ -619,6 +783,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
     Section("merge_fields", Variable, True, "shared merge fields", "merge field"),
     Section("templates", Template, True, "email templates", "template"),
     Section("sla", SLA, False, "the SLA"),
+    Section("service_levels", OperationalSLA, True, "operational SLAs", "operational SLA"),
     Section("campaigns", Campaign, True, "campaigns", "campaign"),
     Section("kpis", KPI, True, "KPIs", "KPI"),
     Section("revenue_goal", RevenueGoal, False, "the revenue goal"),
@@ -644,6 +809,9 @@ class DefinitionFile(BaseModel):
     model_config = ConfigDict(extra="forbid", title="Playbook definition file")
 
     company: Company | None = None
+    segments: dict[str, Segment] | None = None
+    outcomes: dict[str, OutcomeType] | None = None
+    reasons: dict[str, Reason | Text] | None = None  # a reason may be just its name
     roles: dict[str, Role] | None = None
     personas: dict[str, Persona] | None = None
     funnel: dict[str, Phase] | None = None
@@ -654,6 +822,7 @@ class DefinitionFile(BaseModel):
     merge_fields: dict[str, Variable] | None = None
     templates: dict[str, Template] | None = None
     sla: SLA | None = None
+    service_levels: dict[str, OperationalSLA] | None = None
     campaigns: dict[str, Campaign] | None = None
     kpis: dict[str, KPI] | None = None
     revenue_goal: RevenueGoal | None = None
@@ -696,6 +865,9 @@ class Playbook:
     """Every definition, gathered from all files, ready for the checks and the pages."""
 
     company: Company | None = None
+    segments: dict[str, Segment] = field(default_factory=dict)
+    outcomes: dict[str, OutcomeType] = field(default_factory=dict)
+    reasons: dict[str, Reason] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     personas: dict[str, Persona] = field(default_factory=dict)
     funnel: dict[str, Phase] = field(default_factory=dict)
@@ -706,6 +878,7 @@ class Playbook:
     merge_fields: dict[str, Variable] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
     sla: SLA | None = None
+    service_levels: dict[str, OperationalSLA] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     kpis: dict[str, KPI] = field(default_factory=dict)
     revenue_goal: RevenueGoal | None = None
@@ -732,7 +905,53 @@ class Playbook:
         """The ids defined for a kind of reference (see `Ref`)."""
         if kind == "stages":
             return set(self.stages)
+        if kind == "outcomes":
+            return set(BUILTIN_OUTCOMES) | set(self.outcomes)
         return set(getattr(self, kind))
+
+    def outcome(self, outcome_id: str) -> OutcomeType | None:
+        """An outcome type by id: a declared one, or a built-in one."""
+        if outcome_id in self.outcomes:
+            return self.outcomes[outcome_id]
+        if outcome_id in BUILTIN_OUTCOMES:
+            return _builtin_outcome(outcome_id)
+        return None
+
+    def counts_as(self, outcome_id: str | None) -> str | None:
+        """`won`, `lost` or `other` for a terminal stage's outcome, None if not terminal."""
+        if not outcome_id:
+            return None
+        found = self.outcome(outcome_id)
+        return found.counts_as if found else "other"
+
+    def qualified_point(self, kind: str) -> str | None:
+        """The lifecycle stage marked `qualified: marketing` (or `sales`), if any."""
+        return next((sid for sid, st in self.lifecycle.items() if st.qualified == kind), None)
+
+
+@functools.cache
+def _builtin_outcome(outcome_id: str) -> OutcomeType:
+    return OutcomeType.model_validate(BUILTIN_OUTCOMES[outcome_id])
+
+
+def _marked(annotation: Any, marker: type) -> Any:
+    """The first `marker` instance in an annotation's Annotated metadata, at any depth."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, marker):
+            return meta
+    for arg in typing.get_args(annotation):
+        found = _marked(arg, marker)
+        if found is not None:
+            return found
+    return None
+
+
+@functools.cache
+def segmented_fields(cls: type[Node]) -> tuple[str, ...]:
+    """The fields of `cls` whose value may be given per segment."""
+    return tuple(name for name, info in cls.model_fields.items()
+                 if any(isinstance(m, Varies) for m in info.metadata)
+                 or _marked(info.annotation, Varies) is not None)
 
 
 def _can_hold_nodes(annotation: Any) -> bool:

@@ -64,6 +64,37 @@ def role_name(context: jinja2.runtime.Context, role_id: str | None) -> str:
     return presentation.role_name(context["pb"], role_id)
 
 
+_FORMATS = {"percent": "{}%".format, "days": presentation.days,
+            "calendar_time": presentation.calendar_time, "touches": presentation.touches,
+            "forecast": presentation.FORECAST_NAMES.get}
+
+
+@jinja2.pass_context
+def per_segment(context: jinja2.runtime.Context, value: Any, fmt: str = "") -> str:
+    """`stage.duration_days|per_segment("days")`: one value, or each segment's in one line
+    ("Mid-market 5 business days, Enterprise 10 business days"); formats: percent, days,
+    business_time, calendar_time, touches, forecast."""
+    if fmt == "business_time":
+        def words(duration: str) -> str:
+            return presentation.business_time(context["calendar"], duration)
+        return presentation.per_segment(context["pb"], value, words)
+    return presentation.per_segment(context["pb"], value, _FORMATS.get(fmt, str))
+
+
+@jinja2.pass_context
+def segment_names(context: jinja2.runtime.Context, ids: list[str]) -> str:
+    """`process.segments|segment_names`: "Mid-market, Enterprise"."""
+    segments = context["pb"].segments
+    return ", ".join(segments[s].name if s in segments else s for s in ids)
+
+
+@jinja2.pass_context
+def reason(context: jinja2.runtime.Context, reason_id: str) -> Any:
+    """`rid|reason`: the declared reason (name, description), or one named after its id."""
+    found = context["pb"].reasons.get(reason_id)
+    return found or {"name": presentation.reason_name(reason_id), "description": ""}
+
+
 FILTERS = {
     # escaping (markup.py)
     "text": markup.text, "md": markup.markdown, "cell": markup.cell,
@@ -71,7 +102,8 @@ FILTERS = {
     "sample": markup.sample,
     # wording (presentation.py)
     "link": link, "anchor_link": anchor_link, "url": url, "business_time": business_time,
-    "role_name": role_name,
+    "role_name": role_name, "per_segment": per_segment, "segment_names": segment_names,
+    "reason": reason,
     "money": presentation.money, "weekday": presentation.weekday,
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,

@@ -32,14 +32,17 @@ from .downloads import downloads
 from .format_reference import format_sections
 from .indexes import kpis_of, ownership, template_usage
 from .merge_tokens import tool_versions
-from .model import Campaign, Node, Playbook, Template
+from .model import Campaign, Node, Playbook, SalesProcess, Stage, Template
 from .navigation import build_nav
 from .page_filters import page_environment
 from .presentation import (
     PHASE_TITLES,
     SCORECARD_TEAMS,
     TEAM_TITLES,
+    hygiene_action,
+    hygiene_rows,
     render_sample,
+    stage_segment_rows,
     when,
     workdays,
 )
@@ -59,6 +62,12 @@ class Site:
     pages: dict[str, Page] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)  # e.g. diagrams as SVG
     nav: list[Any] = field(default_factory=list)  # MkDocs-style nav of generated pages
+
+
+def stage_hygiene(pb: Playbook, process: SalesProcess, stage: Stage) -> dict[str, Any]:
+    """A stage's deal hygiene policy for the pages: rows per segment and the action."""
+    return {"rows": hygiene_rows(pb, process, stage.hygiene),
+            "action": hygiene_action(pb, process, stage.hygiene)}
 
 
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
@@ -87,8 +96,11 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     for pid in pb.processes:
         dots[f"process-{pid}"] = process_dot(
             pb, pid, lambda sid: url(f"stages/{sid}.md", "process/index.md"))
+    hygiene = {pid: {sid: stage_hygiene(pb, process, stage) for sid, stage in
+                     process.stages.items() if stage.hygiene}
+               for pid, process in pb.processes.items()}
     page("process/index.md", "process.md.j2",
-         diagrams=[f"process-{pid}" for pid in pb.processes])
+         diagrams=[f"process-{pid}" for pid in pb.processes], hygiene=hygiene)
     for pid, process in pb.processes.items():
         for sid, stage in process.stages.items():
             path = f"stages/{sid}.md"
@@ -101,13 +113,17 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
                 names.append(f"cadence-{stage.cadence}")
             page(path, "stage.md.j2", stage, names, sid=sid, stage=stage, pid=pid,
                  process=process, nexts=process.successors(sid),
+                 hygiene=hygiene[pid].get(sid),
+                 outcome=pb.outcome(stage.outcome) if stage.outcome else None,
+                 counts_as=pb.counts_as(stage.outcome),
+                 by_segment=stage_segment_rows(pb, process, stage),
                  stage_agenda=agenda.stage_agenda(pb, sid))
     dots["lifecycle"] = lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
     page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
     for cid, cadence in pb.cadences.items():
         dots[f"cadence-{cid}"] = touchpoints_dot(
             cid, cadence.steps, lambda t: url(f"emails/{t}.md", "sla.md"))
-    if pb.sla:
+    if pb.sla or pb.service_levels:
         page("sla.md", "sla.md.j2", pb.sla, [f"cadence-{c}" for c in pb.cadences],
              day_minutes=calendar.day_minutes,
              agendas={cid: agenda.cadence_agenda(pb, cid) for cid in pb.cadences})

@@ -8,6 +8,7 @@ Graphviz.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import templating
 from .businesstime import Calendar
 from .model import KPI, Campaign, CampaignPhase, Playbook, Team, Template, Weekday
+from .segments import DEFAULT, value_for
 
 if TYPE_CHECKING:
     from .campaign_values import Moment
@@ -74,6 +76,13 @@ def weekday(day: str) -> str:
 def business_time(calendar: Calendar, duration: str) -> str:
     """A duration from YAML (`1h`, `2d`) in words a rep reads at a glance."""
     return calendar.describe(calendar.minutes(duration))
+
+
+def calendar_time(duration: str) -> str:
+    """A duration counted on the clock every day: `10d` is '10 calendar days'."""
+    amount = duration.rstrip("dhmin ").strip()
+    unit = {"d": "calendar day", "h": "hour"}.get(duration.strip()[-1], "minute")
+    return f"{amount} {unit}{'' if amount == '1' else 's'}"
 
 
 def campaign_day(offset: int) -> str:
@@ -172,3 +181,104 @@ def render_sample(template: Template, playbook: Playbook) -> tuple[RenderedPart,
         except Exception as exc:  # any template error is shown, never raised
             parts.append(RenderedPart(None, f"{type(exc).__name__}: {exc}"))
     return parts[0], parts[1]
+
+
+# ---------------------------------------------------------------------------- segments
+
+
+def segment_rows(playbook: Playbook, value: Any) -> list[tuple[str, Any]]:
+    """A possibly per-segment value as (segment name, value) rows: one row named "" when it
+    is the same for every segment; otherwise the declared segments in order, then "Other
+    segments" for a default that no named segment uses."""
+    if not isinstance(value, dict):
+        return [("", value)]
+    rows = [(seg.name, value_for(value, sid)) for sid, seg in playbook.segments.items()
+            if sid in value or DEFAULT in value]
+    if DEFAULT in value and all(sid in value for sid in playbook.segments):
+        return rows
+    if DEFAULT in value and not rows:
+        return [("", value[DEFAULT])]
+    return rows
+
+
+def per_segment(playbook: Playbook, value: Any, fmt: Callable[[Any], str] = str) -> str:
+    """A possibly per-segment value in one line: `14 days` or `Mid-market 10 days,
+    Enterprise 15 days`."""
+    rows = segment_rows(playbook, value)
+    if len(rows) == 1 and not rows[0][0]:
+        return fmt(rows[0][1])
+    return ", ".join(f"{name} {fmt(v)}" for name, v in rows)
+
+
+def days(count: int, kind: str = "business") -> str:
+    return f"{count} {kind} day{'s' if count != 1 else ''}"
+
+
+def touches(count: int) -> str:
+    return f"{count} touch{'es' if count != 1 else ''}"
+
+
+HYGIENE_ACTIONS = {"notify_owner": "notify the owner", "notify_manager": "notify the owner's "
+                   "manager", "close": "close the deal", "move": "move the deal"}
+FORECAST_NAMES = {"pipeline": "Pipeline", "best_case": "Best case", "commit": "Commit",
+                  "closed": "Closed", "omitted": "Omitted"}
+QUALIFIED_NAMES = {"marketing": "marketing-qualified lead (MQL)",
+                   "sales": "sales-qualified lead (SQL)"}
+
+
+def hygiene_action(playbook: Playbook, stage_process: Any, rule: Any) -> str:
+    """What happens at `act_after`, in words: 'close the deal as Closed lost (Went dark)'."""
+    if rule.action is None:
+        return ""
+    text = HYGIENE_ACTIONS[rule.action]
+    target = stage_process.stages.get(rule.to) if rule.to else None
+    if rule.action == "close":
+        text += f" as {target.name if target else rule.to}"
+        if rule.reason:
+            reason = playbook.reasons.get(rule.reason)
+            text += f" ({reason.name if reason else rule.reason})"
+    elif rule.action == "move":
+        text += f" back to {target.name if target else rule.to}"
+    return text
+
+
+def process_segments(playbook: Playbook, process: Any) -> list[str]:
+    """The segments a process serves: those it names, or every declared one."""
+    return [s for s in process.segments if s in playbook.segments] or list(playbook.segments)
+
+
+def segment_table(playbook: Playbook, segments: list[str],
+                  columns: list[tuple[Any, Callable[[Any], str]]]) -> list[list[str]]:
+    """Rows of (segment name, one text per column) where any column differs by segment;
+    one row named "All segments" when none does."""
+    def text(value: Any, fmt: Callable[[Any], str], sid: str | None) -> str:
+        found = value_for(value, sid)
+        return fmt(found) if found is not None else "—"
+
+    if not any(isinstance(value, dict) for value, _ in columns):
+        return [["All segments", *(text(v, f, None) for v, f in columns)]]
+    return [[playbook.segments[sid].name, *(text(v, f, sid) for v, f in columns)]
+            for sid in segments]
+
+
+def stage_segment_rows(playbook: Playbook, process: Any, stage: Any) -> tuple[list[str],
+                                                                              list[list[str]]]:
+    """The stage's values that differ by segment, as a table (headers, rows); empty when
+    every value is the same for all."""
+    fields = [("Win probability", stage.probability, "{}%".format),
+              ("Forecast category", stage.forecast_category, FORECAST_NAMES.get),
+              ("Typical duration", stage.duration_days, days)]
+    varying = [(title, value, fmt) for title, value, fmt in fields if isinstance(value, dict)]
+    if not varying:
+        return [], []
+    rows = segment_table(playbook, process_segments(playbook, process),
+                         [(value, fmt) for _, value, fmt in varying])
+    return ["Segment", *(title for title, _, _ in varying)], rows
+
+
+def hygiene_rows(playbook: Playbook, process: Any, rule: Any) -> list[list[str]]:
+    """A stage's hygiene policy per segment: (segment, warn after, act after)."""
+    def in_days(count: int) -> str:
+        return days(count, rule.days)
+    return segment_table(playbook, process_segments(playbook, process),
+                         [(rule.warn_after, in_days), (rule.act_after, in_days)])

@@ -25,6 +25,9 @@ def _summary(result: Result, strict: bool) -> str:
     return f"{result.root}: valid ({files} file{'s' if files != 1 else ''}, {counts})"
 
 
+TINTS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
 def format_text(result: Result, strict: bool = False, color: bool = False) -> str:
     def style(text: str, **kw: object) -> str:
         return click.style(text, **kw) if color else text  # type: ignore[arg-type]
@@ -32,7 +35,7 @@ def format_text(result: Result, strict: bool = False, color: bool = False) -> st
     out: list[str] = []
     for f in result.findings:
         level = f.effective_severity.value
-        tint = "red" if f.effective_severity is Severity.ERROR else "yellow"
+        tint = TINTS.get(f.effective_severity, "yellow")
         out.append(f"{style(str(f.location), bold=True)}: {style(level, fg=tint, bold=True)} "
                    f"{style(f.code, fg=tint)} {f.message}")
         source = result.sources.get(f.location.file)
@@ -85,6 +88,7 @@ def format_json(result: Result, strict: bool = False, color: bool = False) -> st
         "files": len(result.sources),
         "errors": len(result.errors),
         "warnings": len(result.warnings),
+        "infos": len(result.infos),
         "findings": [finding_dict(f) for f in result.findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
@@ -103,10 +107,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
 def format_github(result: Result, strict: bool = False, color: bool = False) -> str:
     lines = []
     for f in result.findings:
-        level = "error" if f.effective_severity is Severity.ERROR else "warning"
+        level = GITHUB_LEVELS.get(f.effective_severity, "warning")
         props = [f"file={_escape_property(f.location.file)}"]
         if f.location.line:
             props += [f"line={f.location.line}", f"col={f.location.column}"]
@@ -116,7 +123,8 @@ def format_github(result: Result, strict: bool = False, color: bool = False) -> 
     return "\n".join(lines)
 
 
-SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.OFF: "none"}
+SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note",
+                Severity.OFF: "none"}
 
 
 def format_sarif(result: Result, strict: bool = False, color: bool = False) -> str:

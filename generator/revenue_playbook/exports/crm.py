@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import LifecycleStage, Playbook, SalesProcess, Stage
+from ..segments import DEFAULT
 
 # Salesforce's forecast categories by their API names ("Forecast" is shown as "Commit").
 FORECAST_CATEGORIES = ("Omitted", "Pipeline", "BestCase", "Forecast", "Closed")
@@ -20,14 +22,22 @@ def forecast_category(stage: Stage) -> str:
     Salesforce's own for its standard stages: won is Closed, lost is Omitted, and every open
     stage is Pipeline, whatever its probability (Salesforce Help, "Forecast Categories").
     """
-    stated = getattr(stage, "forecast_category", None)
+    stated = one_value(stage.forecast_category)
     if stated:
         return _BY_WORD.get(str(stated).lower().replace(" ", "_"), "Pipeline")
     if stage.outcome == "won":
         return "Closed"
-    if stage.outcome in ("lost", "recycled"):
+    if stage.outcome:  # lost, disqualified, recycled or a team's own ending
         return "Omitted"
     return "Pipeline"
+
+
+def one_value(value: object) -> Any:
+    """A per-segment value as a CRM with one value per stage takes it: the default, else the
+    first segment's."""
+    if isinstance(value, dict):
+        return value.get(DEFAULT, next(iter(value.values()), None))
+    return value
 
 
 def stage_value(stage: Stage) -> str:
@@ -38,7 +48,7 @@ def stage_value(stage: Stage) -> str:
 def probability(stage: Stage) -> int:
     """Win probability in percent: stated, or 100 won / 0 lost / 0 when unknown."""
     if stage.probability is not None:
-        return stage.probability
+        return int(one_value(stage.probability))
     return 100 if stage.outcome == "won" else 0
 
 
@@ -101,4 +111,4 @@ def lead_statuses(playbook: Playbook) -> list[LeadStatus]:
 def ordered_stages(process: SalesProcess) -> list[tuple[str, Stage]]:
     """A process's stages as a CRM lists them: open stages in order, then won, then lost."""
     rank = {None: 0, "won": 1, "recycled": 2, "lost": 3}
-    return sorted(process.stages.items(), key=lambda item: rank[item[1].outcome])
+    return sorted(process.stages.items(), key=lambda item: rank.get(item[1].outcome, 3))

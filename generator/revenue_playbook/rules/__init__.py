@@ -19,9 +19,12 @@ from . import (
     cadences,
     campaigns,
     email_tools,
+    hygiene,
+    outcomes,
     references,
     sales_process,
     scoring,
+    segments,
     sla,
     templates,
 )
@@ -36,10 +39,16 @@ CHECKS: tuple[Check, ...] = (
     alignment.email_templates,
     alignment.exit_criteria,
     alignment.meeting,
+    alignment.not_encoded,
     campaigns.campaigns,
+    campaigns.request_lead_times,
     templates.templates,
     email_tools.email_tools,
     sales_process.sales_processes,
+    hygiene.deal_hygiene,
+    outcomes.forecast_categories,
+    outcomes.reasons,
+    segments.segment_values,
     cadences.cadences,
     scoring.lead_scoring,
     references.unknown_references,
@@ -48,8 +57,8 @@ CHECKS: tuple[Check, ...] = (
 
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
-    loader, assemble, references, sales_process, cadences, scoring, templates, email_tools,
-    sla, campaigns, alignment)
+    loader, assemble, references, sales_process, hygiene, outcomes, segments, cadences,
+    scoring, templates, email_tools, sla, campaigns, alignment)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:

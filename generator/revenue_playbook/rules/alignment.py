@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, Rule, Severity
+from ..findings import Finding, Location, Rule, Severity
+from ..practices import PRACTICES
 from .context import Context
 
 PREVIEW_STEP = Rule("PB701", "campaign-sales-preview", Severity.ERROR,
                     "Every campaign has a sales preview step.", "alignment")
 ONE_QUALIFIED = Rule("PB702", "one-qualified-definition", Severity.ERROR,
-                     "There is one definition of a qualified lead, and scoring and the SLA "
-                     "use it.", "alignment")
+                     "There is one marketing-qualified point (used by scoring and marketing's "
+                     "commitment) and at most one sales-qualified point after it.", "alignment")
 HANDOFF = Rule("PB703", "handoff-owner", Severity.ERROR,
                "Every hand-off between teams has an owner and a time target.", "alignment")
 CUSTOMER_KPI = Rule("PB704", "customer-focused-kpi", Severity.ERROR,
@@ -23,6 +24,9 @@ EMAIL_TEMPLATE = Rule("PB706", "email-template", Severity.ERROR,
                       "Every email touchpoint names a template.", "alignment")
 EXIT_CRITERIA = Rule("PB707", "exit-criteria", Severity.ERROR,
                      "Every working sales stage has exit criteria.", "alignment")
+SKIPPED = Rule("PB709", "alignment-not-encoded", Severity.INFO,
+               "Says once which alignment practices were not checked because the playbook "
+               "leaves out what they need.", "alignment")
 MEETING_TEAMS = Rule("PB708", "meeting-both-teams", Severity.WARNING,
                      "Marketing and sales both attend the revenue meeting, and its agenda "
                      "fits its time.", "alignment")
@@ -41,28 +45,51 @@ def qualified_lead(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     if not pb.lifecycle:
         return
-    qualified = [sid for sid, st in pb.lifecycle.items() if st.qualified]
-    if not qualified:
+    points = {kind: [sid for sid, st in pb.lifecycle.items() if st.qualified == kind]
+              for kind in ("marketing", "sales")}
+    if not points["marketing"]:
         first = next(iter(pb.lifecycle.values()))
         yield Finding(ONE_QUALIFIED, first.where(key=bool(first.path)),
-                      "no lifecycle stage is marked as the definition of a qualified lead",
-                      "Add `qualified: true` to the stage both teams agreed on (usually MQL).")
+                      "no lifecycle stage is marked as the marketing-qualified point",
+                      "Add `qualified: marketing` to the stage both teams agreed on "
+                      "(usually MQL).")
         return
-    for sid in qualified[1:]:
-        yield Finding(ONE_QUALIFIED, pb.lifecycle[sid].where("qualified"),
-                      f"'{sid}' is a second definition of a qualified lead (after "
-                      f"'{qualified[0]}')", "Keep `qualified: true` on one stage only.")
-    the_one = qualified[0]
+    for kind, found in points.items():
+        for sid in found[1:]:
+            yield Finding(ONE_QUALIFIED, pb.lifecycle[sid].where("qualified"),
+                          f"'{sid}' is a second {kind}-qualified point (after '{found[0]}')",
+                          f"Keep `qualified: {kind}` on one stage only.")
+    the_one = points["marketing"][0]
     if pb.scoring and pb.scoring.qualifies_as in pb.lifecycle \
             and pb.scoring.qualifies_as != the_one:
         yield Finding(ONE_QUALIFIED, pb.scoring.where("qualifies_as"),
                       f"scoring qualifies leads as '{pb.scoring.qualifies_as}', but the "
-                      f"qualified lead is '{the_one}'", f"Use `qualifies_as: {the_one}`.")
+                      f"marketing-qualified point is '{the_one}'",
+                      f"Use `qualifies_as: {the_one}`.")
     commitment = pb.sla.marketing_commitment if pb.sla else None
     if commitment and commitment.stage in pb.lifecycle and commitment.stage != the_one:
         yield Finding(ONE_QUALIFIED, commitment.where("stage"),
-                      f"marketing commits to '{commitment.stage}' leads, but the qualified "
-                      f"lead is '{the_one}'", f"Use `stage: {the_one}`.")
+                      f"marketing commits to '{commitment.stage}' leads, but the "
+                      f"marketing-qualified point is '{the_one}'", f"Use `stage: {the_one}`.")
+    if points["sales"]:
+        sql = points["sales"][0]
+        if sql not in _downstream(pb.lifecycle, the_one):
+            yield Finding(ONE_QUALIFIED, pb.lifecycle[sql].where("qualified"),
+                          f"the sales-qualified point '{sql}' cannot be reached from the "
+                          f"marketing-qualified point '{the_one}'",
+                          "Sales accepts leads after marketing qualifies them: link them "
+                          "with `next:`.")
+
+
+def _downstream(lifecycle: dict, start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(lifecycle[start].next)
+    while todo:
+        sid = todo.pop()
+        if sid in lifecycle and sid not in seen:
+            seen.add(sid)
+            todo.extend(lifecycle[sid].next)
+    return seen
 
 
 def handoffs(ctx: Context) -> Iterator[Finding]:
@@ -139,3 +166,23 @@ def meeting(ctx: Context) -> Iterator[Finding]:
         yield Finding(MEETING_TEAMS, m.where("agenda"),
                       f"the agenda takes {total} minutes but the meeting lasts "
                       f"{m.duration_minutes}", "Trim the agenda or lengthen the meeting.")
+
+
+def not_encoded(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    if (pb.unreadable or pb.company is None or any(pb.broken.values())
+            or not (pb.processes or pb.lifecycle or pb.campaigns)):
+        return  # what looks missing may be in a file that could not be read, or invalid
+    by_missing: dict[str, list] = {}
+    for practice in PRACTICES:
+        missing = practice.missing(pb)
+        if missing:
+            by_missing.setdefault(missing, []).append(practice)
+    where = pb.company.where(key=bool(pb.company.path)) if pb.company.source else Location(".")
+    for missing, practices in by_missing.items():
+        codes = ", ".join(code for p in practices for code in p.codes)
+        titles = "; ".join(p.title[:1].lower() + p.title[1:] for p in practices)
+        yield Finding(SKIPPED, where,
+                      f"no {missing} defined: the alignment checks {codes} ({titles}) were "
+                      "skipped", "Nothing to fix if your team has no such agreement; add "
+                      "it to have it checked and shown on the Alignment page.")

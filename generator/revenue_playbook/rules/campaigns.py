@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from ..businesstime import Calendar
 from ..campaign_values import (
     Moment,
     binding_problem,
@@ -31,6 +32,9 @@ STEP_BEFORE_DEPENDENCY = Rule("PB605", "dependency-order", Severity.ERROR,
 ONE_TO_ONE_EMAIL = Rule("PB606", "campaign-email-type", Severity.WARNING,
                         "Campaign emails use bulk templates (with an unsubscribe link).",
                         "campaigns")
+LEAD_TIME = Rule("PB612", "request-lead-time", Severity.WARNING,
+                 "A campaign email is requested at a planning step at least the operational "
+                 "SLA's lead time before it is sent.", "alignment")
 DATES = Rule("PB607", "campaign-dates", Severity.ERROR,
              "A scheduled, live or done campaign has a launch date, and ends after it.",
              "campaigns")
@@ -191,3 +195,72 @@ def campaigns(ctx: Context) -> Iterator[Finding]:
                               f"campaign '{cid}' sends '{email.template}', a one-to-one "
                               "template", "Use a bulk template (set `type: bulk` and add an "
                               "unsubscribe link).")
+
+
+def _request_step(campaign: Campaign, email: CampaignEmail) -> str | None:
+    """The planning step at which an email's send is requested."""
+    if email.requested_at:
+        return email.requested_at
+    planning = [(step.offset, sid) for sid, step in campaign.steps.items()
+                if step.phase == "planning" and step.offset <= email.send]
+    return max(planning)[1] if planning else None
+
+
+def _calendar_minutes(duration: str) -> float:
+    """A duration counted on the clock, every day: `2d` is 48 hours."""
+    amount, unit = float(duration.rstrip("dhmin")), duration.lstrip("0123456789. ")
+    return amount * {"d": 24 * 60, "h": 60}.get(unit, 1)
+
+
+def _longest(cal: Calendar, lead_time: object) -> str:
+    values = list(lead_time.values()) if isinstance(lead_time, dict) else [lead_time]
+    return max((str(v) for v in values), key=cal.minutes)
+
+
+def request_lead_times(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    cal = ctx.calendar
+    slas = {oid: op for oid, op in pb.service_levels.items()
+            if op.applies_to == "campaign_emails"}
+    for cid, campaign in pb.campaigns.items():
+        for i, email in enumerate(campaign.emails):
+            sid = _request_step(campaign, email)
+            if email.requested_at and sid not in campaign.steps:
+                yield Finding(UNKNOWN_STEP, email.where("requested_at"),
+                              f"email {i + 1} of campaign '{cid}' is requested at "
+                              f"'{email.requested_at}', which is not a step of the campaign",
+                              did_you_mean(email.requested_at, campaign.steps) or
+                              f"Steps are: {', '.join(campaign.steps)}.")
+                continue
+            if sid is None:
+                continue
+            step = campaign.steps[sid]
+            for op in slas.values():
+                lead = _longest(cal, op.lead_time)
+                needed = cal.minutes(lead)
+                if campaign.launch:
+                    asked = cal.add_days(campaign.launch, step.offset)
+                    sent = cal.add_days(campaign.launch, email.send)
+                    when = f"requested on {asked} (step '{sid}') and sent on {sent}"
+                else:
+                    asked = sent = None
+                    when = (f"requested on day {step.offset} (step '{sid}') and sent on day "
+                            f"{email.send}")
+                business_gap = email.send - step.offset
+                if op.days == "calendar":
+                    needed = _calendar_minutes(lead)
+                    days = (sent - asked).days if asked and sent else business_gap * 7 // 5
+                    gap = days * 24 * 60
+                    apart = f"{days} calendar days"
+                    notice = lead.replace("d", " calendar days").replace("h", " hours")
+                else:
+                    gap = business_gap * cal.day_minutes
+                    apart = f"{business_gap} business days"
+                    notice = cal.describe(needed)
+                if gap < needed:
+                    yield Finding(LEAD_TIME, email.where("send"),
+                                  f"email {i + 1} of campaign '{cid}' ('{email.template}') is "
+                                  f"{when}: {apart} apart, but '{op.name}' needs "
+                                  f"{notice} notice",
+                                  "Request it at an earlier planning step (`requested_at:`) "
+                                  "or send it later.")

@@ -27,11 +27,19 @@ RULE_BY_KIND = {
                       "Every lifecycle stage named is defined.", "references"),
     "funnel": Rule("PB208", "unknown-phase", Severity.ERROR,
                    "Every funnel phase named is defined.", "references"),
+    "segments": Rule("PB209", "unknown-segment", Severity.ERROR,
+                     "Every segment named is declared under `segments:`.", "references"),
+    "reasons": Rule("PB210", "unknown-reason", Severity.ERROR,
+                    "Every reason named is declared under `reasons:`.", "references"),
+    "outcomes": Rule("PB211", "unknown-outcome", Severity.ERROR,
+                     "Every outcome is built in (won, lost, disqualified, duplicate, recycled) "
+                     "or declared under `outcomes:`.", "references"),
 }
 
 NOUN = {"roles": "role", "templates": "template", "stages": "stage", "kpis": "KPI",
         "personas": "persona", "cadences": "cadence", "lifecycle": "lifecycle stage",
-        "funnel": "funnel phase"}
+        "funnel": "funnel phase", "segments": "segment", "reasons": "reason",
+        "outcomes": "outcome"}
 
 
 @cache
@@ -72,9 +80,11 @@ def unknown_references(ctx: Context) -> Iterator[Finding]:
     for node in ctx.nodes:
         for name, kind in reference_fields(type(node)).items():
             value = getattr(node, name)
+            if isinstance(value, dict):
+                continue  # e.g. recycle reasons written inline: definitions, not references
             values = value if isinstance(value, list) else [value]
             for i, item in enumerate(values):
-                if item is None or item in ids[kind]:
+                if item is None or not isinstance(item, str) or item in ids[kind]:
                     continue
                 if kind == "stages" and broken["stages"]:
                     continue  # cannot tell: the stages of a broken process are unknown

@@ -1,5 +1,5 @@
 """Sales processes: stages form a flow from the entry stage to won and lost, with win
-probabilities that rise, stale limits above typical durations and touchpoints in day order."""
+probabilities that rise (per segment) and touchpoints in day order."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from collections.abc import Iterator
 
 from ..cycles import loop_edges
 from ..findings import Finding, Rule, Severity
-from ..model import SalesProcess
+from ..model import Playbook, SalesProcess
+from ..segments import describe, key_path, pairs
 from .cadences import STEP_ORDER
 from .context import Context
 
 UNREACHABLE = Rule("PB301", "unreachable-stage", Severity.ERROR,
                    "Every stage can be reached from the process's entry stage.", "process")
 NO_OUTCOME = Rule("PB302", "missing-outcome", Severity.ERROR,
-                  "A process ends in at least one won and one lost stage.", "process")
+                  "A process ends in at least one won and one lost stage (an outcome that "
+                  "counts as won or lost).", "process")
 DEAD_END = Rule("PB303", "dead-end", Severity.ERROR,
-                "A working stage leads somewhere; a terminal (won/lost/recycled) stage does "
-                "not.", "process")
+                "A working stage leads somewhere; a terminal stage (one with an `outcome`) "
+                "does not.", "process")
 CYCLE = Rule("PB304", "undeclared-cycle", Severity.ERROR,
              "Stages do not loop back unless the loop is declared with `returns_to`.",
              "process")
@@ -26,8 +28,6 @@ OTHER_PROCESS = Rule("PB305", "cross-process-stage", Severity.ERROR,
                      "process")
 PROBABILITY = Rule("PB306", "probability-order", Severity.WARNING,
                    "Win probability does not drop as a deal moves forward.", "process")
-STALE = Rule("PB307", "stale-limit", Severity.WARNING,
-             "A stage's stale-deal limit is longer than its typical duration.", "process")
 RETURN_FORWARD = Rule("PB311", "return-forward", Severity.WARNING,
                       "`returns_to` names an earlier stage.", "process")
 
@@ -58,7 +58,7 @@ def _check_edges(pid: str, process: SalesProcess, ctx: Context) -> Iterator[Find
                               "List later stages under `next`; `returns_to` is for going back.")
 
 
-def _check_flow(pid: str, process: SalesProcess) -> Iterator[Finding]:
+def _check_flow(pid: str, process: SalesProcess, pb: Playbook) -> Iterator[Finding]:
     stages = process.stages
     succ = {sid: [t for t in process.successors(sid) if t in stages] for sid in stages}
     entry = process.entry_stage()
@@ -78,22 +78,25 @@ def _check_flow(pid: str, process: SalesProcess) -> Iterator[Finding]:
             yield Finding(UNREACHABLE, stage.where(key=True),
                           f"stage '{sid}' cannot be reached from the entry stage '{entry}'",
                           "Add it to the `next` list of an earlier stage, or remove it.")
-    outcomes = {stage.outcome for stage in stages.values()}
+    if any(s.outcome and s.outcome not in pb.ids("outcomes") for s in stages.values()):
+        return  # an unknown outcome (PB211) may be the missing won or lost one
+    outcomes = {pb.counts_as(stage.outcome) for stage in stages.values()}
     for needed in ("won", "lost"):
         if needed not in outcomes:
             yield Finding(NO_OUTCOME, process.where("stages", key=True),
                           f"process '{pid}' has no {needed} stage",
-                          f"Add a terminal stage with `outcome: {needed}`.")
+                          f"Add a terminal stage with `outcome: {needed}` (or an outcome "
+                          f"declared with `counts_as: {needed}`).")
     for sid, stage in stages.items():
         if stage.outcome and stage.next:
             yield Finding(DEAD_END, stage.where("next", key=True),
                           f"terminal stage '{sid}' ({stage.outcome}) has a `next` list",
-                          "A won, lost or recycled stage ends the process: remove `next`.")
+                          "A stage with an outcome ends the process: remove `next`.")
         elif not stage.outcome and not process.successors(sid):
             yield Finding(DEAD_END, stage.where(key=True),
                           f"stage '{sid}' leads nowhere",
-                          "Give it a `next` list, or mark it `outcome: won`, `lost` or "
-                          "`recycled`.")
+                          "Give it a `next` list, or give it an `outcome:` (won, lost, "
+                          "disqualified, ...).")
     yield from _cycles(process, succ)
 
 
@@ -107,8 +110,9 @@ def _cycles(process: SalesProcess, succ: dict[str, list[str]]) -> Iterator[Findi
                       f"If deals may go back, move '{target}' from `next` to `returns_to`.")
 
 
-def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
+def _check_numbers(process: SalesProcess, pb: Playbook) -> Iterator[Finding]:
     order = _order(process)
+    segments = [s for s in process.segments if s in pb.segments] or list(pb.segments)
     for sid, stage in process.stages.items():
         if stage.outcome:
             continue
@@ -116,18 +120,15 @@ def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
             if order.get(target, -1) <= order[sid]:
                 continue  # only forward moves; loops are judged by PB304
             nxt = process.stages.get(target)
-            if (nxt and not nxt.outcome and stage.probability is not None
-                    and nxt.probability is not None and nxt.probability < stage.probability):
-                yield Finding(PROBABILITY, nxt.where("probability"),
-                              f"'{target}' has a lower win probability ({nxt.probability}%) "
-                              f"than '{sid}' before it ({stage.probability}%)",
-                              "Probabilities usually rise as a deal advances.")
-        if (stage.stale_after_days is not None and stage.duration_days is not None
-                and stage.stale_after_days <= stage.duration_days):
-            yield Finding(STALE, stage.where("stale_after_days"),
-                          f"'{sid}' is stale after {stage.stale_after_days} days but "
-                          f"typically takes {stage.duration_days}",
-                          "Set the stale limit above the typical duration.")
+            if nxt is None or nxt.outcome:
+                continue
+            for seg, mine, theirs in pairs(stage.probability, nxt.probability, segments):
+                if mine is not None and theirs is not None and theirs < mine:
+                    yield Finding(PROBABILITY,
+                                  nxt.where("probability", *key_path(nxt.probability, seg)),
+                                  f"'{target}' has a lower win probability ({theirs}%) than "
+                                  f"'{sid}' before it ({mine}%){describe(seg)}",
+                                  "Probabilities usually rise as a deal advances.")
         days = [t.day for t in stage.touchpoints]
         if days != sorted(days):
             yield Finding(STEP_ORDER, stage.where("touchpoints"),
@@ -138,5 +139,5 @@ def _check_numbers(pid: str, process: SalesProcess) -> Iterator[Finding]:
 def sales_processes(ctx: Context) -> Iterator[Finding]:
     for pid, process in ctx.playbook.processes.items():
         yield from _check_edges(pid, process, ctx)
-        yield from _check_flow(pid, process)
-        yield from _check_numbers(pid, process)
+        yield from _check_flow(pid, process, ctx.playbook)
+        yield from _check_numbers(process, ctx.playbook)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..businesstime import clock_minutes
 from ..findings import Finding, Rule, Severity
+from ..segments import describe, key_path, pairs
 from .context import Context
 
 HOURS = Rule("PB501", "business-hours", Severity.ERROR,
@@ -36,33 +37,41 @@ def sla(ctx: Context) -> Iterator[Finding]:
         return  # every figure below is measured in business hours
     cal = ctx.calendar
     recycle = sla.recycle
+    segments = list(ctx.playbook.segments)
     fastest = None
     for tid, tier in sla.tiers.items():
-        response = cal.minutes(tier.response_time)
-        fastest = response if fastest is None else min(fastest, response)
         cadence = ctx.playbook.cadences.get(tier.cadence)
+        first_day = min(s.day for s in cadence.steps) if cadence else 0
+        for seg, response_time, _ in pairs(tier.response_time, None, segments):
+            if response_time is None:
+                continue  # a missing segment value is reported by PB312
+            response = cal.minutes(response_time)
+            fastest = response if fastest is None else min(fastest, response)
+            if cadence is not None and first_day * cal.day_minutes > response:
+                yield Finding(FIRST_TOUCH, tier.where("response_time",
+                                                      *key_path(tier.response_time, seg)),
+                              f"tier '{tid}' promises a response within {response_time}"
+                              f"{describe(seg)}, but cadence '{tier.cadence}' first touches "
+                              f"on business day {first_day}",
+                              "Start the cadence on day 0, or lengthen the response time.")
         if cadence is None:
             continue  # an unknown cadence is reported by the reference check
-        first = min(s.day for s in cadence.steps) * cal.day_minutes
-        if first > response:
-            yield Finding(FIRST_TOUCH, tier.where("response_time"),
-                          f"tier '{tid}' promises a response within {tier.response_time}, "
-                          f"but cadence '{tier.cadence}' first touches on business day "
-                          f"{min(s.day for s in cadence.steps)}",
-                          "Start the cadence on day 0, or lengthen the response time.")
         last = max(s.day for s in cadence.steps)
-        if last > recycle.after_days:
-            yield Finding(WINDOW, recycle.where("after_days"),
-                          f"leads may be recycled after "
-                          f"{cal.describe(recycle.after_days * cal.day_minutes)}, "
-                          f"but cadence '{tier.cadence}' (tier '{tid}') runs to day {last}",
-                          "Lengthen the recycle window or shorten the cadence: sales must "
-                          "finish the cadence before handing the lead back.")
-        if len(cadence.steps) < recycle.min_touches:
-            yield Finding(TOUCHES, tier.where("cadence"),
-                          f"cadence '{tier.cadence}' has {len(cadence.steps)} touches, but "
-                          f"{recycle.min_touches} are required before recycling",
-                          "Add steps to the cadence or lower `min_touches`.")
+        for seg, after_days, min_touches in pairs(recycle.after_days, recycle.min_touches,
+                                                  segments):
+            if after_days is not None and last > after_days:
+                yield Finding(WINDOW, recycle.where("after_days",
+                                                    *key_path(recycle.after_days, seg)),
+                              f"leads may be recycled after "
+                              f"{cal.describe(after_days * cal.day_minutes)}{describe(seg)}, "
+                              f"but cadence '{tier.cadence}' (tier '{tid}') runs to day {last}",
+                              "Lengthen the recycle window or shorten the cadence: sales must "
+                              "finish the cadence before handing the lead back.")
+            if min_touches is not None and len(cadence.steps) < min_touches:
+                yield Finding(TOUCHES, tier.where("cadence"),
+                              f"cadence '{tier.cadence}' has {len(cadence.steps)} touches, but "
+                              f"{min_touches} are required before recycling{describe(seg)}",
+                              "Add steps to the cadence or lower `min_touches`.")
     previous = None
     for i, step in enumerate(sla.escalation):
         after = cal.minutes(step.after)

@@ -1,0 +1,103 @@
+"""The alignment index: each practice that keeps sales and marketing working as one team,
+whether this playbook encodes it, and whether its checks pass.
+
+A practice is "not encoded" when the sections it needs are missing (the playbook may leave
+them out), "not met" when one of its rules reports a problem, and "met" otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .findings import Finding, Severity
+from .model import Playbook
+
+
+@dataclass(frozen=True)
+class Practice:
+    id: str
+    title: str
+    summary: str
+    codes: tuple[str, ...]  # the rules that check it
+    pages: tuple[str, ...]  # where its definitions are shown (site paths)
+    missing: Callable[[Playbook], str]  # what is missing to encode it, '' when encoded
+
+
+def _need(*sections: str) -> Callable[[Playbook], str]:
+    def missing(pb: Playbook) -> str:
+        gone = [s for s in sections if not getattr(pb, s)]
+        return ", ".join(f"`{s}:`" for s in gone)
+    return missing
+
+
+def _qualified(pb: Playbook) -> str:
+    if not pb.lifecycle:
+        return "`lifecycle:`"
+    return "" if pb.qualified_point("marketing") else "a `qualified: marketing` stage"
+
+
+def _handoffs(pb: Playbook) -> str:
+    if not pb.lifecycle:
+        return "`lifecycle:`"
+    teams = {st.team for st in pb.lifecycle.values()}
+    return "" if len(teams) > 1 else "lifecycle stages of more than one team"
+
+
+PRACTICES: tuple[Practice, ...] = (
+    Practice("qualified-lead", "One definition of a qualified lead",
+             "Marketing and sales agree on one marketing-qualified point, used by lead "
+             "scoring and marketing's commitment, and on where sales accepts the lead.",
+             ("PB702", "PB310"), ("lifecycle.md",), _qualified),
+    Practice("response-cadence", "Response times with a follow-up cadence before recycling",
+             "Each lead tier has a response time that its cadence meets, and the cadence is "
+             "worked to the end before a lead goes back to marketing.",
+             ("PB502", "PB503", "PB504", "PB505"), ("sla.md",), _need("sla")),
+    Practice("sales-preview", "A sales preview in every campaign",
+             "Sales sees every campaign before prospects do.",
+             ("PB701", "PB602"), ("campaigns/index.md",), _need("campaigns")),
+    Practice("customer-kpis", "Customer-focused KPIs on a shared scorecard",
+             "Both teams own KPIs, at least one of them about customers.",
+             ("PB704",), ("scorecard.md",), _need("kpis")),
+    Practice("goal-owner", "One accountable owner of the revenue goal",
+             "One role owns the revenue goal and the KPI that tracks it.",
+             ("PB705",), ("scorecard.md",), _need("revenue_goal")),
+    Practice("weekly-meeting", "A weekly meeting of both teams",
+             "Marketing and sales review the scorecard together, with an agenda that fits.",
+             ("PB708",), ("meeting.md",), _need("meeting")),
+    Practice("handoffs", "Hand-offs with owners and times",
+             "Every time a lead passes between teams, someone owns it within a set time.",
+             ("PB703",), ("lifecycle.md",), _handoffs),
+    Practice("operational-slas", "Operational SLAs between teams",
+             "Internal requests (campaign emails, landing pages, lists) have agreed lead "
+             "times, and campaigns respect them.",
+             ("PB612",), ("sla.md",), _need("service_levels")),
+)
+
+
+@dataclass(frozen=True)
+class Status:
+    practice: Practice
+    state: str  # "met", "not met" or "not encoded"
+    missing: str
+    findings: tuple[Finding, ...]
+
+
+def assess(pb: Playbook, findings: Iterable[Finding]) -> list[Status]:
+    """Every practice's state for this playbook and its findings."""
+    by_code: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.effective_severity in (Severity.ERROR, Severity.WARNING):
+            by_code.setdefault(f.code, []).append(f)
+    statuses = []
+    for practice in PRACTICES:
+        missing = practice.missing(pb)
+        found = tuple(f for code in practice.codes for f in by_code.get(code, []))
+        state = "not encoded" if missing else ("not met" if found else "met")
+        statuses.append(Status(practice, state, missing, found))
+    return statuses
+
+
+def score(statuses: list[Status]) -> tuple[int, int]:
+    """Practices met, out of all practices."""
+    return sum(s.state == "met" for s in statuses), len(statuses)
