@@ -8,6 +8,7 @@ read `here`, `directory_urls`, `pb` and `calendar` from the page's context.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,10 @@ def role_name(context: jinja2.runtime.Context, role_id: str | None) -> str:
     return presentation.role_name(context["pb"], role_id)
 
 
-_FORMATS = {"percent": "{}%".format, "days": presentation.days,
-            "calendar_time": presentation.calendar_time, "touches": presentation.touches,
-            "forecast": presentation.FORECAST_NAMES.get}
+_FORMATS: dict[str, Callable[[Any], str]] = {
+    "percent": presentation.percent, "days": presentation.days,
+    "calendar_time": presentation.calendar_time, "touches": presentation.touches,
+    "forecast": presentation.forecast_name}
 
 
 @jinja2.pass_context

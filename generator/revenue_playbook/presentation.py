@@ -214,6 +214,14 @@ def days(count: int, kind: str = "business") -> str:
     return f"{count} {kind} day{'s' if count != 1 else ''}"
 
 
+def percent(value: int) -> str:
+    return f"{value}%"
+
+
+def forecast_name(category: str) -> str:
+    return FORECAST_NAMES.get(category, category)
+
+
 def touches(count: int) -> str:
     return f"{count} touch{'es' if count != 1 else ''}"
 
@@ -265,9 +273,10 @@ def stage_segment_rows(playbook: Playbook, process: Any, stage: Any) -> tuple[li
                                                                               list[list[str]]]:
     """The stage's values that differ by segment, as a table (headers, rows); empty when
     every value is the same for all."""
-    fields = [("Win probability", stage.probability, "{}%".format),
-              ("Forecast category", stage.forecast_category, FORECAST_NAMES.get),
-              ("Typical duration", stage.duration_days, days)]
+    fields: list[tuple[str, Any, Callable[[Any], str]]] = [
+        ("Win probability", stage.probability, percent),
+        ("Forecast category", stage.forecast_category, forecast_name),
+        ("Typical duration", stage.duration_days, days)]
     varying = [(title, value, fmt) for title, value, fmt in fields if isinstance(value, dict)]
     if not varying:
         return [], []

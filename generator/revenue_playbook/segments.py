@@ -52,7 +52,7 @@ def describe(segment: str | None) -> str:
 def key_path(value: Any, segment: str | None) -> tuple[str, ...]:
     """The path below a field to the value written for `segment` (for locations)."""
     if isinstance(value, dict):
-        if segment in value:
+        if segment is not None and segment in value:
             return (segment,)
         if DEFAULT in value:
             return (DEFAULT,)

@@ -124,7 +124,7 @@ def guidance(pid: str, sid: str, playbook: Playbook, out: Output) -> str:
         return "".join(ET.tostring(child, encoding="unicode", method="html")
                        for child in body)
 
-    criteria = list(stage.exit_criteria)
+    criteria = [str(c) for c in stage.exit_criteria]
     text = html(criteria, 0)
     while len(text) > GUIDANCE_MAX and criteria:
         criteria.pop()

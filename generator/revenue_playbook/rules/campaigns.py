@@ -238,12 +238,13 @@ def request_lead_times(ctx: Context) -> Iterator[Finding]:
             for op in slas.values():
                 lead = _longest(cal, op.lead_time)
                 needed = cal.minutes(lead)
+                asked: date | None = None
+                sent: date | None = None
                 if campaign.launch:
                     asked = cal.add_days(campaign.launch, step.offset)
                     sent = cal.add_days(campaign.launch, email.send)
                     when = f"requested on {asked} (step '{sid}') and sent on {sent}"
                 else:
-                    asked = sent = None
                     when = (f"requested on day {step.offset} (step '{sid}') and sent on day "
                             f"{email.send}")
                 business_gap = email.send - step.offset

@@ -54,8 +54,8 @@ def reasons(ctx: Context) -> Iterator[Finding]:
                               f"working stage '{sid}' lists reasons",
                               "Reasons record how a deal ended: list them on a terminal "
                               "stage (`outcome:`), e.g. the closed-lost stage.")
-    for stage in pb.lifecycle.values():
-        used.update(stage.reasons)
+    for status in pb.lifecycle.values():
+        used.update(status.reasons)
     recycle = pb.sla.recycle if pb.sla else None
     if recycle is not None and isinstance(recycle.reasons, list):
         used.update(recycle.reasons)
