@@ -270,3 +270,11 @@ def test_a_stage_name_longer_than_salesforce_takes_is_an_error(tmp_path, capsys)
                                                f"        crm_stage: {'P' * 300}\n", 1))
     assert main(["export", "salesforce", str(defs), "--out", str(tmp_path / "out")]) == 1
     assert "Salesforce takes at most 255 characters for a stage" in capsys.readouterr().err
+
+
+def test_help_names_every_target(capsys) -> None:
+    from revenue_playbook.exports import TARGETS
+
+    assert main(["export", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(f"{name}," in help_text for name in TARGETS) and "or all" in help_text

@@ -380,8 +380,9 @@ def _export_targets() -> list[str]:
               help="The folder to write (default: export/TARGET).")
 @click.option("--force", is_flag=True, help="Replace the folder if it is not empty.")
 def export_command(target: str, path: str | None, out_dir: str | None, force: bool) -> int:
-    """Write the playbook in the format of a tool: TARGET is one of
-    salesforce, hubspot, ... or all (each target in its own folder)."""
+    """Write the playbook in a tool's own format into a folder: TARGET is salesforce,
+    hubspot, emails, asana, trello, ics, or all (each target in a folder of its own).
+    Nothing is written unless the whole export succeeds."""
     from .exports import TARGETS, ExportFailed
     from .exports.export import export_files
     from .exports.writing import WriteError, write_folder
