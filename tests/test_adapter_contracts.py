@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import make_repo
 
 from revenue_playbook import mkdocs_runner
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 
 from revenue_playbook.agenda import cadence_agenda, days, role_days, stage_agenda
 from revenue_playbook.cli import main
 from revenue_playbook.validate import validate
-
-ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")

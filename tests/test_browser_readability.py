@@ -19,11 +19,10 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 
 from revenue_playbook.cli import main
 
-ROOT = Path(__file__).parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 SIZES = {"phone": (390, 844), "laptop": (1366, 900)}

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from helpers import ROOT, make_repo
 
 from revenue_playbook import calendars
 from revenue_playbook.businesstime import Calendar
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -113,7 +113,6 @@ def test_month_view_spans_every_campaign(example) -> None:  # type: ignore[no-un
 
 def test_site_publishes_and_links_the_calendars(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import make_repo
 
     from revenue_playbook.cli import main
 

@@ -7,14 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 
 from revenue_playbook.businesstime import Calendar
 from revenue_playbook.campaign_values import email_values, render_email, step_moment
 from revenue_playbook.cli import main
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
 REAL_DATE = "Monday 23 November 2026 at 11:00 EST"
 
 

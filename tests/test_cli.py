@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import MINIMAL
 
 from revenue_playbook.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
-MINIMAL = FIXTURES / "minimal"
 SCRIPT = Path(sys.executable).parent / "playbook"
 
 

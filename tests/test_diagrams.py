@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE, MINIMAL
 
 from revenue_playbook.businesstime import Calendar
 from revenue_playbook.diagrams import (
@@ -21,8 +22,6 @@ from revenue_playbook.diagrams import (
 )
 from revenue_playbook.validate import validate
 
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
-EXAMPLE = Path(__file__).parent.parent / "process_defs"
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import MINIMAL
 
 from revenue_playbook.diff import diff_playbooks
 from revenue_playbook.validate import validate
-
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 
 def changed(tmp_path: Path, edits: dict[str, Callable[[str], str]]) -> list[str]:

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import EXAMPLE, make_repo
 
 from revenue_playbook.cli import main
 from revenue_playbook.diagrams import DiagramRenderer
@@ -18,9 +18,6 @@ from revenue_playbook.exports import TARGETS
 from revenue_playbook.exports import build as export
 from revenue_playbook.pages import build_site
 from revenue_playbook.validate import validate
-
-ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "process_defs"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import make_repo
 
 from revenue_playbook.cli import main
 

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE, ROOT
 
 from revenue_playbook.model import schema_files
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "process_defs"
 CHECK = Path(sys.executable).parent / "check-jsonschema"
 
 

@@ -12,12 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 
 from revenue_playbook.cli import main
-
-ROOT = Path(__file__).parent.parent
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 
 @pytest.fixture

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import make_repo
+from helpers import MINIMAL, make_repo
 
 from revenue_playbook.cli import main
 from revenue_playbook.diff import diff_playbooks
 from revenue_playbook.exports import chat
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 CARD_SCHEMA = json.loads((Path(__file__).parent / "vendor" / "adaptivecards" /
                           "adaptive-card-1.5.json").read_text())
 

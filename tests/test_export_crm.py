@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers import EXAMPLE, MINIMAL
 from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -18,9 +19,6 @@ from revenue_playbook.cli import main
 from revenue_playbook.exports.crm import lead_statuses, one_value
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "process_defs"
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 VENDOR = Path(__file__).parent / "vendor"
 NS = {"md": "http://soap.sforce.com/2006/04/metadata"}
 

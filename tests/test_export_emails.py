@@ -9,16 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE, MINIMAL
 from lxml import html as lxml_html
 
 from revenue_playbook import templating
 from revenue_playbook.cli import main
 from revenue_playbook.merge_tokens import TOOLS, convert
 from revenue_playbook.validate import validate
-
-ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "process_defs"
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 # How each tool writes a merge field, from its own documentation.
 SYNTAX = {"hubspot": r"\{\{ [\w.]+ \}\}", "salesforce": r"\{\{\{[\w.]+\}\}\}",

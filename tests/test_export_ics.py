@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import icalendar
+from helpers import EXAMPLE
 
 from revenue_playbook.cli import main
 from revenue_playbook.validate import validate
-
-EXAMPLE = Path(__file__).parent.parent / "process_defs"
 
 
 def test_every_campaign_and_the_meeting_as_calendars(tmp_path) -> None:

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from helpers import EXAMPLE
 
 from revenue_playbook.cli import main
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "process_defs"
 VENDOR = Path(__file__).parent / "vendor"
 # The column names Asana's CSV importer maps to task fields by itself (Asana Help, "CSV
 # importer": Name, Description, Section, Assignee as a user's email, Due Date; dependencies

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import FIXTURES
 from lxml import etree
 
 from revenue_playbook.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
 XSD = Path(__file__).parent / "vendor" / "salesforce" / "metadata-fragment.xsd"
 NS = {"md": "http://soap.sforce.com/2006/04/metadata"}
 

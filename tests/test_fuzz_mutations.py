@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from helpers import MINIMAL, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,7 @@ from revenue_playbook.pages import build_site
 from revenue_playbook.report import REPORTERS
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-MINIMAL_BASE = ROOT / "tests" / "fixtures" / "minimal"
+MINIMAL_BASE = MINIMAL
 BASES = [p for p in (MINIMAL_BASE, ROOT / "process_defs")
          if p.is_dir() and any(p.rglob("*.yaml"))]
 FOLDER_LEVEL = {"PB106", "PB107"}  # findings about the folder as a whole

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_repo
+from helpers import ROOT, make_repo
 from hostile import PAYLOADS, hostile_defs, problems
 
 from revenue_playbook.cli import main
 from revenue_playbook.diff import changes_to_markdown, diff_playbooks
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 EXIT_CRITERION = ('Budget confirmed\n{: onclick="alert(\'attr-list\')" '
                   'style="position:fixed;inset:0;z-index:9999" }')

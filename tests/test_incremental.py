@@ -8,13 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 from mkdocs.commands.build import build as full_build
 from mkdocs.config import load_config
 
 from revenue_playbook.mkdocs_incremental import IncrementalBuilder
 
-ROOT = Path(__file__).parent.parent
 URL = "http://127.0.0.1:8000/"
 
 

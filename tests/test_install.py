@@ -11,10 +11,9 @@ import venv
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from revenue_playbook.install_source import _from_direct_url
-
-ROOT = Path(__file__).parent.parent
 
 
 def test_install_sources_from_pep_610_records() -> None:

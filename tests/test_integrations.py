@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 import pytest
 import yaml
+from helpers import ROOT
 
 from revenue_playbook.cli import cli, main
-
-ROOT = Path(__file__).parent.parent
 
 
 def playbook_command(line: str) -> list[str]:

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import make_repo
 from interrupt import NO_EXCHANGE, kill_at, run_cli
 
 pytestmark = pytest.mark.slow

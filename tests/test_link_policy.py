@@ -11,7 +11,7 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
-from conftest import make_repo
+from helpers import ROOT, make_repo
 from hostile import problems
 
 from revenue_playbook.cli import main
@@ -23,8 +23,6 @@ from revenue_playbook.pages import build_site
 from revenue_playbook.sanitize import sanitize_page
 from revenue_playbook.svgcheck import UnsafeSVG, check_svg
 from revenue_playbook.validate import validate
-
-ROOT = Path(__file__).parent.parent
 
 REFUSED = [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", "  javascript:alert(1)",

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import MINIMAL
 
 from revenue_playbook.loader import Limits, SourceFile, parse_text, read_file
 from revenue_playbook.validate import validate
-
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 
 def parse(text: str, limits: Limits | None = None) -> tuple[SourceFile, list[str]]:

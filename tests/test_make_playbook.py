@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from make_playbook import make  # noqa: E402
+from make_playbook import make
 
 COMMITTED = ("benchmarks/results.json", "playbook/benchmarks.md")  # the full run's figures
 

@@ -4,14 +4,13 @@ pair by pair, and a contradiction reads "noisy, rerun" rather than a result."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from measure import NOISY, Sample, call, compare, interleave, judge, run  # noqa: E402
+from measure import NOISY, Sample, call, compare, interleave, judge, run
 
 BUSY_LOOP = "import time\nend = time.process_time() + 0.15\nwhile time.process_time() < end: pass"
 

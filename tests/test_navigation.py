@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,10 +21,9 @@ from revenue_playbook.navigation import NAV_FLAT_MAX
 from revenue_playbook.pages import build_site
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from make_playbook import make  # noqa: E402
+from make_playbook import make
 
 
 def site_of(defs: Path, tmp_path: Path) -> Any:

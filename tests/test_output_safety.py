@@ -15,6 +15,7 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
+from helpers import MINIMAL, ROOT
 from hostile import markdown_slots, problems, set_slot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,8 +25,6 @@ from revenue_playbook.pages import build_site
 from revenue_playbook.sanitize import sanitize_page
 from revenue_playbook.validate import validate
 
-ROOT = Path(__file__).parent.parent
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 # each case builds a whole site: `make fuzz` runs 1,000 of them
 EXAMPLES = int(os.environ.get("PLAYBOOK_SAFETY_EXAMPLES", "12"))
 

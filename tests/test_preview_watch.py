@@ -13,11 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import MINIMAL
 
 from revenue_playbook.loader import ReadCache
 from revenue_playbook.validate import validate
-
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 
 def eventually(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:

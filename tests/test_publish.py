@@ -9,12 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import make_repo
 
 from revenue_playbook.cli import main
 
-ROOT = Path(__file__).parent.parent
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
             "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 
 from revenue_playbook.cli import main
-
-ROOT = Path(__file__).parent.parent
 
 
 def test_reference_pages_rank_below_the_playbook_in_search(tmp_path: Path,

@@ -14,13 +14,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import FIXTURES, MINIMAL
 
 from revenue_playbook.config import load_settings
 from revenue_playbook.rules import CHECKS, RULES
 from revenue_playbook.validate import validate
 
-FIXTURES = Path(__file__).parent / "fixtures"
-MINIMAL = FIXTURES / "minimal"
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 
 

@@ -11,10 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from helpers import ROOT, make_repo
 from interrupt import kill_at, run_cli
-
-ROOT = Path(__file__).parent.parent
 
 
 def free_port() -> int:

@@ -13,12 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from conftest import make_repo
+from helpers import MINIMAL, ROOT, make_repo
 
 from revenue_playbook.cli import main
 
-ROOT = Path(__file__).parent.parent
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 

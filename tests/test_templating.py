@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import make_repo
+from helpers import make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
