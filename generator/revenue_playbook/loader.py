@@ -389,15 +389,23 @@ def parse_text(source: SourceFile, limits: Limits) -> list[Finding]:
 
 
 def _unclosed_quote(text: str, upto: int) -> int:
-    """The line (up to `upto`) whose value opens a quote it never closes, or 0."""
-    for number, line in enumerate(text.splitlines()[:upto], start=1):
+    """The line (up to `upto`) whose value opens a quote it never closes, or 0.
+
+    A quoted value may go on over several lines (YAML folds them): it counts as unclosed
+    only when no quote before the error ends it, not merely when it ends on another line."""
+    lines = text.splitlines()[:upto]
+    for number, line in enumerate(lines, start=1):
         body = line.split(": ", 1)[1] if ": " in line else line.lstrip(" -")
         body = body.strip()
         for quote in ('"', "'"):
             if body.startswith(quote):
-                inner = body[1:].replace("\\\\", "").replace('\\"', "") if quote == '"' \
-                    else body[1:].replace("''", "")
-                if quote not in inner:
+                rest = "\n".join([body[1:], *lines[number:]])
+                inner = rest.replace("\\\\", "").replace('\\"', "") if quote == '"' \
+                    else rest.replace("''", "")
+                end = inner.find(quote)
+                after = inner[end + 1:].split("\n", 1)[0].strip() if end >= 0 else ""
+                # closed only where the value then ends: `"09:00\n  end: "17:00"` is not
+                if end < 0 or (after and not after.startswith(("#", ",", "]", "}"))):
                     return number
     return 0
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import jinja2
 
 from .. import templating
-from ..findings import Finding, Location, Rule, Severity
+from ..findings import Finding, Location, Rule, Severity, did_you_mean
 from ..model import Template
 from ..presentation import sample_values
 from .context import Context
@@ -47,6 +48,25 @@ def line_in(template: Template, field: str, lineno: int) -> Location:
     return Location(start.file, line, column)
 
 
+def _usage(template: Template, field: str, source: str, name: str) -> Location:
+    """Where merge field `name` is first used inside a `{{ }}` or `{% %}` of the text: the
+    line holding it and its column, not the `body: |` above."""
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    for number, text in enumerate(source.splitlines(), start=1):
+        for tag in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", text):
+            found = word.search(tag.group())
+            if found:
+                at = line_in(template, field, number)
+                if at.line and template.source is not None:
+                    column = template.source.line_text(at.line).find(text.strip())
+                    if column >= 0:
+                        return Location(at.file, at.line,
+                                        column + 1 + tag.start() + found.start()
+                                        - (len(text) - len(text.lstrip())))
+                return at
+    return template.where(field)
+
+
 def render_error_line(exc: Exception) -> int:
     tb = exc.__traceback__
     line = 1
@@ -77,9 +97,11 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
         missing = sorted(parsed.variables - declared)
         # a shared merge field may live in a file that could not be read: say nothing yet
         for name in missing if not pb.unreadable else ():
-            yield Finding(UNDECLARED, template.where(field),
+            typo = did_you_mean(name, declared)
+            yield Finding(UNDECLARED, _usage(template, field, source, name),
                           f"template '{tid}' {field} uses '{name}', which is not declared",
-                          f"Declare it under `variables:` with a description and a sample, "
+                          (typo + " Otherwise d" if typo else "D") +
+                          f"eclare it under `variables:` with a description and a sample, "
                           f"e.g.\n  {name}:\n    description: ...\n    sample: ...")
         if missing:
             continue
