@@ -79,7 +79,12 @@ def test_salesforce_folder_is_valid_metadata_with_every_stage(tmp_path, example,
     forecast = {name: v.findtext("md:forecastCategory", namespaces=NS)
                 for name, v in values.items()}
     assert forecast["Closed Won"] == "Closed" and forecast["Closed Lost"] == "Omitted"
-    assert forecast["3 - Validation"] == "Pipeline"
+    words = {"pipeline": "Pipeline", "best_case": "BestCase", "commit": "Forecast",
+             "closed": "Closed", "omitted": "Omitted"}
+    for stage in stages.values():
+        if stage.forecast_category:  # stated in the example: Salesforce's API name for it
+            assert forecast[stage.crm_stage] == words[stage.forecast_category]
+    assert "BestCase" in forecast.values() and "Forecast" in forecast.values()
 
     statuses = [(v.findtext("md:label", namespaces=NS), v.findtext("md:converted", namespaces=NS))
                 for v in docs["standardValueSets/LeadStatus.standardValueSet"].getroot()]
@@ -95,6 +100,12 @@ def test_salesforce_folder_is_valid_metadata_with_every_stage(tmp_path, example,
     assert set(steps) == set(values)
     discovery = etree.fromstring(f"<div>{steps['1 - Discovery']}</div>", etree.HTMLParser())
     assert stages["discovery"].purpose in discovery.xpath("string(.)")
+    fields = {s.findtext("md:picklistValueName", namespaces=NS):
+              [f.text for f in s.findall("md:fieldNames", NS)]
+              for s in path.findall("md:pathAssistantSteps", NS)}
+    for stage in stages.values():
+        assert fields[stage.crm_stage] == list(stage.required_fields)[:5]
+    assert fields["1 - Discovery"] == ["Amount", "CloseDate", "LeadSource"]
     assert discovery.xpath("//li/text()") == [str(c) for c in stages["discovery"].exit_criteria]
 
 

@@ -53,13 +53,8 @@ def probability(stage: Stage) -> int:
 
 
 def key_fields(stage: Stage) -> list[str]:
-    """The CRM fields a rep fills in at this stage (API names), where the playbook says."""
-    for name in ("required_fields", "crm_fields", "key_fields"):
-        value = getattr(stage, name, None)
-        if value:
-            return [str(getattr(v, "field", None) or getattr(v, "name", None) or v)
-                    for v in value]
-    return []
+    """The CRM fields a rep fills in at this stage (API names): its `required_fields`."""
+    return list(stage.required_fields)
 
 
 @dataclass(frozen=True)
