@@ -15,7 +15,9 @@ from .presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, 
 
 
 @dataclass
-class Section:
+class PreviewPart:
+    """A titled part of a preview: lines, then emails."""
+
     title: str
     lines: list[str] = field(default_factory=list)
     emails: list[tuple[str, str, str]] = field(default_factory=list)  # heading, subject, body
@@ -24,7 +26,7 @@ class Section:
 @dataclass
 class Preview:
     title: str
-    sections: list[Section]
+    sections: list[PreviewPart]
 
     def text(self) -> str:
         out = [self.title, "=" * len(self.title)]
@@ -73,7 +75,7 @@ def template_preview(playbook: Playbook, template_id: str) -> Preview:
     owner = playbook.roles.get(template.owner or "")
     lines = [f"- Type: {kind}"] + ([f"- Owner: {owner.name}"] if owner else [])
     return Preview(f"Template: {template.name}", [
-        Section("About", lines), Section("Email, with sample data", emails=[("", subject,
+        PreviewPart("About", lines), PreviewPart("Email, with sample data", emails=[("", subject,
                                                                             body)])])
 
 
@@ -94,16 +96,16 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
              f"- Persona: {persona.name if persona else campaign.persona}",
              f"- Owner: {role(campaign.owner)}",
              f"- Launch: {campaign.launch.isoformat() if campaign.launch else 'not set'}"]
-    sections = [Section("About", about)]
+    sections = [PreviewPart("About", about)]
     for phase, title in PHASE_TITLES.items():
         steps = sorted(((sid, s) for sid, s in campaign.steps.items() if s.phase == phase),
                        key=lambda item: item[1].offset)
         if steps:
-            sections.append(Section(title, [
+            sections.append(PreviewPart(title, [
                 f"- {due(s.offset, step_moment(playbook, campaign, calendar, sid))}: "
                 f"{s.name} ({role(s.owner)})" + (" [SALES PREVIEW]" if s.sales_preview else "")
                 for sid, s in steps]))
-    emails = Section("Emails, as prospects will receive them")
+    emails = PreviewPart("Emails, as prospects will receive them")
     marked = False
     for email in sorted(campaign.emails, key=lambda m: m.send):
         sent = due(email.send, email_moment(playbook, campaign, calendar, email))
@@ -131,5 +133,5 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
               f"{due(s.offset, step_moment(playbook, campaign, calendar, sid))}, "
               f"owned by {role(s.owner)}" for sid, s in previews] or [
                   "- No sales preview step: add one before launch."]
-    sections.append(Section("What sales will see", sales))
+    sections.append(PreviewPart("What sales will see", sales))
     return Preview(f"Campaign: {campaign.name}", sections)
