@@ -335,3 +335,26 @@ def test_search_ranks_the_playbook_above_the_reference(built: tuple[str, Path],
     reference = [i for i, h in enumerate(hrefs) if "/reference/" in h]
     playbook = [i for i, h in enumerate(hrefs) if "/reference/" not in h]
     assert not reference or min(playbook) < min(reference), hrefs
+
+
+def test_the_measurements_catch_small_faint_and_overlapping_text(browser: Any) -> None:
+    """The checks above can fail: a diagram scaled down, drawn in the page's own colour and
+    with two labels on top of each other is caught on every count."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.set_content(
+            '<body style="background:#ffffff;margin:0">'
+            '<div class="pb-diagram"><svg viewBox="0 0 400 100" style="width:200px">'
+            '<g class="node"><polygon points="0,0 400,0 400,100 0,100" fill="#ffffff"/>'
+            '<text x="10" y="40" font-size="11" fill="#eeeeee">Faint and small</text>'
+            '<text x="12" y="42" font-size="11" fill="#eeeeee">Drawn over it</text></g>'
+            '</svg></div><div style="width:600px">wide</div></body>')
+        result = page.evaluate(MEASURE)
+    finally:
+        context.close()
+    assert result["overflow"] > 0
+    sizes = [t["size"] for t in result["texts"]]
+    assert sizes and max(sizes) < MIN_TEXT_PX  # 11 units at half scale: 5.5 px
+    assert max(t["contrast"] for t in result["texts"]) < MIN_CONTRAST
+    assert result["overlaps"] == ["Faint and small / Drawn over it"]
