@@ -287,3 +287,25 @@ def test_help_names_every_target(capsys) -> None:
     assert main(["export", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
     assert all(f"{name}," in help_text for name in TARGETS) and "or all" in help_text
+
+
+def test_lifecycle_crm_values_and_the_converted_stage_are_stated(tmp_path) -> None:
+    """`crm_stage` names a lifecycle stage as the CRM does; `converted: true` moves the
+    converted lead status from the default (the last stage sales works)."""
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    team = defs / "team.yaml"
+    text = team.read_text()
+    mql = text.index("  mql:\n")
+    team.write_text(text[:mql] + "  mql:\n    crm_stage: marketingqualifiedlead\n"
+                    "    converted: true\n" + text[mql + len("  mql:\n"):])
+    assert validate(defs).errors == []
+    hubspot = export(tmp_path, "hubspot", defs)
+    options = json.loads((hubspot / "properties" / "lifecyclestage.json").read_text())
+    assert "marketingqualifiedlead" in [o["value"] for o in options["options"]]
+    salesforce = export(tmp_path, "salesforce", defs)
+    statuses = etree.parse(str(salesforce / "standardValueSets" /
+                               "LeadStatus.standardValueSet")).getroot()
+    converted = [v.findtext("md:fullName", namespaces=NS) for v in statuses
+                 if v.findtext("md:converted", namespaces=NS) == "true"]
+    assert converted == ["marketingqualifiedlead"]

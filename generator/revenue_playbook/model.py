@@ -330,6 +330,12 @@ class LifecycleStage(Node):
                                     "(disqualified, recycled, ineligible).")
     handoff: Handoff | None = Field(None, description="Required where the team changes "
                                     "from the previous stage.")
+    crm_stage: str = Field("", description="The stage's value in the CRM (a HubSpot "
+                           "lifecycle stage such as `marketingqualifiedlead`, a Salesforce "
+                           "lead status); defaults to the id (HubSpot) or name (Salesforce).")
+    converted: bool = Field(False, description="Leads are converted into contacts and "
+                            "opportunities on reaching this stage (Salesforce's converted "
+                            "lead status); by default the last stage the sales team works.")
     next: list[LifecycleId] = Field([], description="Stages a lead can move to from here.")
 
     @model_validator(mode="before")

@@ -72,7 +72,7 @@ def converted_stage(playbook: Playbook) -> str | None:
     opportunity lifecycle is the opportunity.
     """
     for sid, stage in playbook.lifecycle.items():
-        if getattr(stage, "converted", False):
+        if stage.converted:
             return sid
     sales = [sid for sid, stage in playbook.lifecycle.items() if stage.team == "sales"]
     return sales[-1] if sales else None

@@ -58,14 +58,15 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
 
 def lifecycle_options(playbook: Playbook) -> dict[str, Any]:
     return {"options": [
-        {"label": stage.name, "value": sid, "description": stage.description.strip(),
+        {"label": stage.name, "value": stage.crm_stage or sid,
+         "description": stage.description.strip(),
          "displayOrder": i, "hidden": False}
         for i, (sid, stage) in enumerate(playbook.lifecycle.items())]}
 
 
 def lead_status_options(playbook: Playbook) -> dict[str, Any]:
     return {"options": [
-        {"label": status.stage.name, "value": status.id,
+        {"label": status.stage.name, "value": status.stage.crm_stage or status.id,
          "description": status.stage.description.strip(), "displayOrder": i, "hidden": False}
         for i, status in enumerate(lead_statuses(playbook))]}
 

@@ -98,9 +98,10 @@ def lead_status(playbook: Playbook) -> bytes:
     _element(root, "sorted", False)
     for i, status in enumerate(lead_statuses(playbook)):
         item = _element(root, "standardValue")
-        _element(item, "fullName", status.stage.name)
+        name = status.stage.crm_stage or status.stage.name
+        _element(item, "fullName", name)
         _element(item, "default", i == 0)
-        _element(item, "label", status.stage.name)
+        _element(item, "label", name)
         _element(item, "converted", status.converted)
     return _document(root)
 
