@@ -1,0 +1,96 @@
+"""Public real-world processes and CRM defaults, written in the format (each file cites its
+source): each passes `validate --strict`, and its pages show what the source says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import FIXTURES, make_repo
+
+from revenue_playbook.cli import main
+from revenue_playbook.config import load_settings
+from revenue_playbook.diagrams import DiagramRenderer, process_dot
+from revenue_playbook.findings import Severity
+from revenue_playbook.pages import build_site
+from revenue_playbook.validate import Result, validate
+
+REAL = sorted(p for p in (FIXTURES / "real").iterdir() if p.is_dir())
+
+
+def checked(folder: Path) -> Result:
+    return validate(folder, load_settings(folder))
+
+
+@pytest.mark.parametrize("folder", REAL, ids=[p.name for p in REAL])
+def test_real_process_is_valid_strict(folder: Path) -> None:
+    result = checked(folder)
+    assert not result.failed(strict=True), [f"{f.location}: {f.code} {f.message}"
+                                            for f in result.findings]
+    # what the source leaves out is said as information, never invented
+    assert {f.effective_severity for f in result.findings} <= {Severity.INFO}
+    text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.yaml"))
+    assert "https://" in text.split("\ncompany:")[0]  # the public source, cited up front
+
+
+def test_salesforce_defaults_keep_probability_and_forecast_category(tmp_path: Path) -> None:
+    result = checked(FIXTURES / "real" / "salesforce_default")
+    stages = result.playbook.processes["opportunity"].stages
+    assert [(s.name, s.probability, s.forecast_category) for s in stages.values()][-3:] == [
+        ("Negotiation/Review", 90, "pipeline"), ("Closed Won", 100, "closed"),
+        ("Closed Lost", 0, "omitted")]
+    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    page = site.pages["stages/value_proposition.md"].markdown
+    assert "**Win probability:** 50%" in page and "**Forecast category:** Pipeline" in page
+    assert "**Forecast category:** Omitted" in site.pages["stages/closed_lost.md"].markdown
+
+
+def test_hubspot_defaults_have_an_mql_and_an_sql(tmp_path: Path) -> None:
+    result = checked(FIXTURES / "real" / "hubspot_default")
+    pb = result.playbook
+    assert pb.qualified_point("marketing") == "marketingqualifiedlead"
+    assert pb.qualified_point("sales") == "salesqualifiedlead"
+    site = build_site(pb, DiagramRenderer(tmp_path / "cache"))
+    lifecycle = site.pages["lifecycle.md"].markdown
+    assert "### Marketing qualified lead (MQL)" in lifecycle
+    assert "### Sales qualified lead (SQL)" in lifecycle
+    assert "Bad timing - qualified, but not ready to buy now" in lifecycle  # a status reason
+    # no SLA, campaigns, KPIs or meeting: those pages and tabs are not made
+    assert "sla.md" not in site.pages and "meeting.md" not in site.pages
+
+
+def test_published_stale_deal_policy_closes_with_its_reason(tmp_path: Path) -> None:
+    result = checked(FIXTURES / "real" / "techdeputies_hubspot_pipeline")
+    pb = result.playbook
+    rule = pb.processes["core_pipeline"].stages["proposal_sent"].hygiene
+    assert rule is not None
+    assert (rule.act_after, rule.days, rule.action, rule.to, rule.reason) == (
+        14, "calendar", "close", "closed_lost", "ghosted")
+    site = build_site(pb, DiagramRenderer(tmp_path / "cache"))
+    process = site.pages["process/index.md"].markdown
+    assert "### Deal hygiene" in process
+    assert ("| All segments | — | 14 calendar days | close the deal as Closed lost (Ghosted "
+            "(no reply for more than 30 days)) |") in process
+    lost = site.pages["stages/closed_lost.md"].markdown
+    assert "## Reasons to record" in lost and "| Competitor |" in lost
+    dot = process_dot(pb, "core_pipeline", lambda s: s)
+    assert 'color="#c62828"' in dot and 'color="#2e7d32"' in dot  # lost and won colours
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", REAL, ids=[p.name for p in REAL])
+def test_real_process_builds_strict(folder: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path, folder)
+    # the site build reads rule severities from the plugin's settings in mkdocs.yml
+    severity = load_settings(folder).severity
+    if severity:
+        config = repo / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        wanted = ", ".join(f'{code}: "{level.value}"' for code, level in severity.items())
+        config.write_text(text.replace("      defs: process_defs\n",
+                                       f"      defs: process_defs\n      severity: {{{wanted}}}\n"),
+                          encoding="utf-8")
+    monkeypatch.chdir(repo)
+    assert main(["build", "--strict"]) == 0
+    assert (repo / "site" / "process" / "index.html").is_file()
