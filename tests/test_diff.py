@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import MINIMAL
+from helpers import EXAMPLE, MINIMAL
 
 from revenue_playbook.diff import diff_playbooks
 from revenue_playbook.validate import validate
@@ -159,3 +159,24 @@ def test_definitions_at_a_git_revision(tmp_path: Path) -> None:
         pass  # the first commit had no definitions
     with pytest.raises(RevisionError), definitions_at("no-such-tag", repo / "process_defs"):
         pass
+
+
+def test_a_changed_value_names_its_segment(tmp_path: Path) -> None:
+    """End to end with the example: a per-segment hygiene limit and probability change;
+    the diff says which segment's value changed, old → new."""
+    old = tmp_path / "old"
+    shutil.copytree(EXAMPLE, old)
+    new = tmp_path / "new"
+    shutil.copytree(EXAMPLE, new)
+    process = new / "processes" / "new_business.yaml"
+    text = process.read_text(encoding="utf-8")
+    text = text.replace("warn_after: {mid_market: 10d, enterprise: 15d}",
+                        "warn_after: {mid_market: 10d, enterprise: 12d}", 1)
+    text = text.replace("probability: {mid_market: 60, enterprise: 50}",
+                        "probability: {mid_market: 65, enterprise: 50}", 1)
+    process.write_text(text, encoding="utf-8")
+    before, after = validate(old).playbook, validate(new).playbook
+    sentences = [c.sentence() for c in diff_playbooks(before, after)]
+    assert "stage 'Discovery': warn after for segment 'enterprise' (15 → 12)" in sentences
+    assert "stage 'Proposal': probability for segment 'mid_market' (60 → 65)" in sentences
+    assert len(sentences) == 2

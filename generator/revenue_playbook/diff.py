@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import markup
-from .model import Node, Playbook, SalesProcess, Stage, Template
+from .model import Node, Playbook, SalesProcess, Stage, Template, segmented_fields
+from .segments import value_for
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,16 @@ def _fields(area: str, subject: str, old: Node, new: Node,
                     yield Change("removed", area, subject, f"{item} removed", old=value)
             if sorted(before) == sorted(after):
                 yield Change("changed", area, subject, f"{label} reordered", before, after)
+        elif name in segmented_fields(type(new)) and (isinstance(before, dict)
+                                                      or isinstance(after, dict)):
+            # a value per segment: say which segment's value changed
+            keys = [*(before if isinstance(before, dict) else {}),
+                    *(after if isinstance(after, dict) else {})]
+            for seg in dict.fromkeys(keys):
+                was, now = value_for(before, seg), value_for(after, seg)
+                if was != now:
+                    yield Change("changed", area, subject, f"{label} for segment '{seg}'",
+                                 was, now)
         elif isinstance(after, Node) and isinstance(before, Node):
             yield from _fields(area, subject, before, after)
         elif isinstance(after, dict) and isinstance(before, dict):
