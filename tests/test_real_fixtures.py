@@ -3,6 +3,7 @@ source): each passes `validate --strict`, and its pages show what the source say
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from revenue_playbook.config import load_settings
 from revenue_playbook.diagrams import DiagramRenderer, process_dot
 from revenue_playbook.findings import Severity
 from revenue_playbook.pages import build_site
+from revenue_playbook.report import format_json
 from revenue_playbook.validate import Result, validate
 
 REAL = sorted(p for p in (FIXTURES / "real").iterdir() if p.is_dir())
@@ -94,3 +96,25 @@ def test_real_process_builds_strict(folder: Path, tmp_path: Path,
     monkeypatch.chdir(repo)
     assert main(["build", "--strict"]) == 0
     assert (repo / "site" / "process" / "index.html").is_file()
+
+
+def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
+        tmp_path: Path) -> None:
+    """HubSpot's defaults define a pipeline and a lifecycle, nothing else: no SLA, campaign,
+    template, KPI or meeting page or tab, and the Alignment page says what is not encoded."""
+    result = checked(FIXTURES / "real" / "hubspot_default")
+    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
+                      findings=result.findings)
+    tabs = [next(iter(tab)) for tab in site.nav]
+    assert tabs == ["Home", "Sales process", "Team", "Reference"]
+    assert not any(p.startswith(("campaigns/", "emails/")) for p in site.pages)
+    assert "scorecard.md" not in site.pages and "calendar.md" not in site.pages
+    alignment = site.pages["alignment.md"].markdown
+    assert "**2 of 8 practices met.**" in alignment
+    assert "| **One definition of a qualified lead**" in alignment
+    assert alignment.count("➖ not encoded") == 6
+    report = json.loads(format_json(result))["alignment"]
+    assert (report["met"], report["total"]) == (2, 8)
+    states = {p["id"]: p["state"] for p in report["practices"]}
+    assert states["qualified-lead"] == "met" and states["sales-preview"] == "not encoded"
+    assert states["handoffs"] == "met"  # PB703 is off in this folder's settings

@@ -155,7 +155,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             try:
                 self.site = build_site(result.playbook, self.renderer,
                                        directory_urls=config.use_directory_urls,
-                                       changes_markdown=changes)
+                                       changes_markdown=changes,
+                                       findings=result.findings)
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None

@@ -59,15 +59,31 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
         home.append({"What changed": "changes.md"})
     if "downloads/index.md" in pages:
         home.append({"Downloads": "downloads/index.md"})
-    return [
-        {"Home": home},
-        {"Sales process": sales},
-        {"Email templates": emails},
-        {"Campaigns": campaigns},
-        {"Team": team},
-        {"Reference": [{"Definition format": "reference/format.md"},
-                       {"Validation rules": "reference/rules.md"}]},
-    ]
+    if "alignment.md" in pages:
+        home.append({"Alignment": "alignment.md"})
+    # a section the playbook leaves out has no tab (no "Campaigns" without campaigns)
+    tabs: list[Any] = [{"Home": home}]
+    sales = [entry for entry in sales if _present(entry, pages)]
+    if sales:
+        tabs.append({"Sales process": sales})
+    if "emails/index.md" in pages:
+        tabs.append({"Email templates": emails})
+    if "campaigns/index.md" in pages:
+        tabs.append({"Campaigns": campaigns})
+    team = [entry for entry in team if _present(entry, pages)]
+    if team:
+        tabs.append({"Team": team})
+    tabs.append({"Reference": [{"Definition format": "reference/format.md"},
+                               {"Validation rules": "reference/rules.md"}]})
+    return tabs
+
+
+def _present(entry: Any, pages: Any) -> bool:
+    """A nav entry whose page (or one of whose pages) is built."""
+    value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+    if isinstance(value, str):
+        return value in pages
+    return any(_present(item, pages) for item in value)
 
 
 def template_groups(pb: Playbook, usage: dict[str, Usage]) -> list[tuple[str, list[Any]]]:

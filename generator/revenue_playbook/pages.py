@@ -29,12 +29,14 @@ from .campaign_values import (
 from .diagram_html import diagram_block
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 from .downloads import downloads
+from .findings import Finding
 from .format_reference import format_sections
 from .indexes import kpis_of, ownership, template_usage
 from .merge_tokens import tool_versions
 from .model import Campaign, Node, Playbook, SalesProcess, Stage, Template
 from .navigation import build_nav
 from .page_filters import page_environment
+from .practices import assess, score
 from .presentation import (
     PHASE_TITLES,
     SCORECARD_TEAMS,
@@ -46,7 +48,7 @@ from .presentation import (
     when,
     workdays,
 )
-from .rules import all_rules
+from .rules import Context, all_rules, run_checks
 
 
 @dataclass
@@ -71,7 +73,8 @@ def stage_hygiene(pb: Playbook, process: SalesProcess, stage: Stage) -> dict[str
 
 
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
-               changes_markdown: str | None = None) -> Site:
+               changes_markdown: str | None = None,
+               findings: list[Finding] | None = None) -> Site:
     """Every generated page and diagram of the playbook. Links inside diagrams follow
     MkDocs' `use_directory_urls`; `changes_markdown` adds the "What changed" page."""
     pb = playbook
@@ -93,14 +96,20 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         return url(f"emails/{template_id}.md", page)
 
     page("index.md", "home.md.j2")
+    if findings is None:  # not handed over by a validation run: check the playbook here
+        findings = run_checks(Context(pb))
+    statuses = assess(pb, findings)
+    met, total = score(statuses)
+    page("alignment.md", "alignment.md.j2", statuses=statuses, met=met, total=total)
     for pid in pb.processes:
         dots[f"process-{pid}"] = process_dot(
             pb, pid, lambda sid: url(f"stages/{sid}.md", "process/index.md"))
     hygiene = {pid: {sid: stage_hygiene(pb, process, stage) for sid, stage in
                      process.stages.items() if stage.hygiene}
                for pid, process in pb.processes.items()}
-    page("process/index.md", "process.md.j2",
-         diagrams=[f"process-{pid}" for pid in pb.processes], hygiene=hygiene)
+    if pb.processes:
+        page("process/index.md", "process.md.j2",
+             diagrams=[f"process-{pid}" for pid in pb.processes], hygiene=hygiene)
     for pid, process in pb.processes.items():
         for sid, stage in process.stages.items():
             path = f"stages/{sid}.md"
@@ -118,8 +127,9 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
                  counts_as=pb.counts_as(stage.outcome),
                  by_segment=stage_segment_rows(pb, process, stage),
                  stage_agenda=agenda.stage_agenda(pb, sid))
-    dots["lifecycle"] = lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
-    page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
+    if pb.lifecycle:
+        dots["lifecycle"] = lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
+        page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
     for cid, cadence in pb.cadences.items():
         dots[f"cadence-{cid}"] = touchpoints_dot(
             cid, cadence.steps, lambda t: url(f"emails/{t}.md", "sla.md"))
@@ -128,14 +138,16 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
              day_minutes=calendar.day_minutes,
              agendas={cid: agenda.cadence_agenda(pb, cid) for cid in pb.cadences})
     # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
-    page("emails/index.md", "templates.md.j2")
+    if pb.templates:
+        page("emails/index.md", "templates.md.j2")
     for tid, template in pb.templates.items():
         page(f"emails/{tid}.md", "template.md.j2", template, tid=tid, template=template,
              tool_versions=tool_versions(template, pb))
-    page("campaigns/index.md", "campaigns.md.j2")
-    page("calendar.md", "calendar.md.j2", workdays=workdays(calendar),
-         entry_kinds=tuple(calendars.KIND_TITLES.items()),
-         months=calendars.months(pb, calendars.all_entries(pb)))
+    if pb.campaigns:
+        page("campaigns/index.md", "campaigns.md.j2")
+        page("calendar.md", "calendar.md.j2", workdays=workdays(calendar),
+             entry_kinds=tuple(calendars.KIND_TITLES.items()),
+             months=calendars.months(pb, calendars.all_entries(pb)))
     for cid, campaign in pb.campaigns.items():
         if campaign.launch is not None:
             site.assets[f"calendars/{cid}.ics"] = calendars.ics(
@@ -151,8 +163,9 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     entries, files = downloads(pb)
     site.assets.update(files)
     page("downloads/index.md", "downloads.md.j2", entries=entries)
-    page("scorecard.md", "scorecard.md.j2",
-         teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS])
+    if pb.kpis or pb.revenue_goal:
+        page("scorecard.md", "scorecard.md.j2",
+             teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS])
     role_days = agenda.role_days(pb)  # roles with touches only
     page("roles.md", "roles.md.j2", ownership=ownership(pb), role_days=role_days)
     for rid, day in role_days.items():

@@ -20,7 +20,7 @@ class Practice:
     title: str
     summary: str
     codes: tuple[str, ...]  # the rules that check it
-    pages: tuple[str, ...]  # where its definitions are shown (site paths)
+    pages: tuple[tuple[str, str], ...]  # where its definitions are shown: (title, path)
     missing: Callable[[Playbook], str]  # what is missing to encode it, '' when encoded
 
 
@@ -48,30 +48,30 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("qualified-lead", "One definition of a qualified lead",
              "Marketing and sales agree on one marketing-qualified point, used by lead "
              "scoring and marketing's commitment, and on where sales accepts the lead.",
-             ("PB702", "PB310"), ("lifecycle.md",), _qualified),
+             ("PB702", "PB310"), (("Lead lifecycle", "lifecycle.md"),), _qualified),
     Practice("response-cadence", "Response times with a follow-up cadence before recycling",
              "Each lead tier has a response time that its cadence meets, and the cadence is "
              "worked to the end before a lead goes back to marketing.",
-             ("PB502", "PB503", "PB504", "PB505"), ("sla.md",), _need("sla")),
+             ("PB502", "PB503", "PB504", "PB505"), (("SLA", "sla.md"),), _need("sla")),
     Practice("sales-preview", "A sales preview in every campaign",
              "Sales sees every campaign before prospects do.",
-             ("PB701", "PB602"), ("campaigns/index.md",), _need("campaigns")),
+             ("PB701", "PB602"), (("Campaigns", "campaigns/index.md"),), _need("campaigns")),
     Practice("customer-kpis", "Customer-focused KPIs on a shared scorecard",
              "Both teams own KPIs, at least one of them about customers.",
-             ("PB704",), ("scorecard.md",), _need("kpis")),
+             ("PB704",), (("Scorecard", "scorecard.md"),), _need("kpis")),
     Practice("goal-owner", "One accountable owner of the revenue goal",
              "One role owns the revenue goal and the KPI that tracks it.",
-             ("PB705",), ("scorecard.md",), _need("revenue_goal")),
+             ("PB705",), (("Scorecard", "scorecard.md"),), _need("revenue_goal")),
     Practice("weekly-meeting", "A weekly meeting of both teams",
              "Marketing and sales review the scorecard together, with an agenda that fits.",
-             ("PB708",), ("meeting.md",), _need("meeting")),
+             ("PB708",), (("Revenue meeting", "meeting.md"),), _need("meeting")),
     Practice("handoffs", "Hand-offs with owners and times",
              "Every time a lead passes between teams, someone owns it within a set time.",
-             ("PB703",), ("lifecycle.md",), _handoffs),
+             ("PB703",), (("Lead lifecycle", "lifecycle.md"),), _handoffs),
     Practice("operational-slas", "Operational SLAs between teams",
              "Internal requests (campaign emails, landing pages, lists) have agreed lead "
              "times, and campaigns respect them.",
-             ("PB612",), ("sla.md",), _need("service_levels")),
+             ("PB612",), (("SLA", "sla.md"),), _need("service_levels")),
 )
 
 

@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .findings import Finding, Severity
+from .practices import assess, score
 from .rules import all_rules
 from .validate import Result
 
@@ -79,6 +80,18 @@ def finding_dict(f: Finding) -> dict[str, object]:
     }
 
 
+def alignment_dict(result: Result) -> dict[str, object]:
+    """The alignment index: each practice as met / not met / not encoded, and the score."""
+    statuses = assess(result.playbook, result.findings)
+    met, total = score(statuses)
+    return {"met": met, "total": total, "practices": [{
+        "id": s.practice.id, "title": s.practice.title, "state": s.state,
+        "missing": s.missing, "rules": list(s.practice.codes),
+        "definitions": [path for _, path in s.practice.pages],
+        "problems": [f"{f.location}: {f.code} {f.message}" for f in s.findings],
+    } for s in statuses]}
+
+
 def format_json(result: Result, strict: bool = False, color: bool = False) -> str:
     document = {
         "version": 1,
@@ -90,6 +103,7 @@ def format_json(result: Result, strict: bool = False, color: bool = False) -> st
         "warnings": len(result.warnings),
         "infos": len(result.infos),
         "findings": [finding_dict(f) for f in result.findings],
+        "alignment": alignment_dict(result),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
