@@ -268,3 +268,25 @@ def test_build_with_a_dot_that_prints_markup_fails_clearly(
 def test_clean_svg_checks_what_it_returns() -> None:
     with pytest.raises(DiagramError, match="a foreign object"):
         clean_svg((SVG_OPEN + "<foreignObject/></svg>").encode())
+
+
+def test_ctrl_c_while_nh3_calls_back_interrupts_after_the_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that lands inside the attribute filter (called from nh3's Rust code) was
+    printed as an 'Exception ignored' traceback and lost; now it waits for the page."""
+    import signal
+
+    from revenue_playbook import safe_writes, sanitize
+
+    calls = []
+
+    def interrupting(tag: str, name: str, value: str) -> str | None:
+        if not calls:
+            os.kill(os.getpid(), signal.SIGINT)
+        calls.append(name)
+        return value
+
+    monkeypatch.setattr(sanitize, "_attribute", interrupting)
+    with pytest.raises(safe_writes.InterruptedAfter):
+        sanitize.sanitize_page('<p id="a" title="b">x</p><a href="/y">y</a>')
+    assert len(calls) >= 2  # the page was finished before the interrupt

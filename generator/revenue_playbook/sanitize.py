@@ -19,6 +19,7 @@ import re
 import nh3
 
 from .linkpolicy import ALLOWED_SCHEMES, is_allowed_url
+from .safe_writes import signals_deferred
 
 # Python-Markdown and the extensions the site uses (tables, toc, admonition, details,
 # superfences and highlight, tabbed, tasklist, footnotes, attr_list's classes), Material's
@@ -85,11 +86,14 @@ def sanitize_page(html: str) -> str:
     addresses refused by the link policy are dropped; a link left without an address
     becomes a span with its words.
     """
-    clean = nh3.clean(
-        html, tags=TAGS, clean_content_tags={"script", "style", "template", "noscript"},
-        attributes=ATTRIBUTES, attribute_filter=_attribute, strip_comments=True,
-        link_rel=None, generic_attribute_prefixes={"data-", "aria-"},
-        url_schemes=set(ALLOWED_SCHEMES), filter_style_properties=STYLE_PROPERTIES)
+    # nh3 calls `_attribute` from Rust: a Ctrl-C landing inside it would be printed as an
+    # "Exception ignored" traceback and then lost, so signals wait until the page is done.
+    with signals_deferred():
+        clean = nh3.clean(
+            html, tags=TAGS, clean_content_tags={"script", "style", "template", "noscript"},
+            attributes=ATTRIBUTES, attribute_filter=_attribute, strip_comments=True,
+            link_rel=None, generic_attribute_prefixes={"data-", "aria-"},
+            url_schemes=set(ALLOWED_SCHEMES), filter_style_properties=STYLE_PROPERTIES)
     if "<a>" not in clean and "<a " not in clean:
         return clean
     # Outside diagrams only: an HTML span would end an inline SVG, and there an <a> without
