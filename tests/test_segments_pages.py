@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import EXAMPLE
+
 from revenue_playbook.diagrams import DiagramRenderer, process_dot
 from revenue_playbook.pages import build_site
 from revenue_playbook.validate import validate
