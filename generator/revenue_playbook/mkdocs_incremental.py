@@ -27,6 +27,7 @@ the next build a full one.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import time
@@ -149,7 +150,9 @@ class IncrementalBuilder:
             set_exclusions(files, config)
             nav = get_navigation(files, config)
             nav = config.plugins.on_nav(nav, config=config, files=files)
-            links_key = tuple((f.src_uri, f.url) for f in files)
+            # one digest, not a tuple compared again for every page (pages x files)
+            links_key = hashlib.blake2b("\n".join(
+                f"{f.src_uri}\t{f.url}" for f in files).encode()).hexdigest()
 
             records: dict[str, _Record] = {}
             excluded = []
@@ -249,7 +252,7 @@ class IncrementalBuilder:
                 files.append(File(path, folder, config.site_dir, config.use_directory_urls))
 
     def _populate(self, page: Page, config: MkDocsConfig, files: Files,
-                  links_key: tuple[Any, ...]) -> tuple[_Record, bool]:
+                  links_key: str) -> tuple[_Record, bool]:
         """`mkdocs.commands.build._populate_page`, converting the Markdown only when the
         page's Markdown (after the plugins' `on_page_markdown`) or what its links resolve
         against changed. Returns the page's record and whether it was converted again."""
@@ -285,7 +288,7 @@ class IncrementalBuilder:
         finally:
             config._current_page = None
 
-    def _build_page(self, file: File, record: _Record, nav_key: tuple[Any, ...],
+    def _build_page(self, file: File, record: _Record, nav_key: str,
                     config: MkDocsConfig, doc_files: Any, nav: Navigation, env: Any,
                     search: list[dict[str, Any]] | None) -> bool:
         page = file.page
@@ -382,7 +385,7 @@ def _search_entries(config: MkDocsConfig) -> list[dict[str, Any]] | bool | None:
     return False
 
 
-def _nav_key(nav: Navigation) -> tuple[Any, ...]:
+def _nav_key(nav: Navigation) -> str:
     """Every title and URL in the navigation, in order: what a theme may print on a page."""
     def walk(items: Any) -> Iterator[Any]:
         for item in items:
@@ -392,7 +395,8 @@ def _nav_key(nav: Navigation) -> tuple[Any, ...]:
                 yield from walk(item.children)
                 yield ")"
 
-    return tuple(walk(nav.items))
+    # one digest, not a tuple compared again for every page (pages x pages)
+    return hashlib.blake2b(repr(tuple(walk(nav.items))).encode()).hexdigest()
 
 
 def _changes(before: dict[str, Any], page: Page) -> dict[str, Any]:
