@@ -109,6 +109,10 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
     assert tabs == ["Home", "Sales process", "Team", "Reference"]
     assert not any(p.startswith(("campaigns/", "emails/")) for p in site.pages)
     assert "scorecard.md" not in site.pages and "calendar.md" not in site.pages
+    home = site.pages["index.md"].markdown
+    for gone in ("campaigns/index.md", "emails/index.md", "scorecard.md", "| Campaigns |",
+                 "| Email templates |", "| KPIs on the scorecard |"):
+        assert gone not in home, gone
     alignment = site.pages["alignment.md"].markdown
     assert "**2 of 8 practices met.**" in alignment
     assert "| **One definition of a qualified lead**" in alignment
