@@ -88,7 +88,7 @@ def opportunity_stages(playbook: Playbook, out: Output) -> bytes:
             _element(item, "closed", stage.outcome is not None)
             _element(item, "forecastCategory", facts[0])
             _element(item, "probability", facts[2])
-            _element(item, "won", stage.outcome == "won")
+            _element(item, "won", playbook.counts_as(stage.outcome) == "won")
             first = False
     return _document(root)
 
