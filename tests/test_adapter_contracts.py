@@ -36,6 +36,34 @@ def test_build_hands_the_plugin_its_options(tmp_path: Path,
     assert not (plain / "changes" / "index.html").exists()
 
 
+
+def test_options_last_for_one_build_only(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """MkDocs keeps one plugin object per process (it defines on_startup): the validated
+    definitions `playbook build` handed it must not be reused by a later build in the same
+    process (serve's rebuilds, mike, a test suite), or edits stop showing."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    repo = make_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    site = mkdocs_runner.build(repo / "mkdocs.yml", repo / "first", version="1.0")
+    page = site / "emails" / "hello" / "index.html"
+    subject = "Welcome to Tiny"
+    hello = repo / "process_defs" / "templates" / "hello.yaml"
+    assert subject not in hello.read_text(encoding="utf-8")
+    original = hello.read_text(encoding="utf-8")
+    edited = original.replace(", your demo\"", f", your demo: {subject}\"", 1)
+    assert edited != original
+    hello.write_text(edited, encoding="utf-8")
+    config = load_config(str(repo / "mkdocs.yml"), site_dir=str(repo / "second"))
+    mkdocs_build(config)
+    second = (repo / "second" / "emails" / "hello" / "index.html").read_text()
+    assert subject in second
+    assert '"provider": "mike"' not in (repo / "second" / "index.html").read_text()
+    assert page.is_file()
+
+
 def test_the_plugin_does_not_import_publishing() -> None:
     code = ("import sys, revenue_playbook.mkdocs_plugin, revenue_playbook.mkdocs_runner\n"
             "print(sorted(m for m in sys.modules if m.startswith('revenue_playbook.publish')))")

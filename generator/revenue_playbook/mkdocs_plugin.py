@@ -103,8 +103,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.good = self.site
 
     def prepare(self, options: RunOptions) -> None:
-        """Set the options of the coming build (the plugin object lives for one build,
-        except under `serve`)."""
+        """Set the options of the coming build, and of that build only: MkDocs keeps one
+        object of a plugin that defines `on_startup` for the whole process, so the next
+        build starts again from the defaults."""
         self.options = options
 
     def check(self, config: MkDocsConfig) -> Result:
@@ -126,10 +127,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").parent
-        if self.options.failure is not None and self.good is not None:
-            self.site, self.stale_report = self.good, self.options.failure
-            return self._configure(config)
-        result = self.options.validated or self.check(config)
+        options, self.options = self.options, RunOptions()  # see `prepare`
+        if options.failure is not None and self.good is not None:
+            self.site, self.stale_report = self.good, options.failure
+            return self._configure(config, options)
+        result = options.validated or self.check(config)
         self.failure = None
         if result.failed(self.config.strict):
             report = format_text(result, self.config.strict)
@@ -147,7 +149,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             cache = base / self.config.cache_dir
             if self.renderer is None or self.renderer.cache_dir != cache:
                 self.renderer = DiagramRenderer(cache)
-            changes = self.options.changes
+            changes = options.changes
             if changes is None and self.config.changes:
                 changes_file = base / self.config.changes
                 if changes_file.is_file():
@@ -160,15 +162,15 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None
-        return self._configure(config)
+        return self._configure(config, options)
 
-    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.options.version:
+    def _configure(self, config: MkDocsConfig, options: RunOptions) -> MkDocsConfig:
+        if options.version:
             # A published version: Material's version selector and outdated-version banner,
             # and canonical URLs inside the version's folder (as mike's own plugin does).
             config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
             if config.site_url:
-                config.site_url = urljoin(config.site_url, self.options.version + "/")
+                config.site_url = urljoin(config.site_url, options.version + "/")
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
