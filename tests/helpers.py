@@ -3,8 +3,13 @@ serve, and the example playbook read once."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import http.server
 import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from revenue_playbook.model import Playbook
@@ -29,6 +34,45 @@ def make_repo(parent: Path, defs: Path | None = MINIMAL, docs: bool = False) -> 
     if defs is not None:
         shutil.copytree(defs, repo / "process_defs")
     return repo
+
+
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` (the environment must carry `GIT_IDENTITY`); its output."""
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def committed_repo(parent: Path, defs: Path | None = MINIMAL,
+                   message: str = "Playbook 1.0") -> Path:
+    """`make_repo`, made a git repository with everything in one commit (the environment
+    must carry `GIT_IDENTITY`)."""
+    repo = make_repo(parent, defs)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", message)
+    return repo
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """`folder` served over HTTP on a free loopback port, as a static host would: its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @functools.cache

@@ -3,14 +3,11 @@ and no console errors. Uses Debian's Chromium; never downloads a browser."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_repo
+from helpers import ROOT, make_repo, served
 
 from revenue_playbook.cli import main
 
@@ -30,20 +27,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
         assert main(["build"]) == 0
-    handler = functools.partial(_QuietHandler, directory=str(repo / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with served(repo / "site") as url:
+        yield url
 
 
 def test_search_and_click_through_the_process(site_url: str) -> None:

@@ -3,14 +3,11 @@ wider than the screen, every link answers, each tool's version has a copy button
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_repo
+from helpers import ROOT, make_repo, served
 
 from revenue_playbook.cli import main
 
@@ -24,25 +21,14 @@ pytestmark = [
 ]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo = make_repo(tmp_path_factory.mktemp("downloads"), ROOT / "process_defs", docs=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
         assert main(["build"]) == 0
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(repo / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(repo / "site") as url:
+        yield url
 
 
 def test_downloads_and_tool_tabs_on_a_phone_in_dark_mode(site_url: str) -> None:

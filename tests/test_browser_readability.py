@@ -10,16 +10,13 @@ Uses Debian's Chromium (/usr/bin/chromium); never downloads a browser.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from helpers import ROOT, make_repo
+from helpers import ROOT, make_repo, served
 
 from revenue_playbook.cli import main
 
@@ -36,11 +33,6 @@ pytestmark = [
 ]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     repo = make_repo(tmp_path_factory.mktemp("readability"), ROOT / "process_defs", docs=True)
@@ -48,15 +40,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]
         mp.chdir(repo)
         assert main(["build"]) == 0
     site = repo / "site"
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", site
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(site) as url:
+        yield url, site
 
 
 @pytest.fixture(scope="module")

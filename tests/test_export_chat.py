@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import MINIMAL, make_repo
+from helpers import GIT_IDENTITY, MINIMAL, committed_repo, git
 
 from revenue_playbook.cli import main
 from revenue_playbook.diff import diff_playbooks
@@ -157,29 +156,18 @@ def test_a_refused_or_unreachable_webhook_is_a_warning() -> None:
         "warning: PLAYBOOK_SLACK_WEBHOOK_URL is not an http(s) URL; nothing posted to Slack"]
 
 
-IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
-
-
 @pytest.mark.slow
 def test_publish_posts_what_changed_and_a_failed_post_keeps_the_version(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    repo = make_repo(tmp_path)
-    for key, value in IDENTITY.items():
+    for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
+    repo = committed_repo(tmp_path, message="1.0")
     monkeypatch.chdir(repo)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q", "-b", "main")
-    git("add", ".")
-    git("commit", "-qm", "1.0")
     out = tmp_path / "www"
     assert main(["publish", "1.0", "--alias", "latest", "--to-dir", str(out)]) == 0
     score = repo / "process_defs" / "scorecard.yaml"
     score.write_text(score.read_text().replace("target: 90", "target: 95"))
-    git("commit", "-qam", "raise the target")
+    git(repo, "commit", "-qam", "raise the target")
     config = repo / "mkdocs.yml"
     config.write_text(config.read_text() + "\nsite_url: https://playbook.example/\n")
     receiver, broken = Receiver(), Receiver(status=404)

@@ -9,16 +9,13 @@ criterion shown on the "What changed" page) and their neighbours (tests/hostile.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, make_repo
+from helpers import ROOT, make_repo, served
 from hostile import PAYLOADS, hostile_defs, problems
 
 from revenue_playbook.cli import main
@@ -94,22 +91,10 @@ def test_what_changed_page_shows_the_attribute_list_as_text(hostile_site: Path) 
 # ---------------------------------------------------------------------------- the browser
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def hostile_url(hostile_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(hostile_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(hostile_site) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -12,26 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import make_repo
+from helpers import GIT_IDENTITY, committed_repo, git
 from interrupt import kill_at, run_cli
-
-IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    repo = make_repo(tmp_path)
-    for key, value in IDENTITY.items():
+    for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "Playbook 1.0")
+    repo = committed_repo(tmp_path)
     return repo
 
 
