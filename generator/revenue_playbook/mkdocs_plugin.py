@@ -27,7 +27,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from .config import ConfigError, settings_from_mapping
+from .config import ConfigError, load_settings, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
 from .loader import ReadCache
 from .markup import code_fence
@@ -115,8 +115,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         base = Path(config.config_file_path or ".").parent
         self.defs = base / self.config.defs
         try:
-            settings = settings_from_mapping({"severity": self.config.severity},
-                                             "mkdocs.yml (plugins: playbook)")
+            # the same settings as `playbook validate` ([tool.playbook] in pyproject.toml),
+            # with the plugin's own severities on top
+            settings = load_settings(self.defs)
+            settings.severity.update(settings_from_mapping(
+                {"severity": self.config.severity}, "mkdocs.yml (plugins: playbook)").severity)
             severity_by_code(settings)
         except ConfigError as exc:
             raise PluginError(str(exc)) from None
