@@ -312,7 +312,9 @@ def test_search_ranks_the_playbook_above_the_reference(built: tuple[str, Path],
                 break
             except PlaywrightTimeout:
                 continue
-        hrefs = [a.get_attribute("href") or "" for a in results.all()]
+        # read in one go: Material re-renders the list as the worker answers, so counting
+        # first and reading each item after could ask for one that is gone
+        hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href') || '')")
     finally:
         context.close()
     assert hrefs, "no search results"
