@@ -11,6 +11,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from revenue_playbook.model import Playbook
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).parent.parent  # the repository
 FIXTURES = ROOT / "tests" / "fixtures"
 MINIMAL = FIXTURES / "minimal"  # the smallest valid playbook
 EXAMPLE = ROOT / "process_defs"  # the example playbook
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, never a downloaded browser
 
 
 def make_repo(parent: Path, defs: Path | None = MINIMAL, docs: bool = False) -> Path:
@@ -34,6 +36,31 @@ def make_repo(parent: Path, defs: Path | None = MINIMAL, docs: bool = False) -> 
     if defs is not None:
         shutil.copytree(defs, repo / "process_defs")
     return repo
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, without the background traffic a closed network refuses."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def defs_with_twin_process(parent: Path) -> Path:
+    """The minimal playbook in `parent`/defs with a second process whose name differs from
+    the first only by punctuation ("New-business"): valid, but one name in a CRM."""
+    defs = parent / "defs"
+    shutil.copytree(MINIMAL, defs)
+    sales = defs / "sales.yaml"
+    text = sales.read_text()
+    block = text.split("processes:\n", 1)[1].split("\ncadences:")[0]
+    twin = block.replace("new_business:", "new_business_2:", 1).replace(
+        "name: New business", "name: New-business", 1)
+    for sid in ("discovery", "proposal", "won", "lost"):
+        twin = twin.replace(f"      {sid}:", f"      t_{sid}:").replace(
+            f" {sid}]", f" t_{sid}]").replace(f"[{sid},", f"[t_{sid},")
+    sales.write_text(text.replace("processes:\n", "processes:\n" + twin + "\n", 1))
+    return defs
 
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",

@@ -4,14 +4,12 @@ and no console errors. Uses Debian's Chromium; never downloads a browser."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_repo, served
+from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
 
 from revenue_playbook.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
 
 pytestmark = [
@@ -38,10 +36,7 @@ def test_search_and_click_through_the_process(site_url: str) -> None:
     OUTPUT.mkdir(exist_ok=True)
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")

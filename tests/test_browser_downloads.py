@@ -4,14 +4,12 @@ wider than the screen, every link answers, each tool's version has a copy button
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_repo, served
+from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
 
 from revenue_playbook.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
 
 pytestmark = [
@@ -36,8 +34,7 @@ def test_downloads_and_tool_tabs_on_a_phone_in_dark_mode(site_url: str) -> None:
 
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844},
                                     color_scheme="dark", device_scale_factor=2)

@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from helpers import ROOT, make_repo, served
+from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
 
 from revenue_playbook.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 SIZES = {"phone": (390, 844), "laptop": (1366, 900)}
 MIN_TEXT_PX = 12
@@ -49,10 +48,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        chromium = launch_chromium(pw)
         try:
             yield chromium
         finally:

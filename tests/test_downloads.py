@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, make_repo
+from helpers import EXAMPLE, defs_with_twin_process, make_repo
 
 from revenue_playbook.cli import main
 from revenue_playbook.diagrams import DiagramRenderer
@@ -51,17 +49,7 @@ def test_downloads_are_reproducible(site, tmp_path) -> None:
 
 
 def test_a_target_that_cannot_export_says_why(tmp_path) -> None:
-    defs = tmp_path / "defs"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "minimal", defs)
-    sales = defs / "sales.yaml"
-    text = sales.read_text()
-    block = text.split("processes:\n", 1)[1].split("\ncadences:")[0]
-    twin = block.replace("new_business:", "new_business_2:", 1).replace(
-        "name: New business", "name: New-business", 1)
-    for sid in ("discovery", "proposal", "won", "lost"):
-        twin = twin.replace(f"      {sid}:", f"      t_{sid}:").replace(
-            f" {sid}]", f" t_{sid}]").replace(f"[{sid},", f"[t_{sid},")
-    sales.write_text(text.replace("processes:\n", "processes:\n" + twin + "\n", 1))
+    defs = defs_with_twin_process(tmp_path)
     built = build_site(validate(defs).playbook, DiagramRenderer(tmp_path / "cache"))
     page = built.pages["downloads/index.md"].markdown
     assert "Not available for this playbook" in page and "both become" in page

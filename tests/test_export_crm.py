@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import EXAMPLE, MINIMAL
+from helpers import EXAMPLE, MINIMAL, defs_with_twin_process
 from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -227,17 +227,7 @@ def test_a_failing_write_leaves_nothing_partial(tmp_path, monkeypatch, capsys) -
 
 
 def test_processes_that_become_one_salesforce_name_are_an_error(tmp_path, capsys) -> None:
-    defs = tmp_path / "defs"
-    shutil.copytree(MINIMAL, defs)
-    sales = defs / "sales.yaml"
-    text = sales.read_text()
-    block = text.split("processes:\n", 1)[1].split("\ncadences:")[0]
-    twin = block.replace("new_business:", "new_business_2:", 1).replace(
-        "name: New business", "name: New-business", 1)
-    for sid in ("discovery", "proposal", "won", "lost"):
-        twin = twin.replace(f"      {sid}:", f"      t_{sid}:").replace(
-            f" {sid}]", f" t_{sid}]").replace(f"[{sid},", f"[t_{sid},")
-    sales.write_text(text.replace("processes:\n", "processes:\n" + twin + "\n", 1))
+    defs = defs_with_twin_process(tmp_path)
     assert validate(defs).errors == []
     assert main(["export", "salesforce", str(defs), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err

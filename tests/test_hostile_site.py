@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, make_repo, served
+from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
 from hostile import PAYLOADS, hostile_defs, problems
 
 from revenue_playbook.cli import main
 from revenue_playbook.diff import changes_to_markdown, diff_playbooks
 from revenue_playbook.validate import validate
 
-CHROMIUM = Path("/usr/bin/chromium")
 EXIT_CRITERION = ('Budget confirmed\n{: onclick="alert(\'attr-list\')" '
                   'style="position:fixed;inset:0;z-index:9999" }')
 
@@ -114,10 +113,7 @@ def test_clicking_every_link_of_hostile_pages_runs_nothing(hostile_site: Path,
     dialogs: list[str] = []
     clicked = 0
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844})
             visiting = [""]
