@@ -112,3 +112,12 @@ def test_did_you_mean():
     assert did_you_mean("discovry", ["discovery", "demo"]) == "Did you mean 'discovery'?"
     assert did_you_mean("zzz", ["discovery"]) == ""
     assert EXAMPLE.is_dir()
+
+
+def test_a_markdown_field_cannot_leave_a_code_fence_open():
+    # closed at the field's end, with the fence that opened it
+    assert markup.markdown("intro\n```\ncode") == "intro\n```\ncode\n```"
+    assert markup.markdown("~~~~python\nx") == "~~~~python\nx\n~~~~"
+    # balanced fences, inline code and a backtick line that is not a fence stay as written
+    for value in ("```\ncode\n```", "use `x` here", "``` a `b` c", "````\n```\n````"):
+        assert markup.markdown(value) == value

@@ -2,19 +2,20 @@
 and events, and the weekly revenue meeting.
 
 One home for calendars: the site's month view reads `campaign_entries`, and the `.ics`
-files (the site's, and any export's) come from `campaign_calendar` and `meeting_calendar`,
-built with the `icalendar` library. Dates count business days and skip holidays as the SLA's
-business hours define them (`businesstime.Calendar`); times of day are in the campaign's
-time zone, else the SLA's.
+files (the site's, and any export's) come from `campaign_calendar` (`campaign_ics`) and
+`meeting_calendar`, built with the `icalendar` library. Dates count business days and skip
+holidays as the SLA's business hours define them (`businesstime.Calendar`); times of day are
+in the campaign's time zone, else the SLA's.
 """
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import icalendar
 
@@ -123,17 +124,44 @@ def campaign_calendar(playbook: Playbook, campaign_id: str,
                       stamp: datetime | None = None) -> icalendar.Calendar:
     """A campaign's steps and sends as an iCalendar: all-day entries for due dates, timed
     ones (with their time zone) where a time of day is set. Empty while it has no launch."""
+    return _campaign_calendar(*_campaign_facts(playbook, campaign_id), stamp)
+
+
+def campaign_ics(playbook: Playbook, campaign_id: str) -> bytes:
+    """`ics(campaign_calendar(playbook, campaign_id))`, made once for the same facts: the
+    site and its Downloads both carry every campaign's file, and a live edit of one
+    definition builds them all again."""
+    return _campaign_ics(*_campaign_facts(playbook, campaign_id))
+
+
+CampaignFacts = tuple[str, str, str, tuple[Entry, ...], tuple[str, ...], str]
+
+
+def _campaign_facts(playbook: Playbook, campaign_id: str) -> CampaignFacts:
+    """Everything a campaign's calendar is made from, as plain values."""
     campaign = playbook.campaigns[campaign_id]
-    timezone = campaign_timezone(playbook, campaign)
-    cal = _new_calendar(campaign.name, timezone)
-    entries = campaign_entries(playbook, campaign_id)
+    entries = tuple(campaign_entries(playbook, campaign_id))
+    owners = tuple(owner.name if (owner := playbook.roles.get(entry.owner)) else ""
+                   for entry in entries)
+    return (campaign_id, campaign.name, campaign_timezone(playbook, campaign), entries, owners,
+            _domain(playbook))
+
+
+@functools.lru_cache(maxsize=1024)
+def _campaign_ics(*facts: Any) -> bytes:
+    return ics(_campaign_calendar(*facts))
+
+
+def _campaign_calendar(campaign_id: str, name: str, timezone: str, entries: tuple[Entry, ...],
+                       owners: tuple[str, ...], domain: str,
+                       stamp: datetime | None = None) -> icalendar.Calendar:
+    cal = _new_calendar(name, timezone)
     dtstamp = stamp or _stamp(e.day for e in entries)
-    domain = _domain(playbook)
-    for entry in entries:
+    for entry, owner in zip(entries, owners, strict=True):
         event = icalendar.Event()
         event.add("uid", f"{campaign_id}-{entry.key}@{domain}")
         event.add("dtstamp", dtstamp)
-        event.add("summary", f"{campaign.name}: {entry.title}")
+        event.add("summary", f"{name}: {entry.title}")
         if entry.start is not None:
             event.add("dtstart", entry.start)
             event.add("dtend", entry.start + timedelta(minutes=entry.minutes))
@@ -141,10 +169,9 @@ def campaign_calendar(playbook: Playbook, campaign_id: str,
             event.add("dtstart", entry.day)
             event.add("dtend", entry.day + timedelta(days=1))
             event.add("transp", "TRANSPARENT")  # a due date does not block the day
-        owner = playbook.roles.get(entry.owner)
         lines = [f"{KIND_TITLES[entry.kind]}: {_from_launch(entry.offset)}."]
         if owner:
-            lines.append(f"Owner: {owner.name}")
+            lines.append(f"Owner: {owner}")
         if entry.description:
             lines.append(entry.description)
         event.add("description", "\n".join(lines))

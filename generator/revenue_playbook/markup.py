@@ -53,8 +53,29 @@ def markdown(value: object) -> Markup:
     `sanitize`), where reference-style links are resolved too."""
     if isinstance(value, Markup):
         return value
-    body = _html(visible(value))
+    body = _close_fences(_html(visible(value)))
     return Markup(body.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def _close_fences(body: str) -> str:
+    """`body` with a code fence it leaves open closed at its end: an open fence would run
+    on into the page around the field, turning the page's own code blocks inside out (a
+    sample value shown as code would become HTML)."""
+    opened = ""
+    for line in body.splitlines():
+        found = _FENCE.match(line)
+        if found is None:
+            continue
+        fence, rest = found[1], found[2]
+        if not opened:
+            if not (fence[0] == "`" and "`" in rest):  # a backtick fence's info has none
+                opened = fence
+        elif fence[0] == opened[0] and len(fence) >= len(opened) and not rest.strip():
+            opened = ""
+    return f"{body.rstrip()}\n{opened}" if opened else body
 
 
 def cell(value: object) -> Markup:

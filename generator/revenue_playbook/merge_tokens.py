@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jinja2
 from jinja2 import nodes
@@ -128,9 +129,9 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
         if edited:
             pieces.append(f"[[{note or 'to be written by the rep'}]]")
             continue
-        try:
-            tree = environment().parse(text)
-        except jinja2.TemplateSyntaxError as exc:
+        tree = _parse(text)
+        if isinstance(tree, jinja2.TemplateSyntaxError):
+            exc = tree
             out.issues.append(Issue(
                 "logic", first_line + (exc.lineno or 1) - 1,
                 f"a rep-edit block cuts a Jinja block in two: {exc.message}",
@@ -161,6 +162,17 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
                     out.issues.append(_logic(part, line, spec))
     out.text = "".join(pieces)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> nodes.Template | jinja2.TemplateSyntaxError:
+    """A segment's syntax tree (only read, never changed), parsed once: every template
+    is converted for each of its tools by the pages, the checks and the exports, and a
+    live edit converts every template again."""
+    try:
+        return environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc
 
 
 def _logic(node: nodes.Node, line: int, spec: Tool) -> Issue:

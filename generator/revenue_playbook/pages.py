@@ -150,8 +150,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
              months=calendars.months(pb, calendars.all_entries(pb)))
     for cid, campaign in pb.campaigns.items():
         if campaign.launch is not None:
-            site.assets[f"calendars/{cid}.ics"] = calendars.ics(
-                calendars.campaign_calendar(pb, cid))
+            site.assets[f"calendars/{cid}.ics"] = calendars.campaign_ics(pb, cid)
     if pb.meeting:
         site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
             calendars.meeting_calendar(pb))

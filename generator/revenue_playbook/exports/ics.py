@@ -16,7 +16,7 @@ def export(playbook: Playbook) -> Output:
                 f"campaign '{cid}' has no launch date, so it has no calendar",
                 campaign.where(key=True), "Set `launch:` to put its steps in a calendar."))
             continue
-        out.files[f"{cid}.ics"] = calendars.ics(calendars.campaign_calendar(playbook, cid))
+        out.files[f"{cid}.ics"] = calendars.campaign_ics(playbook, cid)
     if playbook.meeting is not None:
         out.files["revenue-meeting.ics"] = calendars.ics(calendars.meeting_calendar(playbook))
     return out
