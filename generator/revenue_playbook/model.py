@@ -894,12 +894,25 @@ class Playbook:
     # files that could not be read at all: what they define is unknown, so checks that
     # need the whole playbook (references, missing sections) stay quiet until they are fixed
     unreadable: list[str] = field(default_factory=list)
+    # `stages` as last built, with the `processes` mapping and its size it was built from
+    _stage_index: tuple[dict[str, SalesProcess], int, dict[str, Stage]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def stages(self) -> dict[str, Stage]:
-        """Every sales stage of every process, by id."""
-        return {sid: stage for process in self.processes.values()
-                for sid, stage in process.stages.items()}
+        """Every sales stage of every process, by id (read it, do not change it).
+
+        A playbook is assembled, then only read; pages and checks ask for its stages
+        thousands of times, so the mapping is built once, and again when a process is added
+        or removed or `processes` is replaced. Replace a process's stages only before it is
+        added to a playbook."""
+        processes = self.processes
+        index = self._stage_index
+        if index is None or index[0] is not processes or index[1] != len(processes):
+            stages = {sid: stage for process in processes.values()
+                      for sid, stage in process.stages.items()}
+            self._stage_index = index = (processes, len(processes), stages)
+        return index[2]
 
     def process_of(self, stage_id: str) -> str | None:
         for pid, process in self.processes.items():
