@@ -9,11 +9,12 @@ pages and diagrams to the build, without writing anything into the docs folder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import textwrap
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urljoin
 
@@ -203,13 +204,15 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
+        edit_uri = EditUris(config)
+        by_uri = files.src_uris
         for path, page in self.site.pages.items():
-            if files.get_file_from_path(path) is not None:
+            if _posix(path) in by_uri:  # Files.get_file_from_path, without a PurePath a page
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
             file = File.generated(config, path, content=page.markdown)
-            file.edit_uri = _edit_uri(page.source, config)
+            file.edit_uri = edit_uri(page.source)
             files.append(file)
         for path, data in self.site.assets.items():
             files.append(File.generated(config, path, content=data))
@@ -242,17 +245,50 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         return server
 
 
-def _edit_uri(source: str | None, config: MkDocsConfig) -> str | None:
+class EditUris:
     """A generated page is edited in its YAML file: its path from the docs folder, which
     MkDocs joins to `edit_uri` or puts in `edit_uri_template` as for any page. None (no edit
-    link) for a file outside the folder holding mkdocs.yml."""
-    if not source:
-        return None
-    root = Path(config.config_file_path or ".").parent.resolve()
-    path = Path(source).resolve()
-    if not path.is_relative_to(root):
-        return None
-    return os.path.relpath(path, Path(config.docs_dir).resolve()).replace(os.sep, "/")
+    link) for a file outside the folder holding mkdocs.yml.
+
+    One per build: each folder holding definitions is resolved once, not once per page
+    (a playbook of 3,000 pages has a handful of folders); symbolic links are followed as
+    `Path.resolve` follows them."""
+
+    def __init__(self, config: MkDocsConfig) -> None:
+        self.root = os.path.realpath(Path(config.config_file_path or ".").parent)
+        self.docs = os.path.realpath(config.docs_dir)
+        self._folders: dict[str, str | None] = {}  # folder as written -> its path from docs
+
+    def __call__(self, source: str | None) -> str | None:
+        if not source:
+            return None
+        folder, name = os.path.split(source)
+        if name in ("", ".", "..") or os.path.islink(source):
+            return self._resolve(source)
+        if folder not in self._folders:
+            real = os.path.realpath(folder or ".")
+            self._folders[folder] = (os.path.relpath(real, self.docs)
+                                     if self._inside(real) else None)
+        relative = self._folders[folder]
+        if relative is None:
+            # outside the root, unless the file is the root itself
+            return self._resolve(source)
+        return (name if relative == "." else f"{relative}/{name}").replace(os.sep, "/")
+
+    def _inside(self, path: str) -> bool:
+        return Path(path).is_relative_to(self.root)
+
+    def _resolve(self, source: str) -> str | None:
+        path = os.path.realpath(source)
+        if not self._inside(path):
+            return None
+        return os.path.relpath(path, self.docs).replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _posix(path: str) -> str:
+    """A path as `Files` keys it (`File.src_uri`)."""
+    return PurePath(path).as_posix()
 
 
 def _title(path: Path) -> str:
