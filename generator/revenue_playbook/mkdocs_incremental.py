@@ -156,7 +156,9 @@ class IncrementalBuilder:
 
             records: dict[str, _Record] = {}
             excluded = []
-            for file in files.documentation_pages(inclusion=inclusion):
+            # listed once: the known plugins add no pages after on_files
+            doc_files = files.documentation_pages(inclusion=inclusion)
+            for file in doc_files:
                 if file.page is None and file.inclusion.is_not_in_nav():
                     if serve_url and file.inclusion.is_excluded():
                         excluded.append(urljoin(serve_url, file.url))
@@ -178,7 +180,6 @@ class IncrementalBuilder:
                 mkdocs_build._build_extra_template(template, files, config, nav)
 
             nav_key = _nav_key(nav)
-            doc_files = files.documentation_pages(inclusion=inclusion)
             for file in doc_files:
                 assert file.page is not None
                 record = records[file.src_uri]
@@ -409,7 +410,9 @@ def _restore(page: Page, changes: dict[str, Any], files: Files | None) -> None:
     links = changes.get("links_to_anchors")
     if links and files is not None:
         # keyed by the files of the build that rendered the page: map to this build's
-        page.links_to_anchors = {files.get_file_from_path(target.src_uri) or target: anchors
+        # (src_uri is a key of `Files` already: no Files.get_file_from_path, no PurePath)
+        by_uri = files.src_uris
+        page.links_to_anchors = {by_uri.get(target.src_uri) or target: anchors
                                  for target, anchors in links.items()}
 
 
