@@ -4,8 +4,28 @@ finds exactly what a fresh validation finds."""
 from __future__ import annotations
 
 import copy
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from helpers import example_playbook
+import pytest
+import yaml
+from helpers import EXAMPLE, ROOT, example_playbook
+
+from revenue_playbook.config import Options, Settings
+from revenue_playbook.diagrams import DiagramRenderer
+from revenue_playbook.loader import ReadCache
+from revenue_playbook.model import SECTIONS, Node, Playbook, walk
+from revenue_playbook.pages import build_site
+from revenue_playbook.validate import Result, validate
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_playbook import make
+
+Edit = Callable[[Path], None]
 
 
 def test_stages_are_built_once_and_again_when_processes_change() -> None:
@@ -24,3 +44,173 @@ def test_stages_are_built_once_and_again_when_processes_change() -> None:
     assert copied.stages.keys() == example_playbook().stages.keys()
     assert all(copied.stages[s] is copied.processes[copied.process_of(s) or ""].stages[s]
                for s in copied.stages)
+
+
+# ---------------------------------------------------------------------------- edits
+
+
+def _file_with(defs: Path, section: str) -> Path:
+    """The section file that holds `section` (the example splits them, a scaled playbook
+    keeps them in shared.yaml)."""
+    return next(p for p in sorted(defs.glob("*.yaml"))
+                if section in (yaml.safe_load(p.read_text()) or {}))
+
+
+def _change(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def _first(defs: Path, folder: str, n: int = 0) -> Path:
+    return sorted((defs / folder).glob("*.yaml"))[n]
+
+
+def _edits(defs: Path) -> list[tuple[str, Edit]]:
+    """A session of a sales-ops person: each edit as a name and what it does to `defs`."""
+    template, other = _first(defs, "templates"), _first(defs, "templates", 1)
+    campaign, process = _first(defs, "campaigns"), _first(defs, "processes")
+    added = campaign.with_name(f"{campaign.stem}_copy.yaml")
+    shared, roles = _file_with(defs, "merge_fields"), _file_with(defs, "roles")
+    stage = next(iter(yaml.safe_load(process.read_text())["stages"]))
+    kept = {path: path.read_text() for path in (template, process, shared, roles)}
+
+    def restore(path: Path) -> Edit:
+        return lambda _: path.write_text(kept[path])
+
+    def edit(path: Path, change: Callable[[dict[str, Any]], object]) -> Edit:
+        return lambda _: _change(path, change)
+
+    def subject(text: str) -> Callable[[dict[str, Any]], object]:
+        return lambda data: data.update(subject=text)
+
+    def rename_stage(data: dict[str, Any]) -> None:
+        data["stages"] = {(f"{sid}_renamed" if sid == stage else sid): value
+                          for sid, value in data["stages"].items()}
+
+    def first_field(data: dict[str, Any]) -> dict[str, Any]:
+        return next(iter(data["merge_fields"].values()))  # type: ignore[no-any-return]
+
+    def long_sample(data: dict[str, Any]) -> None:
+        first_field(data)["sample"] = "A sample far longer than any first name " * 2
+
+    def drop_field(data: dict[str, Any]) -> None:
+        data["merge_fields"].pop(next(iter(data["merge_fields"])))
+
+    def unknown_manager(data: dict[str, Any]) -> None:
+        next(iter(data["roles"].values()))["reports_to"] = "nobody"
+
+    def duplicate(d: Path) -> None:
+        (d / "extra.yaml").write_text(yaml.safe_dump(
+            {"templates": {template.stem: yaml.safe_load(template.read_text())}}))
+
+    return [
+        ("change a template's subject",
+         edit(template, subject("Edited: {{ first_name }}, a new subject"))),
+        ("make a subject too long", edit(template, subject(
+            "A subject far too long for an inbox line {{ first_name }} " + "x" * 40))),
+        ("give a template an unknown key", edit(other, lambda t: t.update(subjet="typo"))),
+        ("rename a stage", edit(process, rename_stage)),
+        ("add a campaign", lambda _: shutil.copy(campaign, added)),
+        ("edit the added campaign", edit(added, lambda c: c.update(
+            name="A copied campaign", owner="nobody"))),
+        ("delete a campaign", lambda _: campaign.unlink()),
+        ("break a file", lambda _: process.write_text(
+            kept[process] + "\n  broken: [unclosed\n")),
+        ("fix the broken file", restore(process)),
+        ("a merge field's sample grows", edit(shared, long_sample)),
+        ("a shared merge field is removed", edit(shared, drop_field)),
+        ("the shared file is restored", restore(shared)),
+        ("a role reports to an unknown role", edit(roles, unknown_manager)),
+        ("an id is defined twice", duplicate),
+        ("the duplicate is deleted", lambda d: (d / "extra.yaml").unlink()),
+        ("the roles are restored", restore(roles)),
+        ("the template is restored", restore(template)),
+    ]
+
+
+# ---------------------------------------------------------------------------- comparing
+
+
+def _dump(pb: Playbook) -> dict[str, Any]:
+    """Everything in a playbook, where each definition is written included."""
+    out: dict[str, Any] = {}
+    for name in SECTIONS:
+        value = getattr(pb, name)
+        out[name] = value.model_dump() if isinstance(value, Node) else \
+            {k: v.model_dump() for k, v in value.items()} if isinstance(value, dict) else value
+    out["broken"] = pb.broken
+    out["unreadable"] = pb.unreadable
+    out["anchors"] = [(type(n).__name__, n.source.display if n.source else None, n.path)
+                      for n in walk(pb)]
+    out["stages"] = list(pb.stages)
+    return out
+
+
+def _assert_same(again: Result, fresh: Result, step: str) -> None:
+    assert again.findings == fresh.findings, step
+    assert [str(f.location) for f in again.findings] == \
+        [str(f.location) for f in fresh.findings], step
+    assert _dump(again.playbook) == _dump(fresh.playbook), step
+    assert again.sources.keys() == fresh.sources.keys(), step
+
+
+def _session(defs: Path, tmp_path: Path, build_pages: bool) -> None:
+    settings = Settings(options=Options(subject_max=70))
+    cache = ReadCache()
+    before = validate(defs, settings, cache)
+    _assert_same(before, validate(defs, settings), "first run")
+    renderer = DiagramRenderer(tmp_path / "diagrams")
+    seen: set[str] = set()
+    for step, edit in _edits(defs):
+        edit(defs)
+        again = validate(defs, settings, cache)
+        fresh = validate(defs, settings)
+        _assert_same(again, fresh, step)
+        seen |= {f.code for f in fresh.findings}
+        if build_pages:  # a site is built from it, as serve does: the models stay unchanged
+            build_site(again.playbook, renderer, findings=again.findings)
+        before = again
+    # the session met the findings it is about, and ends where it started
+    assert {"PB001", "PB101", "PB104", "PB402", "PB405"} <= seen, seen
+    assert validate(defs, settings, cache).findings == validate(defs, settings).findings
+
+
+@pytest.fixture
+def example_defs(tmp_path: Path) -> Path:
+    defs = tmp_path / "process_defs"
+    shutil.copytree(EXAMPLE, defs)
+    return defs
+
+
+def test_validating_again_after_each_edit_finds_what_a_fresh_run_finds(
+        example_defs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _session(example_defs, tmp_path, build_pages=True)
+
+
+@pytest.mark.slow
+def test_the_same_at_scale_10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    defs = tmp_path / "process_defs"
+    make(EXAMPLE, 10, defs)
+    monkeypatch.chdir(tmp_path)
+    _session(defs, tmp_path, build_pages=False)
+
+
+def test_unchanged_files_keep_their_models_and_checks(
+        example_defs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = ReadCache()
+    before = validate(example_defs, None, cache).playbook
+    edited = _first(example_defs, "templates")
+    _change(edited, lambda t: t.update(subject="Edited {{ first_name }}"))
+    hits = cache.memo.hits
+    after = validate(example_defs, None, cache).playbook
+    assert cache.parses == len(list(example_defs.rglob("*.yaml"))) + 1  # the edited one
+    assert after.templates[edited.stem] is not before.templates[edited.stem]
+    assert after.templates[edited.stem].subject == "Edited {{ first_name }}"
+    others = [t for t in after.templates if t != edited.stem]
+    assert all(after.templates[t] is before.templates[t] for t in others)
+    assert all(after.processes[p] is before.processes[p] for p in after.processes)
+    # every other template's checks are reused: two per template (its own, its tools')
+    assert cache.memo.hits - hits == 2 * len(others)

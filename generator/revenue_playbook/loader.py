@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .findings import Finding, Location, Rule, Severity
+from .memo import Memo
 
 try:  # the C parser is several times faster; fall back quietly where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -73,6 +74,9 @@ class SourceFile:
     # and slows every later garbage collection.
     _root: yaml.Node | None = field(default=None, init=False, repr=False)
     _composed: bool = field(default=False, init=False, repr=False)
+    # The models the assembler built from `data`, by where they are written: a file kept by
+    # a ReadCache (its bytes unchanged) is not validated against the model again.
+    built: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> yaml.Node | None:
@@ -530,6 +534,8 @@ class ReadCache:
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding]]] = {}
         self.parses = 0  # files actually parsed, for tests and benchmarks
+        # what the checks worked out from the models of unchanged files
+        self.memo = Memo()
 
     def read(self, path: Path, root: Path, limits: Limits,
              display: str) -> tuple[SourceFile, list[Finding]]:
@@ -597,7 +603,8 @@ def discover(root: Path, problems: list[Finding] | None = None) -> list[Path]:
                         UNREADABLE, shown(os.path.join(dirpath, name)), "this folder is a "
                         "link, and links to folders are not followed", "Move the files "
                         "into the definitions folder instead of linking to them."))
+        folder = Path(dirpath)  # once per folder: making a Path is slow next to reading
         for name in sorted(filenames):
             if not name.startswith(".") and name.endswith((".yaml", ".yml")):
-                found.append(Path(dirpath) / name)
+                found.append(folder / name)
     return found

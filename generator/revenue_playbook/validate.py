@@ -59,7 +59,10 @@ def validate(root: Path, settings: Settings | None = None,
     settings = settings or Settings()
     overrides = severity_by_code(settings)
     playbook, sources, findings = assemble(root, settings.limits, cache)
-    findings += run_checks(Context(playbook, settings.options))
+    memo = cache.memo if cache is not None else None
+    if memo is not None:
+        memo.new_run()
+    findings += run_checks(Context(playbook, settings.options, memo))
     resolved = []
     for finding in findings:
         severity = overrides.get(finding.code, finding.rule.severity)

@@ -3,13 +3,14 @@ for all checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..businesstime import Calendar
 from ..config import Options
 from ..findings import Finding
+from ..memo import Memo
 from ..model import Node, Playbook, walk
 
 
@@ -17,6 +18,16 @@ from ..model import Node, Playbook, walk
 class Context:
     playbook: Playbook
     options: Options = field(default_factory=Options)
+    # results kept from the last validation (serve, preview --watch), None for a single run
+    memo: Memo | None = None
+
+    def memoised(self, kind: str, values: Hashable, objects: tuple[object, ...],
+                 compute: Callable[[], list[Finding]]) -> list[Finding]:
+        """`compute()`, reused from the last run while `objects` are the same models and
+        `values` equal: `compute` must read nothing else of the playbook or options."""
+        if self.memo is None:
+            return compute()
+        return self.memo.get(kind, values, objects, compute)
 
     @cached_property
     def nodes(self) -> list[Node]:

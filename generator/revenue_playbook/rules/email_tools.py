@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from .. import templating
 from ..findings import Finding, Rule, Severity
 from ..merge_tokens import TOOLS, for_tool
+from ..model import Template
 from .context import Context
-from .templates import line_in
+from .templates import line_in, merge_field_inputs
 
 MISSING_TOKEN = Rule("PB410", "missing-token", Severity.ERROR,
                      "Every merge field a template uses has a token for each tool the "
@@ -20,15 +22,27 @@ TOOL_LOGIC = Rule("PB411", "tool-logic", Severity.ERROR,
 
 
 def email_tools(ctx: Context) -> Iterator[Finding]:
-    pb = ctx.playbook
-    for tid, template in pb.templates.items():
-        if any(templating.parse(text).error for text in (template.subject, template.body)):
-            continue  # PB401 reports it; converting would only say it again
-        for tool in template.tools:
-            written = for_tool(template, pb, tool)
-            for part, converted in (("subject", written.subject), ("body", written.body)):
-                for issue in converted.issues:
-                    rule = MISSING_TOKEN if issue.kind == "token" else TOOL_LOGIC
-                    yield Finding(rule, line_in(template, part, issue.line),
-                                  f"template '{tid}' {part} for {TOOLS[tool].title}: "
-                                  f"{issue.message}", issue.hint)
+    names, fields = merge_field_inputs(ctx)
+    for tid, template in ctx.playbook.templates.items():
+        yield from ctx.memoised(
+            "email_tools", (tid, names), (template, *fields),
+            functools.partial(_listed, tid, template, ctx))
+
+
+def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Finding]:
+    """The template in each of its tools' syntax; reads the template and the shared merge
+    fields only."""
+    if any(templating.parse(text).error for text in (template.subject, template.body)):
+        return  # PB401 reports it; converting would only say it again
+    for tool in template.tools:
+        written = for_tool(template, ctx.playbook, tool)
+        for part, converted in (("subject", written.subject), ("body", written.body)):
+            for issue in converted.issues:
+                rule = MISSING_TOKEN if issue.kind == "token" else TOOL_LOGIC
+                yield Finding(rule, line_in(template, part, issue.line),
+                              f"template '{tid}' {part} for {TOOLS[tool].title}: "
+                              f"{issue.message}", issue.hint)
+
+
+def _listed(tid: str, template: Template, ctx: Context) -> list[Finding]:
+    return list(_check_template(tid, template, ctx))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 
 import jinja2
 
@@ -138,13 +139,27 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
                       "Inboxes cut long subjects: shorten it.")
 
 
+def merge_field_inputs(ctx: Context) -> tuple[Hashable, tuple[object, ...]]:
+    """What a check of one template reads besides the template: the shared merge fields
+    (names and models), as the values and objects of `Context.memoised`."""
+    fields = ctx.playbook.merge_fields
+    return tuple(fields), tuple(fields.values())
+
+
 def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     used = {getattr(node, "template", None) for node in ctx.nodes}
+    names, fields = merge_field_inputs(ctx)
+    values = (names, bool(pb.unreadable), ctx.options.subject_max)
     for tid, template in pb.templates.items():
-        yield from _check_template(tid, template, ctx)
+        yield from ctx.memoised("template", (tid, values), (template, *fields),
+                                functools.partial(_listed, tid, template, ctx))
         if tid not in used and not pb.unreadable:  # an unread file may use it
             yield Finding(UNUSED_TEMPLATE, template.where(key=bool(template.path)),
                           f"template '{tid}' is not used anywhere",
                           "Reference it from a stage touchpoint, a cadence step or a "
                           "campaign email, or delete it.")
+
+
+def _listed(tid: str, template: Template, ctx: Context) -> list[Finding]:
+    return list(_check_template(tid, template, ctx))
