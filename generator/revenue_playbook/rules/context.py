@@ -35,6 +35,13 @@ class Context:
         return list(walk(self.playbook))
 
     @cached_property
+    def merge_fields(self) -> tuple[tuple[str, ...], tuple[Node, ...]]:
+        """The shared merge fields' names and models: what the checks of a template read
+        besides the template (as `memoised`'s values and objects)."""
+        fields = self.playbook.merge_fields
+        return tuple(fields), tuple(fields.values())
+
+    @cached_property
     def calendar(self) -> Calendar:
         return Calendar.of(self.playbook)
 

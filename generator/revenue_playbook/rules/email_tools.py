@@ -10,7 +10,7 @@ from ..findings import Finding, Rule, Severity
 from ..merge_tokens import TOOLS, for_tool
 from ..model import Template
 from .context import Context
-from .templates import line_in, merge_field_inputs
+from .templates import line_in
 
 MISSING_TOKEN = Rule("PB410", "missing-token", Severity.ERROR,
                      "Every merge field a template uses has a token for each tool the "
@@ -22,7 +22,7 @@ TOOL_LOGIC = Rule("PB411", "tool-logic", Severity.ERROR,
 
 
 def email_tools(ctx: Context) -> Iterator[Finding]:
-    names, fields = merge_field_inputs(ctx)
+    names, fields = ctx.merge_fields
     for tid, template in ctx.playbook.templates.items():
         yield from ctx.memoised(
             "email_tools", (tid, names), (template, *fields),

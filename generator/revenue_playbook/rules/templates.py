@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 import jinja2
 
@@ -139,17 +139,10 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
                       "Inboxes cut long subjects: shorten it.")
 
 
-def merge_field_inputs(ctx: Context) -> tuple[Hashable, tuple[object, ...]]:
-    """What a check of one template reads besides the template: the shared merge fields
-    (names and models), as the values and objects of `Context.memoised`."""
-    fields = ctx.playbook.merge_fields
-    return tuple(fields), tuple(fields.values())
-
-
 def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     used = {getattr(node, "template", None) for node in ctx.nodes}
-    names, fields = merge_field_inputs(ctx)
+    names, fields = ctx.merge_fields
     values = (names, bool(pb.unreadable), ctx.options.subject_max)
     for tid, template in pb.templates.items():
         yield from ctx.memoised("template", (tid, values), (template, *fields),
