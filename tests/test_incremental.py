@@ -13,6 +13,7 @@ from mkdocs.commands.build import build as full_build
 from mkdocs.config import load_config
 
 from revenue_playbook.mkdocs_incremental import IncrementalBuilder
+from revenue_playbook.page_memo import PageMemo
 
 URL = "http://127.0.0.1:8000/"
 
@@ -43,7 +44,13 @@ class Site:
         """The served folder equals a full build of the same sources, file for file."""
         self.fulls += 1
         full = self.work / f"full{self.fulls}"
-        full_build(self.config(full), serve_url=URL)
+        config = self.config(full)
+        plugin = config.plugins["playbook"]
+        kept, plugin.page_memo = plugin.page_memo, PageMemo()  # every page made afresh
+        try:
+            full_build(config, serve_url=URL)
+        finally:
+            plugin.page_memo = kept
         expected, got = tree(full), tree(self.served)
         assert sorted(got) == sorted(expected)
         different = [name for name in expected if expected[name] != got[name]]

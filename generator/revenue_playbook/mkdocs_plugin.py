@@ -32,6 +32,7 @@ from .config import ConfigError, load_settings, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
 from .loader import ReadCache
 from .markup import code_fence
+from .page_memo import PageMemo
 from .pages import Site, build_site
 from .report import format_text
 from .sanitize import sanitize_page
@@ -91,8 +92,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.options = RunOptions()
         self.failure: str | None = None  # why the last build failed, for `playbook build`
         self.stale_report: str | None = None  # serving the last good site: why
-        # Kept across serve rebuilds like the diagram cache: only edited files are parsed again.
+        # Kept across serve rebuilds like the diagram cache: only edited files are parsed again,
+        # and only the pages that read what an edit changed are made again.
         self.read_cache = ReadCache()
+        self.page_memo = PageMemo()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
@@ -162,7 +165,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 self.site = build_site(result.playbook, self.renderer,
                                        directory_urls=config.use_directory_urls,
                                        changes_markdown=changes,
-                                       findings=result.findings)
+                                       findings=result.findings,
+                                       memo=self.page_memo if self.command == "serve" else None)
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None

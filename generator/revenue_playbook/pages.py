@@ -11,6 +11,7 @@ only format values, through the filters of `page_filters.py`. Diagrams come from
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from .merge_tokens import tool_versions
 from .model import Campaign, Node, Playbook, SalesProcess, Stage, Template
 from .navigation import build_nav
 from .page_filters import page_environment
+from .page_memo import Build, PageMemo
 from .practices import assess, score
 from .presentation import (
     PHASE_TITLES,
@@ -74,19 +76,25 @@ def stage_hygiene(pb: Playbook, process: SalesProcess, stage: Stage) -> dict[str
 
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
                changes_markdown: str | None = None,
-               findings: list[Finding] | None = None) -> Site:
+               findings: list[Finding] | None = None, memo: PageMemo | None = None) -> Site:
     """Every generated page and diagram of the playbook. Links inside diagrams follow
-    MkDocs' `use_directory_urls`; `changes_markdown` adds the "What changed" page."""
+    MkDocs' `use_directory_urls`; `changes_markdown` adds the "What changed" page. With a
+    `memo` kept from the last build, a page (or diagram) is made again only when something
+    it reads changed (`page_memo`); the site is the same either way."""
     pb = playbook
-    calendar = Calendar.of(pb)
     usage = template_usage(pb)
     site = Site()
-    dots: dict[str, str] = {}
-    plan: list[tuple[str, str, dict[str, Any], Node | None, list[str]]] = []
+    # each diagram's DOT source and each page's values are made from the playbook they are
+    # handed (the build records what they read): they capture ids and constants only
+    dot_makers: dict[str, Callable[[Playbook], str]] = {}
+    plan: list[tuple[str, str, Node | None, list[str], Any]] = []
+    build = Build(memo, pb, {"usage": usage})
 
     def page(path: str, page_template: str, source: Node | None = None,
-             diagrams: list[str] | None = None, **context: Any) -> None:
-        plan.append((path, page_template, context, source, diagrams or []))
+             diagrams: list[str] | None = None,
+             values: Callable[[Playbook], dict[str, Any]] | dict[str, Any] | None = None) \
+            -> None:
+        plan.append((path, page_template, source, diagrams or [], values or {}))
 
     def url(target: str, here: str) -> str:
         return links.url(target, here, directory_urls)
@@ -100,54 +108,52 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         findings = run_checks(Context(pb))
     statuses = assess(pb, findings)
     met, total = score(statuses)
-    page("alignment.md", "alignment.md.j2", statuses=statuses, met=met, total=total)
+    page("alignment.md", "alignment.md.j2", values=dict(statuses=statuses, met=met, total=total))
     for pid in pb.processes:
-        dots[f"process-{pid}"] = process_dot(
-            pb, pid, lambda sid: url(f"stages/{sid}.md", "process/index.md"))
-    hygiene = {pid: {sid: stage_hygiene(pb, process, stage) for sid, stage in
-                     process.stages.items() if stage.hygiene}
-               for pid, process in pb.processes.items()}
+        dot_makers[f"process-{pid}"] = functools.partial(
+            _process_dot, pid=pid, url=lambda sid: url(f"stages/{sid}.md", "process/index.md"))
     if pb.processes:
         page("process/index.md", "process.md.j2",
-             diagrams=[f"process-{pid}" for pid in pb.processes], hygiene=hygiene)
+             diagrams=[f"process-{pid}" for pid in pb.processes],
+             values=lambda pb: dict(hygiene={
+                 pid: {sid: stage_hygiene(pb, process, stage)
+                       for sid, stage in process.stages.items() if stage.hygiene}
+                 for pid, process in pb.processes.items()}))
     for pid, process in pb.processes.items():
         for sid, stage in process.stages.items():
             path = f"stages/{sid}.md"
             names = []
             if stage.touchpoints:
-                dots[f"stage-{sid}"] = touchpoints_dot(
-                    sid, stage.touchpoints, functools.partial(email_url, page=path))
+                dot_makers[f"stage-{sid}"] = functools.partial(
+                    _stage_dot, sid=sid, pid=pid, url=functools.partial(email_url, page=path))
                 names.append(f"stage-{sid}")
             if stage.cadence in pb.cadences:
                 names.append(f"cadence-{stage.cadence}")
-            page(path, "stage.md.j2", stage, names, sid=sid, stage=stage, pid=pid,
-                 process=process, nexts=process.successors(sid),
-                 hygiene=hygiene[pid].get(sid),
-                 outcome=pb.outcome(stage.outcome) if stage.outcome else None,
-                 counts_as=pb.counts_as(stage.outcome),
-                 by_segment=stage_segment_rows(pb, process, stage),
-                 stage_agenda=agenda.stage_agenda(pb, sid))
+            page(path, "stage.md.j2", stage, names,
+                 functools.partial(_stage_values, pid=pid, sid=sid))
     if pb.lifecycle:
-        dots["lifecycle"] = lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
+        dot_makers["lifecycle"] = lambda pb: lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
         page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
-    for cid, cadence in pb.cadences.items():
-        dots[f"cadence-{cid}"] = touchpoints_dot(
-            cid, cadence.steps, lambda t: url(f"emails/{t}.md", "sla.md"))
+    for cid in pb.cadences:
+        dot_makers[f"cadence-{cid}"] = functools.partial(
+            _cadence_dot, cid=cid, url=lambda t: url(f"emails/{t}.md", "sla.md"))
     if pb.sla or pb.service_levels:
         page("sla.md", "sla.md.j2", pb.sla, [f"cadence-{c}" for c in pb.cadences],
-             day_minutes=calendar.day_minutes,
-             agendas={cid: agenda.cadence_agenda(pb, cid) for cid in pb.cadences})
+             lambda pb: dict(day_minutes=Calendar.of(pb).day_minutes,
+                             agendas={cid: agenda.cadence_agenda(pb, cid)
+                                      for cid in pb.cadences}))
     # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
     if pb.templates:
         page("emails/index.md", "templates.md.j2")
     for tid, template in pb.templates.items():
-        page(f"emails/{tid}.md", "template.md.j2", template, tid=tid, template=template,
-             tool_versions=tool_versions(template, pb))
+        page(f"emails/{tid}.md", "template.md.j2", template,
+             values=functools.partial(_template_values, tid=tid))
     if pb.campaigns:
         page("campaigns/index.md", "campaigns.md.j2")
-        page("calendar.md", "calendar.md.j2", workdays=workdays(calendar),
-             entry_kinds=tuple(calendars.KIND_TITLES.items()),
-             months=calendars.months(pb, calendars.all_entries(pb)))
+        page("calendar.md", "calendar.md.j2", values=lambda pb: dict(
+            workdays=workdays(Calendar.of(pb)),
+            entry_kinds=tuple(calendars.KIND_TITLES.items()),
+            months=calendars.months(pb, calendars.all_entries(pb))))
     for cid, campaign in pb.campaigns.items():
         if campaign.launch is not None:
             site.assets[f"calendars/{cid}.ics"] = calendars.campaign_ics(pb, cid)
@@ -155,49 +161,132 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
             calendars.meeting_calendar(pb))
     for cid, campaign in pb.campaigns.items():
-        dots[f"campaign-{cid}"] = campaign_dot(
-            pb, cid, calendar, functools.partial(email_url, page=f"campaigns/{cid}.md"))
+        dot_makers[f"campaign-{cid}"] = functools.partial(
+            _campaign_dot, cid=cid, url=functools.partial(email_url, page=f"campaigns/{cid}.md"))
         page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
-             cid=cid, campaign=campaign, **_campaign_data(pb, campaign, calendar))
-    entries, files = downloads(pb)
+             functools.partial(_campaign_values, cid=cid))
+    entries, files = downloads(pb, build)
     site.assets.update(files)
-    page("downloads/index.md", "downloads.md.j2", entries=entries)
+    page("downloads/index.md", "downloads.md.j2", values=dict(entries=entries))
     if pb.kpis or pb.revenue_goal:
-        page("scorecard.md", "scorecard.md.j2",
-             teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS])
-    role_days = agenda.role_days(pb)  # roles with touches only
-    page("roles.md", "roles.md.j2", ownership=ownership(pb), role_days=role_days)
-    for rid, day in role_days.items():
-        page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid], rid=rid, role=pb.roles[rid],
-             days=day.by_day())
+        page("scorecard.md", "scorecard.md.j2", values=lambda pb: dict(
+            teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]))
+
+    def role_days(pb: Playbook) -> dict[str, agenda.RoleDay]:
+        return build.page("values:role_days", lambda pb, _: agenda.role_days(pb))
+
+    page("roles.md", "roles.md.j2", values=lambda pb: dict(ownership=ownership(pb),
+                                                         role_days=role_days(pb)))
+    for rid in agenda.role_days(pb):  # roles with touches only
+        page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid], values=functools.partial(
+            _my_day_values, rid=rid, role_days=role_days))
     if pb.meeting:
         page("meeting.md", "meeting.md.j2", pb.meeting)
     if changes_markdown is not None:
-        page("changes.md", "changes.md.j2", changes=Markup(changes_markdown))
-    page("reference/format.md", "format.md.j2", sections=format_sections())
-    page("reference/rules.md", "rules.md.j2", rules=all_rules())
+        page("changes.md", "changes.md.j2", values=dict(changes=Markup(changes_markdown)))
+    page("reference/format.md", "format.md.j2", values=dict(sections=format_sections()))
+    page("reference/rules.md", "rules.md.j2", values=dict(rules=all_rules()))
 
-    shared = {"pb": pb, "calendar": calendar, "usage": usage, "phase_titles": PHASE_TITLES,
-              "samples": {tid: _sample_email(t, pb) for tid, t in pb.templates.items()},
-              "has_changes": changes_markdown is not None, "directory_urls": directory_urls}
+    dots: dict[str, str] = {}
+    for name, make_dot in dot_makers.items():
+        dots[name] = build.page(f"dot:{name}", functools.partial(_dot, make_dot))
     svgs = renderer.render_many(dots)
+    build.shared = {**build.shared, "svg": svgs}
     cache = renderer.cache_dir
     env = page_environment(cache / "pages" if cache is not None else None)
-    for path, template_name, context, source, diagrams in plan:
-        inline = {name: diagram_block(name, svgs[name], *_diagram_title(pb, name))
-                  for name in diagrams if name in svgs}
-        markdown = env.get_template(template_name).render(
-            **shared, here=path, diagram=inline, **context)
+    constants = {"phase_titles": PHASE_TITLES, "has_changes": changes_markdown is not None,
+                 "directory_urls": directory_urls}
+    for path, template_name, source, diagrams, values in plan:
+        def make(pb: Playbook, shared: Mapping[str, Any], path: str = path,
+                 template_name: str = template_name, diagrams: list[str] = diagrams,
+                 values: Any = values) -> str:
+            inline = {name: diagram_block(name, shared["svg"][name], *_diagram_title(pb, name))
+                      for name in diagrams if name in shared["svg"]}
+            context = values(pb) if callable(values) else values
+            return env.get_template(template_name).render(
+                pb=pb, calendar=Calendar.of(pb), usage=shared["usage"],
+                samples=_Samples(pb), **constants, here=path, diagram=inline, **context)
+
+        arguments = (template_name, diagrams, constants,
+                     {} if callable(values) else values)
+        markdown = build.page(path, make, arguments)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
         if path.startswith("reference/"):
             # for developers and sales ops: search ranks them below the playbook's pages
             markdown = f"---\nsearch:\n  boost: {REFERENCE_SEARCH_BOOST}\n---\n" + markdown
         src = source.source.display if source is not None and source.source else None
         site.pages[path] = Page(path, title, markdown, src)
+    build.finish()
     for name, svg in svgs.items():
         site.assets[f"assets/diagrams/{name}.svg"] = svg
     site.nav = build_nav(pb, site.pages, usage)
     return site
+
+
+class _Samples(Mapping[str, tuple[str, str, str | None]]):
+    """Each template's sample email, made when a page shows it."""
+
+    def __init__(self, pb: Playbook) -> None:
+        self._pb = pb
+        self._made: dict[str, tuple[str, str, str | None]] = {}
+
+    def __getitem__(self, tid: str) -> tuple[str, str, str | None]:
+        if tid not in self._made:
+            self._made[tid] = _sample_email(self._pb.templates[tid], self._pb)
+        return self._made[tid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pb.templates)
+
+    def __len__(self) -> int:
+        return len(self._pb.templates)
+
+
+def _dot(make: Callable[[Playbook], str], pb: Playbook, shared: Mapping[str, Any]) -> str:
+    return make(pb)
+
+
+def _process_dot(pb: Playbook, pid: str, url: Callable[[str], str]) -> str:
+    return process_dot(pb, pid, url)
+
+
+def _stage_dot(pb: Playbook, pid: str, sid: str, url: Callable[[str], str]) -> str:
+    return touchpoints_dot(sid, pb.processes[pid].stages[sid].touchpoints, url)
+
+
+def _cadence_dot(pb: Playbook, cid: str, url: Callable[[str], str]) -> str:
+    return touchpoints_dot(cid, pb.cadences[cid].steps, url)
+
+
+def _campaign_dot(pb: Playbook, cid: str, url: Callable[[str], str]) -> str:
+    return campaign_dot(pb, cid, Calendar.of(pb), url)
+
+
+def _stage_values(pb: Playbook, pid: str, sid: str) -> dict[str, Any]:
+    process = pb.processes[pid]
+    stage = process.stages[sid]
+    return dict(sid=sid, stage=stage, pid=pid, process=process,
+                nexts=process.successors(sid),
+                hygiene=stage_hygiene(pb, process, stage) if stage.hygiene else None,
+                outcome=pb.outcome(stage.outcome) if stage.outcome else None,
+                counts_as=pb.counts_as(stage.outcome),
+                by_segment=stage_segment_rows(pb, process, stage),
+                stage_agenda=agenda.stage_agenda(pb, sid))
+
+
+def _template_values(pb: Playbook, tid: str) -> dict[str, Any]:
+    template = pb.templates[tid]
+    return dict(tid=tid, template=template, tool_versions=tool_versions(template, pb))
+
+
+def _campaign_values(pb: Playbook, cid: str) -> dict[str, Any]:
+    campaign = pb.campaigns[cid]
+    return dict(cid=cid, campaign=campaign, **_campaign_data(pb, campaign, Calendar.of(pb)))
+
+
+def _my_day_values(pb: Playbook, rid: str,
+                   role_days: Callable[[Playbook], dict[str, agenda.RoleDay]]) -> dict[str, Any]:
+    return dict(rid=rid, role=pb.roles[rid], days=role_days(pb)[rid].by_day())
 
 
 REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
