@@ -4,6 +4,9 @@ adapters know MkDocs (the core is plain Python that another engine could drive).
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import revenue_playbook
@@ -142,3 +145,37 @@ def test_core_does_not_import_adapters():
                    if name.split(".")[0] not in ADAPTERS for target in targets
                    if target.split(".")[0] in ADAPTERS)
     assert wrong == []
+
+
+# `playbook validate` runs on every commit (a pre-commit hook): it loads the checks, never
+# what builds, renders, exports or publishes the site.
+SITE_PACKAGES = {"mkdocs", "material", "markdown", "pymdownx", "pygments", "mike", "icalendar",
+                 "nh3", "defusedxml", "watchdog", "playwright"}
+SITE_MODULES = {"pages", "downloads", "exports", "calendars", "diagrams", "markup", "sanitize",
+                "preview", "publish", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental"}
+PROBE = """
+import gc, json, sys
+from revenue_playbook.console import run
+sys.argv = ["playbook", "validate", sys.argv[1]]
+try:
+    run()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules)}),
+      file=sys.stderr)
+"""
+
+
+def test_validate_loads_only_what_it_checks_with():
+    root = PACKAGE.parent.parent
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(root / "process_defs")],
+                          capture_output=True, text=True, timeout=120)
+    probe = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert probe["code"] == 0, proc.stdout
+    assert "valid" in proc.stdout
+    loaded = set(probe["modules"])
+    assert {"revenue_playbook.validate", "revenue_playbook.rules", "pydantic"} <= loaded
+    assert sorted(p for p in SITE_PACKAGES if p in loaded) == []
+    assert sorted(m for m in SITE_MODULES if f"revenue_playbook.{m}" in loaded) == []
+    # the console script pauses the garbage collector for the import only
+    assert probe["gc"] is True
