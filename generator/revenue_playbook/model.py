@@ -812,7 +812,9 @@ def is_id(text: str) -> bool:
 class DefinitionFile(BaseModel):
     """A file in `process_defs/`: any of these sections, each at most once in the playbook."""
 
-    model_config = ConfigDict(extra="forbid", title="Playbook definition file")
+    # Only its JSON Schema is used (files are validated section by section, see
+    # `SECTIONS`): built when first asked for, not on every start.
+    model_config = ConfigDict(extra="forbid", title="Playbook definition file", defer_build=True)
 
     company: Company | None = None
     segments: dict[str, Segment] | None = None
