@@ -6,6 +6,7 @@ that fails is remembered as "broken" so references to it are not reported a seco
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -305,6 +306,12 @@ def _built(section: Section, item_id: str | None, data: Any, source: SourceFile,
     return built
 
 
+@functools.cache
+def _default_funnel() -> dict[str, Phase]:
+    """The funnel of a playbook that defines none: built once, as models are only read."""
+    return {key: Phase.model_validate(value) for key, value in DEFAULT_FUNNEL.items()}
+
+
 class Assembler:
     """Collects items from every file into a Playbook, with the findings on the way."""
 
@@ -435,8 +442,7 @@ class Assembler:
     def finish(self, root: Path) -> None:
         pb = self.playbook
         if not pb.funnel and "funnel" not in pb.broken:
-            pb.funnel = {key: Phase.model_validate(value) for key, value in
-                         DEFAULT_FUNNEL.items()}
+            pb.funnel = dict(_default_funnel())
         if not self.sources or pb.unreadable:
             return
         where = Location(display_path(root))

@@ -7,7 +7,7 @@ playbook: `serve` and `preview --watch` then check again only what an edit touch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -21,6 +21,7 @@ class Memo:
     def __init__(self) -> None:
         self._now: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
         self._before: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
+        self._each: dict[str, dict[int, tuple[object, Any]]] = {}
         self.hits = 0  # for tests and benchmarks
         self.misses = 0
 
@@ -45,3 +46,25 @@ class Memo:
         result = compute()
         self._now[key] = (objects, result)
         return result
+
+    def each(self, kind: str, objects: Iterable[object],
+             compute: Callable[[Any], T]) -> list[T]:
+        """`compute(o)` for each of `objects`, in order, reused for an object given last
+        time (the very same object). Cheaper than `get` for thousands of objects: one
+        dictionary lookup each. `compute` must read nothing but its object."""
+        before = self._each.get(kind, {})
+        now: dict[int, tuple[object, Any]] = {}
+        results = []
+        misses = 0
+        for obj in objects:
+            key = id(obj)
+            kept = before.get(key)
+            if kept is None or kept[0] is not obj:
+                kept = (obj, compute(obj))
+                misses += 1
+            now[key] = kept
+            results.append(kept[1])
+        self.misses += misses
+        self.hits += len(results) - misses
+        self._each[kind] = now
+        return results

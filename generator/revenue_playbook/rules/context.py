@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from ..businesstime import Calendar
 from ..config import Options
 from ..findings import Finding
 from ..memo import Memo
-from ..model import Node, Playbook, walk
+from ..model import SECTIONS, Node, Playbook
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,9 +33,24 @@ class Context:
         return self.memo.get(kind, values, objects, compute)
 
     @cached_property
-    def nodes(self) -> list[Node]:
-        """Every definition object, walked once and shared by the checks."""
-        return list(walk(self.playbook))
+    def items(self) -> list[Node]:
+        """Every top-level definition (the company, each role, process, template...), in
+        the playbook's order."""
+        found: list[Node] = []
+        for name in SECTIONS:
+            value = getattr(self.playbook, name)
+            if isinstance(value, Node):
+                found.append(value)
+            elif isinstance(value, dict):
+                found.extend(value.values())
+        return found
+
+    def per_item(self, kind: str, compute: Callable[[Node], T]) -> list[T]:
+        """`compute(item)` for each of `items`, reused from the last run for an item that
+        is the same model (its file did not change): `compute` must read only the item."""
+        if self.memo is None:
+            return [compute(item) for item in self.items]
+        return self.memo.each(kind, self.items, compute)
 
     @cached_property
     def merge_fields(self) -> tuple[tuple[str, ...], tuple[Node, ...]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from ..findings import Finding, Rule, Severity, did_you_mean
-from ..model import Node, Ref
+from ..model import Node, Ref, walk
 from .context import Context
 
 RULE_BY_KIND = {
@@ -77,19 +77,32 @@ def unknown_references(ctx: Context) -> Iterator[Finding]:
     ids = {kind: pb.ids(kind) for kind in RULE_BY_KIND}
     broken = {kind: pb.broken.get(kind, set()) for kind in RULE_BY_KIND}
     broken["stages"] = broken.get("processes", set())  # a broken process hides its stages
-    for node in ctx.nodes:
+    for references in ctx.per_item("references", _references_in):
+        for node, keys, kind, item in references:
+            if item in ids[kind]:
+                continue
+            if kind == "stages" and broken["stages"]:
+                continue  # cannot tell: the stages of a broken process are unknown
+            if item in broken[kind]:
+                continue
+            yield Finding(RULE_BY_KIND[kind], node.where(*keys),
+                          f"unknown {NOUN[kind]} '{item}'", _hint(item, kind, ids[kind]))
+
+
+Reference = tuple[Node, tuple[str | int, ...], str, str]  # where, field path, kind, id
+
+
+def _references_in(definition: Node) -> list[Reference]:
+    """Every id a definition (and what it holds) names, in order."""
+    found: list[Reference] = []
+    for node in walk(definition):
         for name, kind in reference_fields(type(node)).items():
             value = getattr(node, name)
             if isinstance(value, dict):
                 continue  # e.g. recycle reasons written inline: definitions, not references
             values = value if isinstance(value, list) else [value]
             for i, item in enumerate(values):
-                if item is None or not isinstance(item, str) or item in ids[kind]:
-                    continue
-                if kind == "stages" and broken["stages"]:
-                    continue  # cannot tell: the stages of a broken process are unknown
-                if item in broken[kind]:
-                    continue
-                keys = (name, i) if isinstance(value, list) else (name,)
-                yield Finding(RULE_BY_KIND[kind], node.where(*keys),
-                              f"unknown {NOUN[kind]} '{item}'", _hint(item, kind, ids[kind]))
+                if isinstance(item, str):
+                    found.append((node, (name, i) if isinstance(value, list) else (name,),
+                                  kind, item))
+    return found

@@ -10,7 +10,7 @@ import jinja2
 
 from .. import templating
 from ..findings import Finding, Location, Rule, Severity, did_you_mean
-from ..model import Template
+from ..model import Node, Template, walk
 from ..presentation import sample_values
 from .context import Context
 
@@ -141,7 +141,7 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
 
 def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
-    used = {getattr(node, "template", None) for node in ctx.nodes}
+    used = set().union(*ctx.per_item("templates used", _templates_used))
     names, fields = ctx.merge_fields
     values = (names, bool(pb.unreadable), ctx.options.subject_max)
     for tid, template in pb.templates.items():
@@ -156,3 +156,7 @@ def templates(ctx: Context) -> Iterator[Finding]:
 
 def _listed(tid: str, template: Template, ctx: Context) -> list[Finding]:
     return list(_check_template(tid, template, ctx))
+
+
+def _templates_used(item: Node) -> set[str | None]:
+    return {getattr(node, "template", None) for node in walk(item)}
