@@ -103,6 +103,7 @@ class Trace:
         self.digests = digests
         self.known = known  # digests of the reads made so far in this build
         self.reads: dict[Read, str] = {}
+        self.inner: list[str] = []  # keys of the values made for this one (`Build.page`)
         self.cacheable = True
 
     def record(self, read: Read, value: Any) -> None:
@@ -193,6 +194,7 @@ class TrackedMapping(Mapping[str, Any]):
 class _Kept:
     reads: dict[Read, str]
     value: Any
+    inner: list[str]  # the values it was made with: kept as long as it is
 
 
 class PageMemo:
@@ -243,6 +245,7 @@ class Build:
             old = memo._kept.get(key)
             if (old is not None and old.reads.get(("args",)) == arguments
                     and self._unchanged(old.reads)):
+                self._carry(old, memo)
                 self._kept[key] = old
                 memo.reused += 1
                 value, reads = old.value, old.reads
@@ -264,13 +267,23 @@ class Build:
                 for outer in self._traces:
                     outer.cacheable = False
                 return value
-            self._kept[key] = _Kept({("args",): arguments, **reads}, value)
+            self._kept[key] = _Kept({("args",): arguments, **reads}, value, trace.inner)
         if self._traces:
             outer = self._traces[-1]
+            outer.inner.append(key)
             for read, digest in reads.items():
                 if read != ("args",):
                     outer.reads.setdefault(read, digest)
         return value
+
+    def _carry(self, kept: _Kept, memo: PageMemo) -> None:
+        """Keep the values a reused one was made with: the next build may need them even
+        though this one did not."""
+        for key in kept.inner:
+            inner = memo._kept.get(key)
+            if inner is not None and key not in self._kept:
+                self._kept[key] = inner
+                self._carry(inner, memo)
 
     def finish(self) -> None:
         """Keep this build's pages for the next one (after the build succeeded)."""

@@ -205,7 +205,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             context = values(pb) if callable(values) else values
             return env.get_template(template_name).render(
                 pb=pb, calendar=Calendar.of(pb), usage=shared["usage"],
-                samples=_Samples(pb), **constants, here=path, diagram=inline, **context)
+                samples=_Samples(pb, build), **constants, here=path, diagram=inline, **context)
 
         arguments = (template_name, diagrams, constants,
                      {} if callable(values) else values)
@@ -224,16 +224,19 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
 
 
 class _Samples(Mapping[str, tuple[str, str, str | None]]):
-    """Each template's sample email, made when a page shows it."""
+    """Each template's sample email, made when a page shows it (once per build, and again
+    only when what it reads changed)."""
 
-    def __init__(self, pb: Playbook) -> None:
+    def __init__(self, pb: Playbook, build: Build) -> None:
         self._pb = pb
-        self._made: dict[str, tuple[str, str, str | None]] = {}
+        self._build = build
 
     def __getitem__(self, tid: str) -> tuple[str, str, str | None]:
-        if tid not in self._made:
-            self._made[tid] = _sample_email(self._pb.templates[tid], self._pb)
-        return self._made[tid]
+        if tid not in self._pb.templates:
+            raise KeyError(tid)
+        sample: tuple[str, str, str | None] = self._build.page(
+            f"sample:{tid}", functools.partial(_template_sample, tid))
+        return sample
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._pb.templates)
@@ -290,6 +293,11 @@ def _my_day_values(pb: Playbook, rid: str,
 
 
 REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
+
+
+def _template_sample(tid: str, pb: Playbook, shared: Mapping[str, Any]) \
+        -> tuple[str, str, str | None]:
+    return _sample_email(pb.templates[tid], pb)
 
 
 def _sample_email(template: Template, pb: Playbook) -> tuple[str, str, str | None]:

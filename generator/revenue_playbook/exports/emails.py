@@ -7,6 +7,7 @@ lists each template's id, name, subject and files.
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
 
@@ -17,9 +18,12 @@ from ..rules.templates import line_in
 from .base import Output, Problem
 
 
+@functools.lru_cache(maxsize=8192)
 def html(subject: str, body: str) -> bytes:
     """The body as an HTML email: a paragraph per blank-line-separated block, line breaks
-    kept; every character of the text is escaped by the serialiser."""
+    kept; every character of the text is escaped by the serialiser. Kept for the same text:
+    the site's Downloads carry every template, and `playbook serve` makes them again on
+    every edit."""
     root = ET.Element("html")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "meta", charset="utf-8")
