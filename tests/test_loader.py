@@ -151,6 +151,27 @@ def test_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ["big.yaml: PB005"]
 
 
+def test_a_file_that_grows_while_read_is_read_whole_or_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the size `fstat` reports is asked for first: a file that grew since is read on,
+    to the end or past the limit."""
+    text = "personas:\n" + "".join(f"  p{i}:\n    name: Persona {i}\n" for i in range(200))
+    path = tmp_path / "grows.yaml"
+    path.write_text(text)
+    real_fstat = os.fstat
+
+    def smaller(fd: int) -> os.stat_result:  # as if fstat ran before the last write
+        found = real_fstat(fd)
+        return os.stat_result((found.st_mode, *found[1:6], 10, *found[7:]))
+
+    monkeypatch.setattr(os, "fstat", smaller)
+    source, problems = read_file(path, tmp_path, Limits())
+    assert problems == [] and len(source.data["personas"]) == 200
+    source, problems = read_file(path, tmp_path, Limits(max_file_bytes=4000))
+    assert [(p.code, p.message) for p in problems] == [
+        ("PB005", "this file is over the limit of 4,000 bytes")]
+
+
 def test_very_long_line_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "personas:\n  cfo:\n    name: Finance lead\n    description: " + "x" * 50_000 + "\n"
     assert codes_for(tmp_path, "long.yaml", text, monkeypatch) == []
