@@ -94,6 +94,32 @@ def test_edits_show_without_restart(tmp_path: Path) -> None:
 BANNER = "The last change could not be built: this is the last good version"
 
 
+def test_a_burst_of_saves_ends_in_the_last_state(tmp_path: Path) -> None:
+    """Files saved one after another, with pauses longer than the quiet time a rebuild
+    waits for (a checkout, a search-and-replace over many files), some states between
+    them invalid: the site served at the end is the last state, without a banner."""
+    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
+    serving = Serving(repo, tmp_path / "serve.log")
+    process = repo / "process_defs" / "processes" / "new_business.yaml"
+    template = repo / "process_defs" / "templates" / "demo_followup.yaml"
+    with serving:
+        wait_for(serving.url("stages/discovery/"), "Economic buyer named")
+        good, subject = process.read_text(), template.read_text()
+        broken = good.replace("owner: sales_director", "owner: nobody")
+        for step in range(6):  # even steps invalid, the last one valid
+            process.write_text(broken if step % 2 == 0 else good)
+            template.write_text(subject.replace("Demo recording and next steps",
+                                                f"Demo recording, take {step}"))
+            time.sleep(0.05)
+        page = wait_for(serving.url("emails/demo_followup/"), "Demo recording, take 5")
+        deadline = time.monotonic() + 60
+        while BANNER in page and time.monotonic() < deadline:
+            time.sleep(0.3)
+            page = fetch(serving.url("emails/demo_followup/"))
+        assert BANNER not in page
+        assert "Economic buyer named" in fetch(serving.url("stages/discovery/"))
+
+
 @pytest.mark.slow
 def test_strict_mode_warnings_never_stop_serving(tmp_path: Path) -> None:
     """The example's mkdocs.yml has `strict: true`: a new template nothing uses yet, or a

@@ -245,10 +245,17 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
         shutil.rmtree(served, ignore_errors=True)
 
 
+# How long the watched files must stay quiet before a rebuild starts. MkDocs waits 0.1 s,
+# made for its polling; the kernel reports a save's few events within a millisecond, and a
+# burst that outlasts the pause (a checkout) only makes one more rebuild follow at once.
+QUIET_SECONDS = 0.02
+
+
 def _notice_edits_at_once(server: Any) -> None:
     """Learn of a saved file from the kernel (inotify) rather than from MkDocs' scan of
     every watched file twice a second, which adds a quarter of a second to each edit on
-    average and costs CPU on a large playbook. Elsewhere MkDocs' polling stays."""
+    average and costs CPU on a large playbook, and start the rebuild once the files are
+    quiet for `QUIET_SECONDS`. Elsewhere MkDocs' polling stays."""
     if not sys.platform.startswith("linux"):
         return
     from watchdog import events
@@ -266,6 +273,7 @@ def _notice_edits_at_once(server: Any) -> None:
             return super().schedule(*args, **kwargs)
 
     server.observer = OnChanges()
+    server.build_delay = QUIET_SECONDS
 
 
 def _check_port(host: str, port: int) -> None:
