@@ -26,6 +26,7 @@ the next build a full one.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import logging
@@ -45,8 +46,10 @@ from mkdocs.exceptions import Abort, BuildError
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, Section, get_navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 
 log = logging.getLogger("mkdocs.commands.build")
+page_log = logging.getLogger("mkdocs.structure.pages")  # where Page.read_source logs
 
 # Plugins whose state lives only on the page objects, in the search index, or is rebuilt
 # in every build: an incremental build gives them what a full build would.
@@ -89,6 +92,8 @@ class IncrementalBuilder:
     def __init__(self) -> None:
         self._config_key: tuple[Any, ...] | None = None
         self._records: dict[str, _Record] = {}
+        # src_uri -> (source text, Markdown, metadata) of the last build's pages
+        self._sources: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self._static: dict[str, tuple[Any, ...]] = {}  # dest path -> what was copied there
         self._outputs: set[str] = set()  # dest paths of the last build's files
         self._theme_key: tuple[Any, ...] | None = None
@@ -100,6 +105,7 @@ class IncrementalBuilder:
         """The next build is a full one (the folder was replaced or may be half written)."""
         self._config_key = None
         self._records.clear()
+        self._sources.clear()
         self._static.clear()
         self._outputs.clear()
 
@@ -155,6 +161,7 @@ class IncrementalBuilder:
                 f"{f.src_uri}\t{f.url}" for f in files).encode()).hexdigest()
 
             records: dict[str, _Record] = {}
+            sources: dict[str, tuple[str, str, dict[str, Any]]] = {}
             excluded = []
             # listed once: the known plugins add no pages after on_files
             doc_files = files.documentation_pages(inclusion=inclusion)
@@ -164,7 +171,8 @@ class IncrementalBuilder:
                         excluded.append(urljoin(serve_url, file.url))
                     Page(None, file, config)
                 assert file.page is not None
-                record, rendered = self._populate(file.page, config, files, links_key)
+                record, rendered = self._populate(file.page, config, files, links_key,
+                                                  sources)
                 records[file.src_uri] = record
                 stats.populated += rendered
             if excluded:
@@ -200,6 +208,7 @@ class IncrementalBuilder:
                 raise Abort(f"Aborted with {msg} in strict mode!")
             self._config_key = config_key
             self._records = records
+            self._sources = sources
             stats.seconds = time.monotonic() - start
             self.stats = stats
             log.info(f"Documentation built in {stats.seconds:.2f} seconds "
@@ -252,8 +261,32 @@ class IncrementalBuilder:
             if files.get_file_from_path(path) is None:  # docs files override the theme's
                 files.append(File(path, folder, config.site_dir, config.use_directory_urls))
 
+    def _read_source(self, page: Page, config: MkDocsConfig,
+                     sources: dict[str, tuple[str, str, dict[str, Any]]]) -> None:
+        """`Page.read_source`, splitting the page's metadata off its text again only when
+        the text changed (MkDocs splits every page into lines to look for it)."""
+        file = page.file
+        source = config.plugins.on_page_read_source(page=page, config=config)
+        if source is None:
+            try:
+                source = file.content_string
+            except OSError:
+                page_log.error(f"File not found: {file.src_path}")
+                raise
+            except ValueError:
+                page_log.error(f"Encoding error reading file: {file.src_path}")
+                raise
+        old = self._sources.get(file.src_uri)
+        if old is not None and old[0] == source:
+            page.markdown, page.meta = old[1], copy.deepcopy(old[2])
+        else:
+            page.markdown, page.meta = meta.get_data(source)
+            old = (source, page.markdown, copy.deepcopy(page.meta))
+        sources[file.src_uri] = old
+
     def _populate(self, page: Page, config: MkDocsConfig, files: Files,
-                  links_key: str) -> tuple[_Record, bool]:
+                  links_key: str, sources: dict[str, tuple[str, str, dict[str, Any]]]
+                  ) -> tuple[_Record, bool]:
         """`mkdocs.commands.build._populate_page`, converting the Markdown only when the
         page's Markdown (after the plugins' `on_page_markdown`) or what its links resolve
         against changed. Returns the page's record and whether it was converted again."""
@@ -262,7 +295,7 @@ class IncrementalBuilder:
         try:
             before = dict(page.__dict__)
             page = config.plugins.on_pre_page(page, config=config, files=files)
-            page.read_source(config)
+            self._read_source(page, config, sources)
             assert page.markdown is not None
             page.markdown = config.plugins.on_page_markdown(page.markdown, page=page,
                                                             config=config, files=files)
