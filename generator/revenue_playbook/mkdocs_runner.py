@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import logging
 import os
 import shutil
@@ -226,6 +227,7 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
             raise
         except MkDocsException as exc:
             raise BuildFailed(str(exc) or _failure_report(exc, [], plugin)) from None
+        _spare_the_collector()
         server.watch(config.docs_dir)
         if config.config_file_path:
             server.watch(config.config_file_path)
@@ -249,6 +251,20 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
 # made for its polling; the kernel reports a save's few events within a millisecond, and a
 # burst that outlasts the pause (a checkout) only makes one more rebuild follow at once.
 QUIET_SECONDS = 0.02
+
+
+def _spare_the_collector() -> None:
+    """After the first build, exempt what is alive from Python's cyclic garbage collector.
+
+    Most of it outlives every edit (modules, the theme's compiled templates, Markdown's
+    extensions, the kept pages and parsed definitions), yet each edit allocates enough for
+    the collector to scan it all again: measured in CPU time per edit, 25 ms on average
+    at scale 10 (4 ms frozen) and 0.35-0.75 s at scale 100 (0.1-0.3 s frozen). What a
+    later build replaces is still freed by reference counting; only the first build's
+    reference cycles stay (2 MB at scale 10).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _notice_edits_at_once(server: Any) -> None:
