@@ -168,10 +168,10 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
 
     from . import mkdocs_runner
     from .mkdocs_plugin import InvalidDefinitions
-    from .publish import reproducible_env
 
     # the same sources give the same bytes: the build date is the last commit's
-    stamp = reproducible_env(Path(config_file).resolve().parent).get("SOURCE_DATE_EPOCH")
+    repo = Path(config_file).resolve().parent
+    stamp = mkdocs_runner.reproducible_env(repo).get("SOURCE_DATE_EPOCH")
     if stamp:
         os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
     try:

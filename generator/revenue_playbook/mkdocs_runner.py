@@ -20,12 +20,27 @@ from . import safe_writes
 from .mkdocs_incremental import IncrementalBuilder
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
 from .report import format_text
+from .revisions import last_commit_time
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
 # Material prints a banner about MkDocs 2 on every run; the pin to mkdocs<2 answers it.
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def reproducible_env(repo: Path) -> dict[str, str]:
+    """The environment for a build whose bytes depend only on the sources: the build date
+    is the last commit's date unless SOURCE_DATE_EPOCH says otherwise."""
+    env = dict(os.environ)
+    env.setdefault("NO_MKDOCS_2_WARNING", "1")
+    # mike runs `mkdocs` from PATH: make it the one installed beside us
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    if "SOURCE_DATE_EPOCH" not in env:
+        stamp = last_commit_time(repo)
+        if stamp:
+            env["SOURCE_DATE_EPOCH"] = stamp
+    return env
 
 
 class BuildFailed(Exception):

@@ -59,23 +59,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-def reproducible_env(repo: Path) -> dict[str, str]:
-    """The environment for a build whose bytes depend only on the sources: the build date
-    is the last commit's date unless SOURCE_DATE_EPOCH says otherwise."""
-    env = dict(os.environ)
-    env.setdefault("NO_MKDOCS_2_WARNING", "1")
-    # mike runs `mkdocs` from PATH: make it the one installed beside us
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    if "SOURCE_DATE_EPOCH" not in env:
-        try:
-            stamp = _run(["git", "log", "-1", "--format=%ct"], repo).strip()
-        except PublishError:
-            stamp = ""
-        if stamp:
-            env["SOURCE_DATE_EPOCH"] = stamp
-    return env
-
-
 def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
                  version: str) -> tuple[str, list[Change]]:
     """The Markdown of the "What changed" page, and the changes it lists."""
@@ -144,7 +127,7 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
     repo = config_file.resolve().parent
     defs = definitions_folder(config_file)
     commit = current_commit(repo)
-    stamp = reproducible_env(repo).get("SOURCE_DATE_EPOCH")
+    stamp = mkdocs_runner.reproducible_env(repo).get("SOURCE_DATE_EPOCH")
     if stamp:  # the same sources give the same bytes: the build date is the last commit's
         os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
     entry: dict[str, Any] = {"version": version, "title": title or version,
@@ -288,4 +271,4 @@ def mike_passthrough(args: list[str], config_file: Path, branch: str) -> str:
     """`playbook publish --list` / `--delete`: mike's own answer."""
     repo = config_file.resolve().parent
     return _run([*_MIKE, *args, "-F", str(config_file), "-b", branch],
-                repo, reproducible_env(repo))
+                repo, mkdocs_runner.reproducible_env(repo))

@@ -44,6 +44,15 @@ def current_commit(start: Path) -> str | None:
         return None
 
 
+def last_commit_time(start: Path) -> str | None:
+    """When the commit checked out at `start` was made (Unix seconds), or None outside a
+    git repository."""
+    try:
+        return _git(["log", "-1", "--format=%ct"], start).decode().strip() or None
+    except RevisionError:
+        return None
+
+
 @contextlib.contextmanager
 def definitions_at(spec: str, defs: Path) -> Iterator[Path]:
     """Yield a folder holding the definitions named by `spec`.
