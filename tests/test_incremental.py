@@ -4,15 +4,18 @@ pages an edit touches are rendered again."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from helpers import ROOT, make_repo
+from material.plugins.search.plugin import SearchIndex
 from mkdocs.commands.build import build as full_build
 from mkdocs.config import load_config
 
-from revenue_playbook.mkdocs_incremental import IncrementalBuilder
+from revenue_playbook.mkdocs_incremental import IncrementalBuilder, SearchIndexJson
 from revenue_playbook.page_memo import PageMemo
 
 URL = "http://127.0.0.1:8000/"
@@ -156,3 +159,38 @@ def test_an_extension_that_includes_files_means_full_builds(site: Site) -> None:
     site.build()
     site.build()
     assert site.builder.stats.full and "snippets" in site.builder.stats.reason
+
+
+def material_index() -> SearchIndex:
+    index = SearchIndex(lang=["en"], separator=r"[\s\-]+", pipeline=["stemmer"],
+                        fields={"title": {"boost": 1e3}, "text": {"boost": 1.0}})
+    index.entries = [
+        {"location": "", "title": "Ünïcode “quotes” & <tags>", "text": "<p>a\tb\n</p>"},
+        {"location": "emails/x/#subject", "title": "Subject", "text": "", "tags": ["a", "1"],
+         "boost": 0.1},
+    ]
+    return index
+
+
+def test_search_index_json_is_materials_own() -> None:
+    """Each entry encoded once, joined: the same text as Material's `json.dumps` of the
+    whole index, also after entries are added or changed in place."""
+    index = material_index()
+    fast = SearchIndexJson()
+    assert fast.dumps(index) == SearchIndex.generate_search_index(index, None)
+    index.entries[0]["text"] = "changed in place"
+    index.entries.append({"location": "roles/#ae", "title": "AE", "text": "x" * 1000})
+    assert fast.dumps(index) == SearchIndex.generate_search_index(index, None)
+    assert json.loads(fast.dumps(index))["docs"][0]["text"] == "changed in place"
+
+
+def test_search_index_json_turns_off_when_it_differs() -> None:
+    """Checked against Material's own in a full build: a difference (another version of
+    Material writing other settings) turns it off, and Material's text is written."""
+    index = material_index()
+    config = SimpleNamespace(plugins={"search": SimpleNamespace(search_index=index)})
+    fast = SearchIndexJson()
+    fast.CONFIG_KEYS = ("lang",)  # type: ignore[misc]  # as if Material wrote more
+    fast.install(config, check=True)  # type: ignore[arg-type]
+    assert index.generate_search_index(None) == SearchIndex.generate_search_index(index, None)
+    assert not fast.enabled
