@@ -24,7 +24,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
@@ -95,6 +95,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         # Kept across serve rebuilds like the diagram cache: only edited files are parsed again,
         # and only the pages that read what an edit changed are made again.
         self.read_cache = ReadCache()
+        self._files: dict[str, tuple[Any, File]] = {}  # serve: the last build's generated files
         self.page_memo = PageMemo()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -210,17 +211,37 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.site is not None
         edit_uri = EditUris(config)
         by_uri = files.src_uris
+        made = self._files
+        self._files = {}
         for path, page in self.site.pages.items():
             if _posix(path) in by_uri:  # Files.get_file_from_path, without a PurePath a page
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            file = File.generated(config, path, content=page.markdown)
+            file = self._file(config, path, page.markdown, made)
             file.edit_uri = edit_uri(page.source)
             files.append(file)
         for path, data in self.site.assets.items():
-            files.append(File.generated(config, path, content=data))
+            files.append(self._file(config, path, data, made))
         return files
+
+    def _file(self, config: MkDocsConfig, path: str, content: str | bytes,
+              made: dict[str, tuple[Any, File]]) -> File:
+        """`File.generated`, or, in `serve`, the last build's File of the same path and
+        content: a File works out its URL and destination paths once, and a large playbook
+        has thousands. What a build changes on a File is set again as new."""
+        key = (config.site_dir, config.use_directory_urls, self.command)
+        known = made.get(path)
+        if known is not None and known[0] == key and known[1]._content == content:
+            file = known[1]
+            file.page = None
+            file.inclusion = InclusionLevel.UNDEFINED
+            file.generated_by = config.plugins._current_plugin or "<unknown>"
+        else:
+            file = File.generated(config, path, content=content)
+        if self.command == "serve":
+            self._files[path] = (key, file)
+        return file
 
     @event_priority(50)  # before other plugins (print-site, search) read the content
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
