@@ -4,7 +4,9 @@ finds exactly what a fresh validation finds."""
 from __future__ import annotations
 
 import copy
+import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -225,3 +227,14 @@ def test_unchanged_files_keep_their_models_and_checks(
     # only what the edited one holds is worked out again
     assert cache.memo.hits - hits >= 2 * len(others)
     assert cache.memo.misses - misses < 10 < len(others)
+
+
+def test_the_revalidation_benchmark_runs_and_compares(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "revalidate.py"), "--scales",
+                    "1", "--rounds", "2", "--json", str(out)], check=True, cwd=tmp_path,
+                   capture_output=True)
+    figures = json.loads(out.read_text())["1"]
+    assert figures["rounds"] == 2 and figures["files"] > 30
+    assert figures["cached_cpu_s"] > 0 and figures["fresh_cpu_s"] > 0
+    assert figures["verdict"] == "ok"
