@@ -3,11 +3,13 @@ is made again only when something it read has changed.
 
 A page is made by a function of the playbook (its values and its Markdown). While it runs,
 the playbook it is handed records every read: a section attribute (`company`, `sla`), one
-item of a section (`templates["recap"]`), a whole section (iterating `stages`), one entry
-of a value shared by all pages (a diagram's SVG, a template's usage). Each read is kept with
-a digest of the value it returned. In the next build a page is reused when every one of
-its reads returns a value with the same digest: its Markdown would come out the same,
-since the page function reads nothing else (its arguments are ids and constants). This is
+item of a section (`templates["recap"]`), a whole section (iterating `stages`), whether a
+section is empty or how long it is, one entry of a value shared by all pages (a diagram's
+SVG, a template's usage and name), or a value made on its own (`Build.page` called inside
+another). Each read is kept with a digest of the value it returned. In the next build a
+page is reused when every one of its reads returns a value with the same digest: its
+Markdown would come out the same, since the page function reads nothing else (its
+arguments are ids and constants). This is
 the "verifying traces" scheme of build systems such as Shake and Salsa; it needs no list of
 what each page depends on, which could go stale as the pages change.
 
@@ -179,7 +181,12 @@ class TrackedMapping(Mapping[str, Any]):
         return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._all())
+        self._trace.record(("len", *self._name), len(self._data))
+        return len(self._data)
+
+    def __bool__(self) -> bool:
+        self._trace.record(("bool", *self._name), bool(self._data))
+        return bool(self._data)
 
     def __eq__(self, other: object) -> bool:
         return self._all() == other
@@ -192,9 +199,16 @@ class TrackedMapping(Mapping[str, Any]):
 
 @dataclasses.dataclass
 class _Kept:
-    reads: dict[Read, str]
+    reads: dict[Read, str]  # ("args",) first: the digest of the arguments
     value: Any
     inner: list[str]  # the values it was made with: kept as long as it is
+    make: Callable[[Playbook, Mapping[str, Any]], Any]
+    args: Any
+    digest: str | None = None  # of the value, once asked for
+
+
+class _Stale(Exception):
+    """A value read in the last build can no longer be made (its definition is gone)."""
 
 
 class PageMemo:
@@ -203,13 +217,9 @@ class PageMemo:
 
     def __init__(self) -> None:
         self._kept: dict[str, _Kept] = {}
-        self.made = 0  # pages made in the last build, for the serve log and the tests
+        self.made = 0  # pages and values made in the last build, for the tests
         self.reused = 0
-
-    def build(self, playbook: Playbook, shared: Mapping[str, Mapping[str, Any]]) -> Build:
-        """Start a build of `playbook`. `shared` names values computed for the whole build
-        that pages read entry by entry (diagrams, usage)."""
-        return Build(self, playbook, shared)
+        self.made_keys: list[str] = []
 
 
 class Build:
@@ -223,58 +233,84 @@ class Build:
         self.digests = Digests()
         self._current: dict[Read, str] = {}
         self._kept: dict[str, _Kept] = {}
-        self._traces: list[Trace] = []  # of the pages being made, innermost last
+        self._traces: list[Trace] = []  # of the values being made, innermost last
+        self._last: Any = None  # the last value made that cannot be kept
         if memo is not None:
             memo.made = memo.reused = 0
+            memo.made_keys = []
 
     def page(self, key: str, make: Callable[[Playbook, Mapping[str, Any]], Any],
              args: Any = ()) -> Any:
         """`make(playbook, shared)` for the page (or any value) `key`, or what it returned
-        in the last build if `args` and everything it read are unchanged since. Called
-        from inside another `make`, what this one read counts as read by that one too."""
+        in the last build if `args` and everything it read are unchanged since.
+
+        Called from inside another `make`, the outer one reads this value: it is made
+        again only if this value comes out different ("early cutoff": a list of every
+        owner's templates made again after one template's subject changed is still the
+        same list, so the page showing it is kept)."""
+        kept = self._get(key, make, args)
+        if self._traces:
+            outer = self._traces[-1]
+            outer.inner.append(key)
+            if kept is None:
+                outer.cacheable = False
+            else:
+                digest = self._digest(kept)
+                if digest is not None:
+                    outer.reads.setdefault(("value", key), digest)
+                else:  # a value without a digest: the outer one reads what it read
+                    for read, found in kept.reads.items():
+                        if read != ("args",):
+                            outer.reads.setdefault(read, found)
+        return self._last if kept is None else kept.value
+
+    def _get(self, key: str, make: Callable[[Playbook, Mapping[str, Any]], Any],
+             args: Any) -> _Kept | None:
+        """The value `key` up to date: made in this build, kept from the last, or made now.
+        None when it cannot be kept (it is in `self._last`)."""
         memo = self.memo
-        reads: dict[Read, str] | None = None
         try:
             arguments = self.digests.of(args)
         except Uncacheable:
             arguments = None
         made = self._kept.get(key)  # already made in this build
-        if made is not None and made.reads.get(("args",)) == arguments:
-            value, reads = made.value, made.reads
-        elif memo is not None and arguments is not None:
+        if made is not None and made.reads[("args",)] == arguments:
+            return made
+        if memo is not None and arguments is not None:
             old = memo._kept.get(key)
-            if (old is not None and old.reads.get(("args",)) == arguments
+            if (old is not None and old.reads[("args",)] == arguments
                     and self._unchanged(old.reads)):
                 self._carry(old, memo)
                 self._kept[key] = old
                 memo.reused += 1
-                value, reads = old.value, old.reads
-        if reads is None:
-            if memo is not None:
-                memo.made += 1
-            trace = Trace(self.digests, self._current)
-            self._traces.append(trace)
+                return old
+        if memo is not None:
+            memo.made += 1
+            memo.made_keys.append(key)
+        trace = Trace(self.digests, self._current)
+        self._traces.append(trace)
+        try:
+            tracked = TrackedPlaybook(self.playbook, trace)
+            views = {name: TrackedMapping(values, trace, ("shared", name))
+                     for name, values in self.shared.items()}
+            # it stands in for the playbook: the same sections, methods and properties
+            value = make(cast(Playbook, tracked), views)
+        finally:
+            self._traces.pop()
+        if arguments is None or not trace.cacheable:
+            self._last = value
+            return None
+        kept = self._kept[key] = _Kept({("args",): arguments, **trace.reads}, value,
+                                       trace.inner, make, args)
+        return kept
+
+    def _digest(self, kept: _Kept) -> str | None:
+        if kept.digest is None:
             try:
-                tracked = TrackedPlaybook(self.playbook, trace)
-                views = {name: TrackedMapping(values, trace, ("shared", name))
-                         for name, values in self.shared.items()}
-                # it stands in for the playbook: the same sections, methods and properties
-                value = make(cast(Playbook, tracked), views)
-            finally:
-                self._traces.pop()
-            reads = trace.reads
-            if arguments is None or not trace.cacheable:
-                for outer in self._traces:
-                    outer.cacheable = False
-                return value
-            self._kept[key] = _Kept({("args",): arguments, **reads}, value, trace.inner)
-        if self._traces:
-            outer = self._traces[-1]
-            outer.inner.append(key)
-            for read, digest in reads.items():
-                if read != ("args",):
-                    outer.reads.setdefault(read, digest)
-        return value
+                kept.digest = self.digests.of(kept.value)
+            except Uncacheable:
+                return None
+        return kept.digest
 
     def _carry(self, kept: _Kept, memo: PageMemo) -> None:
         """Keep the values a reused one was made with: the next build may need them even
@@ -293,15 +329,33 @@ class Build:
     def _unchanged(self, reads: dict[Read, str]) -> bool:
         try:
             return all(self._now(read) == digest for read, digest in reads.items()
-                   if read != ("args",))
-        except Uncacheable:
+                       if read != ("args",))
+        except (Uncacheable, _Stale):
             return False
 
     def _now(self, read: Read) -> str:
         found = self._current.get(read)
         if found is None:
-            found = self._current[read] = self.digests.of(self._value(read))
+            if read[0] == "value":
+                found = self._current[read] = self._value_now(read[1])
+            else:
+                found = self._current[read] = self.digests.of(self._value(read))
         return found
+
+    def _value_now(self, key: str) -> str:
+        """The digest of value `key` in this build: kept, or made again as it was made in
+        the last build."""
+        last = self._kept.get(key) or (self.memo._kept.get(key) if self.memo else None)
+        if last is None:
+            raise _Stale(key)
+        try:
+            kept = self._get(key, last.make, last.args)
+        except Exception as exc:  # e.g. a sample of a template that is gone
+            raise _Stale(key) from exc
+        digest = self._digest(kept) if kept is not None else None
+        if digest is None:
+            raise _Stale(key)
+        return digest
 
     def _value(self, read: Read) -> Any:
         kind, where, *rest = read
@@ -315,6 +369,10 @@ class Build:
             rest = rest[1:]
         if kind == "all":
             return data
+        if kind == "len":
+            return len(data)
+        if kind == "bool":
+            return bool(data)
         return data.get(rest[0], MISSING)
 
 

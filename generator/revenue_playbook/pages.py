@@ -88,7 +88,9 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     # handed (the build records what they read): they capture ids and constants only
     dot_makers: dict[str, Callable[[Playbook], str]] = {}
     plan: list[tuple[str, str, Node | None, list[str], Any]] = []
-    build = Build(memo, pb, {"usage": usage})
+    # template names, for links: a page linking a template reads its name, not all of it
+    template_names = {tid: template.name for tid, template in pb.templates.items()}
+    build = Build(memo, pb, {"usage": usage, "template_names": template_names})
 
     def page(path: str, page_template: str, source: Node | None = None,
              diagrams: list[str] | None = None,
@@ -172,14 +174,13 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         page("scorecard.md", "scorecard.md.j2", values=lambda pb: dict(
             teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]))
 
-    def role_days(pb: Playbook) -> dict[str, agenda.RoleDay]:
-        return build.page("values:role_days", lambda pb, _: agenda.role_days(pb))
-
-    page("roles.md", "roles.md.j2", values=lambda pb: dict(ownership=ownership(pb),
-                                                         role_days=role_days(pb)))
-    for rid in agenda.role_days(pb):  # roles with touches only
-        page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid], values=functools.partial(
-            _my_day_values, rid=rid, role_days=role_days))
+    # values of their own, so that a page showing one is kept while it comes out the same
+    page("roles.md", "roles.md.j2", values=lambda pb: dict(
+        ownership=build.page("values:ownership", lambda pb, _: ownership(pb)),
+        role_days=build.page("values:role_days", _role_days)))
+    for rid in build.page("values:role_days", _role_days):  # roles with touches only
+        page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid],
+             values=functools.partial(_my_day_values, rid=rid, build=build))
     if pb.meeting:
         page("meeting.md", "meeting.md.j2", pb.meeting)
     if changes_markdown is not None:
@@ -205,6 +206,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             context = values(pb) if callable(values) else values
             return env.get_template(template_name).render(
                 pb=pb, calendar=Calendar.of(pb), usage=shared["usage"],
+                template_names=shared["template_names"],
                 samples=_Samples(pb, build), **constants, here=path, diagram=inline, **context)
 
         arguments = (template_name, diagrams, constants,
@@ -287,9 +289,17 @@ def _campaign_values(pb: Playbook, cid: str) -> dict[str, Any]:
     return dict(cid=cid, campaign=campaign, **_campaign_data(pb, campaign, Calendar.of(pb)))
 
 
-def _my_day_values(pb: Playbook, rid: str,
-                   role_days: Callable[[Playbook], dict[str, agenda.RoleDay]]) -> dict[str, Any]:
-    return dict(rid=rid, role=pb.roles[rid], days=role_days(pb)[rid].by_day())
+def _role_days(pb: Playbook, shared: Mapping[str, Any]) -> dict[str, agenda.RoleDay]:
+    return agenda.role_days(pb)
+
+
+def _my_day_values(pb: Playbook, rid: str, build: Build) -> dict[str, Any]:
+    days = build.page(f"values:my-day:{rid}", functools.partial(_my_day, rid))
+    return dict(rid=rid, role=pb.roles[rid], days=days)
+
+
+def _my_day(rid: str, pb: Playbook, shared: Mapping[str, Any]) -> list[Any]:
+    return agenda.role_days(pb)[rid].by_day()
 
 
 REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
