@@ -8,7 +8,7 @@ from pathlib import Path
 from .assemble import assemble
 from .config import ConfigError, Settings
 from .findings import Finding, Severity
-from .loader import ReadCache, SourceFile
+from .loader import ReadCache, SourceFile, collector_paused
 from .model import Playbook
 from .rules import Context, rule_named, run_checks
 
@@ -62,7 +62,10 @@ def validate(root: Path, settings: Settings | None = None,
     memo = cache.memo if cache is not None else None
     if memo is not None:
         memo.new_run()
-    findings += run_checks(Context(playbook, settings.options, memo))
+    # The checks allocate much and keep little, next to a playbook of up to millions of
+    # objects: each full collection would walk them all again (at scale 100 up to 0.4 s)
+    with collector_paused():
+        findings += run_checks(Context(playbook, settings.options, memo))
     resolved = []
     for finding in findings:
         severity = overrides.get(finding.code, finding.rule.severity)

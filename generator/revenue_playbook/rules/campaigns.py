@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from ..businesstime import Calendar
@@ -99,7 +100,8 @@ def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
     used_anywhere: set[str] = set()
     for name, value in campaign.values.items():
         if isinstance(value, Binding):
-            yield from _source(cid, campaign, value, campaign.where("values", name), name)
+            yield from _source(cid, campaign, value,
+                               functools.partial(campaign.where, "values", name), name)
     for i, email in enumerate(campaign.emails):
         template = pb.templates.get(email.template)
         if template is None:
@@ -109,7 +111,8 @@ def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
         bound = bindings(campaign, email)
         for name, value in email.values.items():
             if isinstance(value, Binding):
-                yield from _source(cid, campaign, value, email.where("values", name), name)
+                yield from _source(cid, campaign, value,
+                                   functools.partial(email.where, "values", name), name)
             if name not in used:
                 yield Finding(UNUSED_BINDING, email.where("values", name, key=True),
                               f"campaign '{cid}' email {i + 1} binds '{name}', which "
@@ -159,11 +162,14 @@ def _clock_later(pb: Playbook, campaign: Campaign, email: CampaignEmail,
     return sent is not None and due is not None and sent > due
 
 
-def _source(cid: str, campaign: Campaign, binding: Binding, where: Location,
+def _source(cid: str, campaign: Campaign, binding: Binding, at: Callable[[], Location],
             name: str) -> Iterator[Finding]:
+    """A binding's problem, at its `step` or else `at()` (asked only for a problem: a
+    position composes the file's YAML again)."""
     problem = binding_problem(campaign, binding)
     if problem is None:
         return
+    where = at()
     hint = "Bind it to a step, e.g. `{step: webinar}`, a fact such as `{campaign: name}`, " \
         "or `{recipient: true}`."
     if binding.step is not None and binding.step not in campaign.steps:
