@@ -238,3 +238,14 @@ def test_the_revalidation_benchmark_runs_and_compares(tmp_path: Path) -> None:
     assert figures["rounds"] == 2 and figures["files"] > 30
     assert figures["cached_cpu_s"] > 0 and figures["fresh_cpu_s"] > 0
     assert figures["verdict"] == "ok"
+
+
+def test_other_options_with_the_same_cache_check_again(
+        example_defs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = ReadCache()
+    for limit in (60, 20, 60):
+        settings = Settings(options=Options(subject_max=limit))
+        again, fresh = validate(example_defs, settings, cache), validate(example_defs, settings)
+        assert again.findings == fresh.findings
+        assert any(f.code == "PB405" for f in again.findings) == (limit == 20)

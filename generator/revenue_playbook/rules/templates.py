@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import astuple
 
 import jinja2
 
@@ -143,7 +144,8 @@ def templates(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     used = set().union(*ctx.per_item("templates used", _templates_used))
     names, fields = ctx.merge_fields
-    values = (names, bool(pb.unreadable), ctx.options.subject_max)
+    # every option, not just subject_max: an option added later cannot be forgotten here
+    values = (names, bool(pb.unreadable), astuple(ctx.options))
     for tid, template in pb.templates.items():
         yield from ctx.memoised("template", (tid, values), (template, *fields),
                                 functools.partial(_listed, tid, template, ctx))
