@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urljoin
 
@@ -152,7 +152,7 @@ class IncrementalBuilder:
             stats.full = full
             self._search_json.install(config, check=full)
 
-            files = get_files(config)
+            files: Files = _Files(get_files(config))
             env = config.theme.get_env()
             self._add_files_from_theme(files, env, config)
             files = config.plugins.on_files(files, config=config)
@@ -356,7 +356,10 @@ class IncrementalBuilder:
                 continue
             dest = file.abs_dest_path
             if file.generated_by is not None or file.abs_src_path is None:
-                what: tuple[Any, ...] = ("content", file.content_bytes)
+                # as held, text or bytes: `content_bytes` would encode each text again
+                content = file._content
+                what: tuple[Any, ...] = ("content", file.content_bytes if content is None
+                                         else content)
             else:
                 stat = os.stat(file.abs_src_path)
                 what = ("file", file.abs_src_path, stat.st_mtime_ns, stat.st_size)
@@ -437,6 +440,21 @@ class SearchIndexJson:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class _Files(Files):
+    """MkDocs' `Files`, with a path normalised once per process rather than once per look-up
+    (a `PurePath` each): pages' links, the navigation and the plugins look files up by path
+    thousands of times per build."""
+
+    def get_file_from_path(self, path: str) -> File | None:
+        return self.src_uris.get(_posix(path))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _posix(path: str) -> str:
+    """A path as `Files` keys it (`Files.get_file_from_path`)."""
+    return PurePath(path).as_posix()
 
 
 def _theme_key(config: MkDocsConfig) -> tuple[Any, ...]:

@@ -9,12 +9,11 @@ pages and diagrams to the build, without writing anything into the docs folder.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import textwrap
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -210,11 +209,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
         edit_uri = EditUris(config)
-        by_uri = files.src_uris
         made = self._files
         self._files = {}
         for path, page in self.site.pages.items():
-            if _posix(path) in by_uri:  # Files.get_file_from_path, without a PurePath a page
+            if files.get_file_from_path(path) is not None:
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
@@ -308,12 +306,6 @@ class EditUris:
         if not self._inside(path):
             return None
         return os.path.relpath(path, self.docs).replace(os.sep, "/")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _posix(path: str) -> str:
-    """A path as `Files` keys it (`File.src_uri`)."""
-    return PurePath(path).as_posix()
 
 
 def _title(path: Path) -> str:
