@@ -45,10 +45,14 @@ class Uncacheable(Exception):
 
 
 class Digests:
-    """Digests of one build's values; definitions are digested once per build."""
+    """Digests of one build's values. A definition is encoded once per build, or taken from
+    the last build when it is the very same object: the loader gives back the same model
+    objects for a file whose bytes did not change, and models are not changed once the
+    playbook is assembled."""
 
-    def __init__(self) -> None:
+    def __init__(self, earlier: dict[int, tuple[object, str]] | None = None) -> None:
         self._nodes: dict[int, tuple[object, str]] = {}
+        self._earlier = earlier or {}
 
     def of(self, value: Any) -> str:
         parts: list[str] = []
@@ -88,8 +92,9 @@ class Digests:
             raise Uncacheable(type(value).__qualname__)
 
     def _node(self, node: BaseModel) -> str:
-        kept = self._nodes.get(id(node))
+        kept = self._nodes.get(id(node)) or self._earlier.get(id(node))
         if kept is not None and kept[0] is node:
+            self._nodes[id(node)] = kept
             return kept[1]
         source = getattr(node, "source", None)
         text = (f"N{type(node).__qualname__}:{getattr(source, 'display', None)}:"
@@ -220,6 +225,7 @@ class PageMemo:
         self.made = 0  # pages and values made in the last build, for the tests
         self.reused = 0
         self.made_keys: list[str] = []
+        self._nodes: dict[int, tuple[object, str]] = {}  # definitions' encodings, by object
 
 
 class Build:
@@ -230,7 +236,7 @@ class Build:
         self.memo = memo
         self.playbook = playbook
         self.shared = shared
-        self.digests = Digests()
+        self.digests = Digests(memo._nodes if memo is not None else None)
         self._current: dict[Read, str] = {}
         self._kept: dict[str, _Kept] = {}
         self._traces: list[Trace] = []  # of the values being made, innermost last
@@ -325,6 +331,7 @@ class Build:
         """Keep this build's pages for the next one (after the build succeeded)."""
         if self.memo is not None:
             self.memo._kept = self._kept
+            self.memo._nodes = self.digests._nodes  # the definitions of this build only
 
     def _unchanged(self, reads: dict[Read, str]) -> bool:
         try:
