@@ -7,13 +7,15 @@ template's subject and validates the playbook twice, in turn: afresh (every file
 every model built, every check run, as `playbook validate` does) and with the ReadCache
 kept from the rounds before (as serve does: only the edited file is parsed and built
 again, and the checks of unchanged definitions are reused). Both must find exactly the
-same. Reported: the median wall and CPU time of each, and the pairwise CPU ratio
+same. Each run starts after a full garbage collection, so that neither pays for the
+other's garbage. Reported: the median wall and CPU time of each, and the pairwise CPU ratio
 (cached / fresh) with its spread.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -47,6 +49,7 @@ def bench(defs: Path, rounds: int) -> dict[str, Any]:
             round_no[0] += 1
             template.write_text(yaml.safe_dump(
                 {**data, "subject": f"Edited subject {round_no[0]}"}, sort_keys=False))
+        gc.collect()  # no run pays for the garbage the run before left
         sample = measure.call(lambda: results.__setitem__(
             name, validate(defs, settings, cache if use_cache else None)))
         return sample
