@@ -14,8 +14,9 @@ the "verifying traces" scheme of build systems such as Shake and Salsa; it needs
 what each page depends on, which could go stale as the pages change.
 
 Values are digested by content: definitions (pydantic models) by their JSON with their
-file and path, dataclasses, mappings and sequences item by item, in order. A value of an
-unknown type makes the page uncacheable: it is made again in every build.
+file and path, dataclasses, mappings and sequences item by item, in order, functions and
+classes by name (and what a function captured). A value of an unknown type makes the page
+uncacheable: it is made again in every build.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ Read = tuple[str, ...]
 MISSING = object()
 _PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time,
           datetime.timedelta, decimal.Decimal, enum.Enum)
+
+
+_PACKAGE = __name__.rpartition(".")[0]  # objects of our own classes are digested by value
 
 
 class Uncacheable(Exception):
@@ -88,6 +92,15 @@ class Digests:
             for item in dataclasses.fields(value):
                 out.append(item.name)
                 self._encode(getattr(value, item.name), out)
+        elif isinstance(value, type):  # code does not change while serve runs
+            out.append(f"T{value.__module__}.{value.__qualname__}")
+        elif isinstance(value, types.FunctionType):  # and what a closure captured
+            out.append(f"F{value.__module__}.{value.__qualname__}")
+            self._encode(value.__defaults__, out)
+            self._encode(tuple(cell.cell_contents for cell in value.__closure__ or ()), out)
+        elif type(value).__module__.startswith(_PACKAGE) and hasattr(value, "__dict__"):
+            out.append(f"O{type(value).__qualname__}")
+            self._encode(vars(value), out)
         else:
             raise Uncacheable(type(value).__qualname__)
 
