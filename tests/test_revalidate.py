@@ -74,9 +74,10 @@ def _edits(defs: Path) -> list[tuple[str, Edit]]:
     campaign, process = _first(defs, "campaigns"), _first(defs, "processes")
     added = campaign.with_name(f"{campaign.stem}_copy.yaml")
     shared, roles = _file_with(defs, "merge_fields"), _file_with(defs, "roles")
+    levels = _file_with(defs, "service_levels")
     stage = list(yaml.safe_load(process.read_text())["stages"])[1]  # the first one names it
     segment = yaml.safe_load(process.read_text())["segments"][0]
-    kept = {path: path.read_text() for path in (template, process, shared, roles)}
+    kept = {path: path.read_text() for path in (template, process, shared, roles, levels)}
 
     def restore(path: Path) -> Edit:
         return lambda _: path.write_text(kept[path])
@@ -105,6 +106,11 @@ def _edits(defs: Path) -> list[tuple[str, Edit]]:
             next(iter(data["stages"].values()))["duration_days"] = value
         return change
 
+    def more_notice(data: dict[str, Any]) -> None:
+        for level in data["service_levels"].values():
+            if level.get("applies_to") == "campaign_emails":
+                level["lead_time"] = "40d"
+
     def unknown_manager(data: dict[str, Any]) -> None:
         next(iter(data["roles"].values()))["reports_to"] = "nobody"
 
@@ -132,6 +138,8 @@ def _edits(defs: Path) -> list[tuple[str, Edit]]:
         ("a shared merge field is removed", edit(shared, drop_field)),
         ("the shared file is restored", restore(shared)),
         ("a role reports to an unknown role", edit(roles, unknown_manager)),
+        ("campaign emails need more notice", edit(levels, more_notice)),
+        ("the notice is restored", restore(levels)),
         ("an id is defined twice", duplicate),
         ("the duplicate is deleted", lambda d: (d / "extra.yaml").unlink()),
         ("the roles are restored", restore(roles)),
@@ -183,7 +191,7 @@ def _session(defs: Path, tmp_path: Path, build_pages: bool) -> None:
         before = again
     # the session met the findings it is about, and ends where it started
     assert {"PB001", "PB101", "PB104", "PB201", "PB203", "PB209", "PB312", "PB402",
-            "PB405"} <= seen, seen
+            "PB405", "PB612"} <= seen, seen
     assert validate(defs, settings, cache).findings == validate(defs, settings).findings
 
 
