@@ -70,3 +70,19 @@ def test_the_plugin_does_not_import_publishing() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_build_after_serving_in_the_same_process_is_a_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin object outlives a serve (MkDocs keeps it per process): a build after it
+    must not keep pages between builds as serve does."""
+    from mkdocs.config import load_config
+
+    repo = make_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    config = load_config(str(repo / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=False)
+    plugin = config.plugins["playbook"]
+    mkdocs_runner.build(repo / "mkdocs.yml", repo / "out")
+    assert plugin.command == "build"
+    assert plugin.page_memo.made == 0  # the memo was not used

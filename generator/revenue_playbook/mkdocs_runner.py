@@ -104,6 +104,9 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
         config = _load(config_file, site_dir=str(out_dir))
         config.strict = strict or config.strict
         _show_mkdocs_warnings()
+        # as `mkdocs build` does: a plugin kept from an earlier serve in this process (a test
+        # suite, a tool calling us) learns that this is a build
+        config.plugins.on_startup(command="build", dirty=False)
         plugin = config.plugins.get("playbook")
         if isinstance(plugin, PlaybookPlugin):
             if strict:
