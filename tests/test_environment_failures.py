@@ -75,12 +75,12 @@ def test_unwritable_output_folder(built: Path, monkeypatch: pytest.MonkeyPatch,
     assert snapshot(built) == before
 
 
-def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
+def with_fake_dot(built: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                  script: bytes) -> dict[Path, bytes]:
+    """`dot` replaced by `script`, the diagram cache emptied; the repo as it is now."""
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "dot").write_text("#!/bin/sh\necho 'dot: out of memory' >&2\nexit 137\n")
+    (fake / "dot").write_bytes(script)
     (fake / "dot").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
     shutil.rmtree(built / ".cache")
@@ -88,6 +88,14 @@ def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPa
     # a new folder for the cache, so the plugin starts a fresh renderer
     (built / "mkdocs.yml").write_text((built / "mkdocs.yml").read_text().replace(
         "defs: process_defs", "defs: process_defs\n      cache_dir: .cache/other"))
+    return before
+
+
+def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    before = with_fake_dot(built, monkeypatch, tmp_path,
+                           b"#!/bin/sh\necho 'dot: out of memory' >&2\nexit 137\n")
     assert main(["build"]) == 2
     assert "Graphviz's `dot` failed: dot: out of memory" in capsys.readouterr().err
     assert snapshot(built) == before
@@ -96,15 +104,8 @@ def test_dot_crashing_is_a_clear_error(built: Path, monkeypatch: pytest.MonkeyPa
 def test_dot_printing_binary_garbage_is_a_clear_error(
         built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "dot").write_bytes(b"#!/bin/sh\nprintf '\\211PNG\\000\\377\\376<svg\\001'\n")
-    (fake / "dot").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
-    shutil.rmtree(built / ".cache")
-    before = snapshot(built)
-    (built / "mkdocs.yml").write_text((built / "mkdocs.yml").read_text().replace(
-        "defs: process_defs", "defs: process_defs\n      cache_dir: .cache/other"))
+    before = with_fake_dot(built, monkeypatch, tmp_path,
+                           b"#!/bin/sh\nprintf '\\211PNG\\000\\377\\376<svg\\001'\n")
     assert main(["build"]) == 2  # it was a crash (exit 3) with a UnicodeDecodeError
     err = capsys.readouterr().err
     assert "printed something that is not a safe SVG diagram" in err and "Traceback" not in err
