@@ -235,10 +235,12 @@ class PageMemo:
 
     def __init__(self) -> None:
         self._kept: dict[str, _Kept] = {}
-        self.made = 0  # pages and values made in the last build, for the tests
-        self.reused = 0
-        self.made_keys: list[str] = []
+        self.made_keys: list[str] = []  # pages and values made in the last build (tests)
         self._nodes: dict[int, tuple[object, str]] = {}  # definitions' encodings, by object
+
+    @property
+    def made(self) -> int:
+        return len(self.made_keys)
 
 
 class Build:
@@ -253,9 +255,7 @@ class Build:
         self._current: dict[Read, str] = {}
         self._kept: dict[str, _Kept] = {}
         self._traces: list[Trace] = []  # of the values being made, innermost last
-        self._last: Any = None  # the last value made that cannot be kept
         if memo is not None:
-            memo.made = memo.reused = 0
             memo.made_keys = []
 
     def page(self, key: str, make: Callable[[Playbook, Mapping[str, Any]], Any],
@@ -267,7 +267,7 @@ class Build:
         again only if this value comes out different ("early cutoff": a list of every
         owner's templates made again after one template's subject changed is still the
         same list, so the page showing it is kept)."""
-        kept = self._get(key, make, args)
+        value, kept = self._get(key, make, args)
         if self._traces:
             outer = self._traces[-1]
             outer.inner.append(key)
@@ -281,12 +281,12 @@ class Build:
                     for read, found in kept.reads.items():
                         if read != ("args",):
                             outer.reads.setdefault(read, found)
-        return self._last if kept is None else kept.value
+        return value
 
     def _get(self, key: str, make: Callable[[Playbook, Mapping[str, Any]], Any],
-             args: Any) -> _Kept | None:
-        """The value `key` up to date: made in this build, kept from the last, or made now.
-        None when it cannot be kept (it is in `self._last`)."""
+             args: Any) -> tuple[Any, _Kept | None]:
+        """The value `key` up to date (made in this build, kept from the last, or made now)
+        and its entry, None when it cannot be kept."""
         memo = self.memo
         try:
             arguments = self.digests.of(args)
@@ -294,17 +294,15 @@ class Build:
             arguments = None
         made = self._kept.get(key)  # already made in this build
         if made is not None and made.reads[("args",)] == arguments:
-            return made
+            return made.value, made
         if memo is not None and arguments is not None:
             old = memo._kept.get(key)
             if (old is not None and old.reads[("args",)] == arguments
                     and self._unchanged(old.reads)):
                 self._carry(old, memo)
                 self._kept[key] = old
-                memo.reused += 1
-                return old
+                return old.value, old
         if memo is not None:
-            memo.made += 1
             memo.made_keys.append(key)
         trace = Trace(self.digests, self._current)
         self._traces.append(trace)
@@ -317,11 +315,10 @@ class Build:
         finally:
             self._traces.pop()
         if arguments is None or not trace.cacheable:
-            self._last = value
-            return None
+            return value, None
         kept = self._kept[key] = _Kept({("args",): arguments, **trace.reads}, value,
                                        trace.inner, make, args)
-        return kept
+        return value, kept
 
     def _digest(self, kept: _Kept) -> str | None:
         if kept.digest is None:
@@ -369,7 +366,7 @@ class Build:
         if last is None:
             raise _Stale(key)
         try:
-            kept = self._get(key, last.make, last.args)
+            _, kept = self._get(key, last.make, last.args)
         except Exception as exc:  # e.g. a sample of a template that is gone
             raise _Stale(key) from exc
         digest = self._digest(kept) if kept is not None else None

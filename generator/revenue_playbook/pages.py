@@ -113,7 +113,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     page("alignment.md", "alignment.md.j2", values=dict(statuses=statuses, met=met, total=total))
     for pid in pb.processes:
         dot_makers[f"process-{pid}"] = functools.partial(
-            _process_dot, pid=pid, url=lambda sid: url(f"stages/{sid}.md", "process/index.md"))
+            process_dot, process_id=pid,
+            stage_url=lambda sid: url(f"stages/{sid}.md", "process/index.md"))
     if pb.processes:
         page("process/index.md", "process.md.j2",
              diagrams=[f"process-{pid}" for pid in pb.processes],
@@ -249,10 +250,6 @@ class _Samples(Mapping[str, tuple[str, str, str | None]]):
 
 def _dot(make: Callable[[Playbook], str], pb: Playbook, shared: Mapping[str, Any]) -> str:
     return make(pb)
-
-
-def _process_dot(pb: Playbook, pid: str, url: Callable[[str], str]) -> str:
-    return process_dot(pb, pid, url)
 
 
 def _stage_dot(pb: Playbook, pid: str, sid: str, url: Callable[[str], str]) -> str:
