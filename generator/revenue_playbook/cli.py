@@ -442,8 +442,8 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
                                f"from {to_dir}, delete its folder and its entry in "
                                "versions.json")
         if delete:
-            click.echo(pub.mike_passthrough(["delete", *(["--push"] if push else []),
-                                             version], config, branch), nl=False)
+            click.echo(pub.mike_passthrough(["delete", *(["--push"] if push else [])],
+                                            config, branch, (version,)), nl=False)
             return EXIT_OK
         _validated(str(pub.definitions_folder(config)))
         notes: list[str] = []

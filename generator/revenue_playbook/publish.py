@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from . import mkdocs_runner, publish_folder, safe_writes
+from . import git_calls, mkdocs_runner, publish_folder, safe_writes
 from .diff import Change, changes_to_markdown, diff_playbooks
 from .mkdocs_plugin import InvalidDefinitions
 from .published_versions import BadName, check_names, previous_version
-from .revisions import RevisionError, current_commit, definitions_at
+from .revisions import RevisionError, current_commit, definitions_at_commit
 from .validate import validate
 
 # mike, run by the interpreter running us (it has no `python -m mike`)
@@ -70,8 +70,13 @@ def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
     if not commit:
         return (f"Version {title} did not record where its definitions came from, so the "
                 "changes since it cannot be listed.\n", [])
+    if not isinstance(commit, str) or not git_calls.COMMIT_ID.fullmatch(commit):
+        # versions.json is in the publish folder or on the pages branch: whoever can write
+        # there must not make us read a folder (`/usr`) or hand git an option
+        return (f"Version {title} recorded a source commit that is not a commit id, so the "
+                "changes since it cannot be listed.\n", [])
     try:
-        with definitions_at(commit, defs) as old_root:
+        with definitions_at_commit(commit, defs) as old_root:
             before = validate(old_root).playbook
     except RevisionError as exc:
         return (f"The definitions of version {title} (commit {commit[:12]}) could not be "
@@ -185,7 +190,11 @@ def _publish_with_mike(repo: Path, branch: str, push: bool, entry: dict[str, Any
     from mike import commands, git_utils
 
     version, aliases = entry["version"], entry["aliases"]
-    git_dir = Path(_run(["git", "rev-parse", "--absolute-git-dir"], repo).strip())
+    try:
+        git_calls.check_branch(branch, repo)
+        git_dir = git_calls.git_dir(repo)
+    except git_calls.GitError as exc:
+        raise PublishError(str(exc)) from None
     with contextlib.chdir(repo), safe_writes.locked(git_dir, lambda: print(
             f"Waiting for another publish to branch {branch} to finish...", flush=True)), \
             tempfile.TemporaryDirectory(prefix="playbook-") as tmp:
@@ -267,8 +276,16 @@ def _what_is_published(branch: str, tip_before: str | None, entry: dict[str, Any
     return f"Interrupted, after {version} was published to branch {branch}"
 
 
-def mike_passthrough(args: list[str], config_file: Path, branch: str) -> str:
-    """`playbook publish --list` / `--delete`: mike's own answer."""
+def mike_passthrough(args: list[str], config_file: Path, branch: str,
+                     names: tuple[str, ...] = ()) -> str:
+    """`playbook publish --list` / `--delete`: mike's own answer. `args` are mike's command
+    and its options; `names` (versions to delete) are checked as plain names first."""
     repo = config_file.resolve().parent
-    return _run([*_MIKE, *args, "-F", str(config_file), "-b", branch],
+    try:
+        git_calls.check_branch(branch, repo)
+        for name in names:
+            check_names(name, [], [])
+    except (git_calls.GitError, BadName) as exc:
+        raise PublishError(str(exc)) from None
+    return _run([*_MIKE, *args, "-F", str(config_file), "-b", branch, *names],
                 repo, mkdocs_runner.reproducible_env(repo))
