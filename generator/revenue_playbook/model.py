@@ -140,16 +140,8 @@ Markdown = Annotated[str, Field(description=(
     "Text; Markdown allowed (links to http, https, mailto and tel addresses or within the "
     "site), raw HTML is not rendered."))]
 
-RoleId = Annotated[str, Ref("roles"), Field(description="The id of a role.")]
-PersonaId = Annotated[str, Ref("personas"), Field(description="The id of a persona.")]
-PhaseId = Annotated[str, Ref("funnel"), Field(description="The id of a funnel phase.")]
-LifecycleId = Annotated[str, Ref("lifecycle"), Field(
-    description="The id of a lead lifecycle stage.")]
-StageId = Annotated[str, Ref("stages"), Field(description="The id of a sales stage.")]
-CadenceId = Annotated[str, Ref("cadences"), Field(description="The id of a cadence.")]
-TemplateId = Annotated[str, Ref("templates"), Field(description="The id of an email template.")]
-KpiId = Annotated[str, Ref("kpis"), Field(description="The id of a KPI.")]
-SegmentId = Annotated[str, Ref("segments"), Field(description="The id of a segment.")]
+LeadStatusId = Annotated[str, Ref("lead_statuses"), Field(
+    description="The id of a lead status.")]
 ReasonId = Annotated[str, Ref("reasons"), Field(description="The id of a reason.")]
 OutcomeId = Annotated[str, Ref("outcomes"), Field(
     description="`won`, `lost`, `disqualified`, `duplicate`, `recycled`, or the id of an "
@@ -203,6 +195,48 @@ class Node(BaseModel):
             return Location("<unknown>")
         return self._source.location((*self._path, *keys), key=key)
 
+
+CRM = Literal["salesforce", "hubspot"]
+CRMS: tuple[CRM, ...] = typing.get_args(CRM)
+
+
+class CrmName(Node):
+    """A value as one CRM names it, when its label differs from the short form's default."""
+
+    value: Annotated[str, Field(min_length=1, description="The CRM's internal name: a "
+                                "Salesforce picklist API name, a HubSpot internal value, "
+                                "stage id or pipeline id.")]
+    label: Annotated[str, Field(min_length=1, description="The label the CRM shows.")]
+
+
+CrmValues = Annotated[dict[CRM, Annotated[str, Field(min_length=1)] | CrmName], Field(
+    description="How each CRM names this, where the CRMs differ: "
+    "`{salesforce: Closed Won, hubspot: closedwon}`. For Salesforce the text is the "
+    "picklist value (its API name and label); for HubSpot it is the internal value, stage "
+    "id or pipeline id, and the label is the `name`. Write `{value: ..., label: ...}` "
+    "where the label differs. Overrides `crm_stage` for that CRM.")]
+
+
+def crm_name(node: Any, crm: CRM) -> CrmName | None:
+    """How `crm` names a definition with a `crm:` mapping: None where it says nothing."""
+    given = getattr(node, "crm", {}).get(crm)
+    if given is None:
+        return None
+    if isinstance(given, CrmName):
+        return given
+    return CrmName(value=given, label=given if crm == "salesforce" else node.name)
+
+
+RoleId = Annotated[str, Ref("roles"), Field(description="The id of a role.")]
+PersonaId = Annotated[str, Ref("personas"), Field(description="The id of a persona.")]
+PhaseId = Annotated[str, Ref("funnel"), Field(description="The id of a funnel phase.")]
+LifecycleId = Annotated[str, Ref("lifecycle"), Field(
+    description="The id of a lead lifecycle stage.")]
+StageId = Annotated[str, Ref("stages"), Field(description="The id of a sales stage.")]
+CadenceId = Annotated[str, Ref("cadences"), Field(description="The id of a cadence.")]
+TemplateId = Annotated[str, Ref("templates"), Field(description="The id of an email template.")]
+KpiId = Annotated[str, Ref("kpis"), Field(description="The id of a KPI.")]
+SegmentId = Annotated[str, Ref("segments"), Field(description="The id of a segment.")]
 
 # ---------------------------------------------------------------------------- organisation
 
@@ -335,7 +369,8 @@ class LifecycleStage(Node):
                            "lead status); defaults to the id (HubSpot) or name (Salesforce).")
     converted: bool = Field(False, description="Leads are converted into contacts and "
                             "opportunities on reaching this stage (Salesforce's converted "
-                            "lead status); by default the last stage the sales team works.")
+                            "lead status), where the playbook has no `lead_statuses:`.")
+    crm: CrmValues = {}
     next: list[LifecycleId] = Field([], description="Stages a lead can move to from here.")
 
     @model_validator(mode="before")
@@ -345,6 +380,20 @@ class LifecycleStage(Node):
         if isinstance(data, dict) and isinstance(data.get("qualified"), bool):
             data = {**data, "qualified": "marketing" if data["qualified"] else None}
         return data
+
+
+class LeadStatus(Node):
+    """A lead status: where a rep is in working a lead, beside its lifecycle stage
+    (HubSpot's `hs_lead_status`, Salesforce's Lead Status picklist)."""
+
+    name: Text
+    description: Markdown = ""
+    lifecycle: list[LifecycleId] = Field([], description="The lifecycle stages in which a "
+                                         "lead can have this status (all when empty).")
+    converted: bool = Field(False, description="Salesforce converts the lead into a contact, "
+                            "account and opportunity with this status; exactly one status "
+                            "is the converted one.")
+    crm: CrmValues = {}
 
 
 class ScoringRule(Node):
@@ -416,7 +465,9 @@ class Stage(Node):
     name: Text
     purpose: Markdown = ""
     owner: RoleId | None = None
-    crm_stage: str = Field("", description="The stage's name in the CRM.")
+    crm_stage: str = Field("", description="The stage's name in the CRM (both CRMs: "
+                           "write `crm:` where they differ).")
+    crm: CrmValues = {}
     probability: PerSegment[Annotated[int, Field(ge=0, le=100)]] | None = Field(
         None, description="Win probability, %; one number or one per segment.")
     forecast_category: PerSegment[ForecastCategory] | None = Field(
@@ -454,6 +505,10 @@ class SalesProcess(Node):
     segments: list[SegmentId] = Field([], description="The segments this process serves "
                                       "(all when empty).")
     owner: RoleId | None = None
+    crm: Annotated[dict[CRM, Annotated[str, Field(min_length=1)]], Field(
+        description="The process in each CRM: `hubspot:` the id of the deal pipeline the "
+        "export updates (e.g. `default`) instead of creating a new one; `salesforce:` the "
+        "API name of its Opportunity record type and sales process.")] = {}
     entry: StageId | None = Field(None, description="Defaults to the first stage.")
     stages: dict[str, Stage] = Field(min_length=1)
 
@@ -783,6 +838,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
     Section("personas", Persona, True, "personas", "persona"),
     Section("funnel", Phase, True, "funnel phases", "funnel phase"),
     Section("lifecycle", LifecycleStage, True, "lead lifecycle stages", "lifecycle stage"),
+    Section("lead_statuses", LeadStatus, True, "lead statuses", "lead status"),
     Section("scoring", Scoring, False, "lead scoring"),
     Section("processes", SalesProcess, True, "sales processes", "process"),
     Section("cadences", Cadence, True, "cadences", "cadence"),
@@ -824,6 +880,7 @@ class DefinitionFile(BaseModel):
     personas: dict[str, Persona] | None = None
     funnel: dict[str, Phase] | None = None
     lifecycle: dict[str, LifecycleStage] | None = None
+    lead_statuses: dict[str, LeadStatus] | None = None
     scoring: Scoring | None = None
     processes: dict[str, SalesProcess] | None = None
     cadences: dict[str, Cadence] | None = None
@@ -880,6 +937,7 @@ class Playbook:
     personas: dict[str, Persona] = field(default_factory=dict)
     funnel: dict[str, Phase] = field(default_factory=dict)
     lifecycle: dict[str, LifecycleStage] = field(default_factory=dict)
+    lead_statuses: dict[str, LeadStatus] = field(default_factory=dict)
     scoring: Scoring | None = None
     processes: dict[str, SalesProcess] = field(default_factory=dict)
     cadences: dict[str, Cadence] = field(default_factory=dict)

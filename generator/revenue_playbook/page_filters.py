@@ -97,6 +97,21 @@ def reason(context: jinja2.runtime.Context, reason_id: str) -> Any:
     return found or {"name": presentation.reason_name(reason_id), "description": ""}
 
 
+CRM_TITLES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
+
+
+def crm_names(node: Any) -> str:
+    """`node|crm_names`: how each CRM names a definition with a `crm:` mapping, e.g.
+    "Salesforce: Closed Won; HubSpot: closedwon"."""
+    parts = []
+    for crm, given in node.crm.items():
+        if isinstance(given, str):
+            parts.append(f"{CRM_TITLES[crm]}: {given}")
+        else:
+            parts.append(f"{CRM_TITLES[crm]}: {given.value} (shown as {given.label})")
+    return "; ".join(parts)
+
+
 FILTERS = {
     # escaping (markup.py)
     "text": markup.text, "md": markup.markdown, "cell": markup.cell,
@@ -105,7 +120,7 @@ FILTERS = {
     # wording (presentation.py)
     "link": link, "anchor_link": anchor_link, "url": url, "business_time": business_time,
     "role_name": role_name, "per_segment": per_segment, "segment_names": segment_names,
-    "reason": reason,
+    "reason": reason, "crm_names": crm_names,
     "money": presentation.money, "weekday": presentation.weekday,
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,
