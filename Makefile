@@ -1,4 +1,5 @@
-# Playbook: `make serve` sets up and serves the example playbook; `make test` runs the tests.
+# Playbook: `make serve` sets up and serves the example playbook (`make serve PORT=8001` on
+# another port); `make test` runs the tests.
 # Everything installs from nothing: a virtualenv in .venv and, where missing, Debian's
 # graphviz (for `dot`) and chromium (for the browser test).
 
@@ -6,18 +7,32 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+TEST_STAMP = $(VENV)/.installed-test
+PORT   ?= 8000
 APT     = $(shell command -v apt-get 2>/dev/null)
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps browser-deps validate build serve test fuzz bench bench-quick lint clean
+.PHONY: install setup system-deps browser-deps validate build serve test fuzz bench bench-quick lint clean
 
-setup: $(STAMP)
+# `make serve` installs the package only (`install`); `setup` adds the tests' tools for
+# `make test` and `make lint`. pip's own lines show the progress of a first install.
+install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): Playbook and its dependencies (the first time takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --progress-bar off --upgrade pip | grep -v '^Requirement already' || true
+	$(BIN)/python -m pip install --progress-bar off -e . | grep -E '^(Collecting|Installing|Successfully|ERROR)' || true
+	$(BIN)/python -c 'import revenue_playbook'
 	touch $(STAMP)
+
+setup: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	@echo "Installing the test tools (pytest, Playwright, ruff, mypy...)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[test]' | grep -E '^(Collecting|Installing|Successfully|ERROR)' || true
+	$(BIN)/python -c 'import pytest, playwright, ruff, mypy'
+	touch $(TEST_STAMP)
 
 # Graphviz's `dot` renders the diagrams.
 system-deps:
@@ -37,14 +52,14 @@ browser-deps:
 	    echo "Chromium is missing: install it so /usr/bin/chromium exists, or run 'pytest -m \"not browser\"'." >&2; exit 2; \
 	  fi; }
 
-validate: setup
+validate: install
 	$(BIN)/playbook validate --strict
 
-build: setup system-deps
+build: install system-deps
 	$(BIN)/playbook build
 
-serve: setup system-deps
-	$(BIN)/playbook serve
+serve: install system-deps
+	PLAYBOOK_SERVE_HINT='make serve PORT={port}' $(BIN)/playbook serve -a 127.0.0.1:$(PORT)
 
 test: setup system-deps browser-deps
 	$(BIN)/python -m pytest
@@ -57,10 +72,10 @@ fuzz: setup system-deps
 	  tests/test_fuzz_mutations.py tests/test_output_safety.py
 
 # Scales 1, 10 and 100: writes benchmarks/results.json and playbook/benchmarks.md.
-bench: setup system-deps
+bench: install system-deps
 	$(BIN)/python benchmarks/run.py
 
-bench-quick: setup system-deps
+bench-quick: install system-deps
 	$(BIN)/python benchmarks/run.py --quick
 
 # ruff on everything, mypy on the package (settings in pyproject.toml); CI runs it first.

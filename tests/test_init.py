@@ -22,10 +22,12 @@ def test_init_validates_and_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert (repo / path).is_file(), path
     assert (repo / "mkdocs.yml").read_text().startswith('site_name: "Acme Corp playbook"')
     assert 'name: "Acme Corp"' in (repo / "process_defs" / "team.yaml").read_text()
+    # this checkout is installed editable: the repository carries a wheel of it
+    (wheel,) = (repo / "vendor").glob("revenue_playbook-*-py3-none-any.whl")
     for path in ["Makefile", ".github/workflows/playbook.yml"]:
         text = (repo / path).read_text()
-        assert "revenue-playbook" in text, path
-        assert "pip install playbook" not in text, path
+        assert f"./vendor/{wheel.name}" in text, path
+        assert "pip install playbook" not in text and "file://" not in text, path
     monkeypatch.chdir(repo)
     assert main(["validate", "--strict"]) == 0
     assert main(["build", "--strict"]) == 0

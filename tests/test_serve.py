@@ -3,11 +3,15 @@ site and says what is wrong on the page."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -169,9 +173,67 @@ def test_busy_port_is_a_clear_message(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         result = run_cli(["serve", "-a", f"127.0.0.1:{port}"], repo, timeout=60)
     assert result.returncode == 2
+    # run as `python -c`: the hint names the interpreter, which works as typed
     assert result.stderr.strip() == (
         f"Error: cannot serve on 127.0.0.1:{port}: another program is using that port; "
-        f"stop it or pick another port, e.g. `playbook serve -a 127.0.0.1:{port + 1}`")
+        f"stop it or pick another port, e.g. "
+        f"`{sys.executable} -m revenue_playbook.cli serve -a 127.0.0.1:{port + 1}`")
+
+
+@contextlib.contextmanager
+def busy_port() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_the_busy_port_hint_works_as_typed(tmp_path: Path) -> None:
+    """`make serve` runs .venv/bin/playbook, which is not on PATH: the hint names the
+    command the user can type, and the suggested command really serves."""
+    repo = make_repo(tmp_path)
+    script = Path(sys.executable).parent / "playbook"
+    env = {k: v for k, v in os.environ.items() if k != "PLAYBOOK_SERVE_HINT"}
+    env["PATH"] = "/usr/bin:/bin"  # the venv's bin is not on it
+    with busy_port() as port:
+        result = subprocess.run([str(script), "serve", "-a", f"127.0.0.1:{port}"], cwd=repo,
+                                env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    hint = result.stderr.strip().rsplit("e.g. ", 1)[1]
+    assert hint == f"`{script} serve -a 127.0.0.1:{port + 1}`"
+    # typed as shown (in the shell, from the same folder), it gets as far as serving
+    with busy_port() as other:
+        typed = hint.strip("`").replace(f":{port + 1}", f":{other}")
+        again = subprocess.run(typed, shell=True, cwd=repo, env=env, capture_output=True,
+                               text=True, timeout=60)
+    assert again.returncode == 2 and "cannot serve on" in again.stderr  # not "not found"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_serve_takes_a_port_and_its_hint_says_make(tmp_path: Path) -> None:
+    prefix = Path(sys.prefix)
+    if not (prefix / ".installed").exists():
+        pytest.skip("the test environment was not made by `make setup`")
+    with busy_port() as port:
+        result = subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={prefix}", "serve",
+                                 f"PORT={port}"], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert (f"cannot serve on 127.0.0.1:{port}: another program is using that port; stop it "
+            f"or pick another port, e.g. `make serve PORT={port + 1}`") in result.stderr
+
+
+def test_every_log_line_is_printed_once(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    log = tmp_path / "serve.log"
+    with Serving(repo, log) as serving:
+        wait_for(serving.url(""), "</html>")
+        deadline = time.monotonic() + 30
+        while "Serving on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert any("Documentation built in" in line for line in lines), lines
+    assert not [line for line in lines if line.startswith(("INFO:", "WARNING:"))], lines
+    assert len(lines) == len(set(lines)), lines
 
 
 def test_ctrl_c_during_start_up(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import safe_writes
+from .invocation import serve_on_port_hint
 from .mkdocs_incremental import IncrementalBuilder
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
 from .report import format_text
@@ -149,6 +150,9 @@ def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._playbook = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+        # printed here only: a plugin's bare `logging.debug()` (print-site's) gives the root
+        # logger a handler of its own, which printed every line a second time
+        logger.propagate = False
     for existing in logger.handlers:
         if getattr(existing, "_playbook", False):
             existing.setLevel(level)
@@ -324,7 +328,7 @@ def _check_port(host: str, port: int) -> None:
 def _port_problem(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
         return (f"cannot serve on {host}:{port}: another program is using that port; stop it "
-                f"or pick another port, e.g. `playbook serve -a {host}:{port + 1}`")
+                f"or pick another port, e.g. `{serve_on_port_hint(host, port + 1)}`")
     return f"cannot serve on {host}:{port}: {exc.strerror or exc}"
 
 

@@ -8,35 +8,44 @@ from pathlib import Path
 
 from .install_source import InstallSource, install_source
 from .model import schema_files
+from .own_wheel import WheelUnavailable, own_wheel
 
 # package file -> path in the new repository
 RENAMED = {"gitignore": ".gitignore", "workflow.yml": ".github/workflows/playbook.yml"}
 
 
 class ScaffoldError(Exception):
-    """The scaffold would overwrite something: nothing was written."""
+    """The scaffold would overwrite something, or cannot be made: nothing was written."""
 
 
 def _placeholders(name: str, relative: str, source: InstallSource) -> dict[str, str]:
     """What each placeholder becomes in the file at `relative`, quoted for its syntax."""
     if relative.endswith((".yml", ".yaml")):  # placeholders stand inside "double quotes"
         name = json.dumps(name, ensure_ascii=False)[1:-1]
-    return {
-        "__NAME__": name,
-        # Make expands `$`; the value stands inside 'single quotes' in the recipe
-        "__PACKAGE__": source.requirement.replace("$", "$$"),
-        # a GitHub expression's 'string literal' doubles its quotes
-        "__PORTABLE_PACKAGE__": source.portable.replace("'", "''"),
-    }
+    package = source.requirement
+    if relative == "Makefile":  # Make expands `$`; the value stands in 'single quotes'
+        package = package.replace("$", "$$")
+    elif relative == "workflow.yml":  # a GitHub expression's 'string literal'
+        package = package.replace("'", "''")
+    return {"__NAME__": name, "__PACKAGE__": package}
 
 
-def scaffold_files(name: str) -> dict[str, str]:
+def scaffold_files(name: str) -> dict[str, str | bytes]:
     """Every file of a new playbook repository, by relative path: the company `name` in
     its definitions and site, and the Makefile and workflow installing this very Playbook
-    (see `install_source`)."""
+    from the package index or, when it did not come from there, from a wheel of it in the
+    repository (see `install_source`)."""
     root = resources.files("revenue_playbook") / "templates" / "init"
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     source = install_source()
+    if source.wheel is not None:
+        try:
+            files[source.wheel] = own_wheel()
+        except WheelUnavailable as exc:
+            raise ScaffoldError(
+                f"cannot make a wheel of this Playbook for the new repository's CI ({exc}); "
+                "install Playbook from a wheel or the package index and run init again") \
+                from None
 
     def collect(folder, prefix: str) -> None:  # type: ignore[no-untyped-def]
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -67,6 +76,9 @@ def scaffold(target: Path, name: str | None = None) -> list[Path]:
     for relative, text in files.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
