@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .model import WEEKDAYS, BusinessHours, Playbook, parse_duration
 
@@ -21,10 +21,12 @@ class Calendar:
         self.hours = hours
         if hours is None:
             self.day_minutes = DEFAULT_DAY_MINUTES
+            self.start_minute = 9 * 60
             self.workdays = {0, 1, 2, 3, 4}
             self.holidays: set[date] = set()
         else:
             self.day_minutes = max(clock_minutes(hours.end) - clock_minutes(hours.start), 0)
+            self.start_minute = clock_minutes(hours.start)
             self.workdays = {WEEKDAYS.index(d) for d in hours.days}
             self.holidays = set(hours.holidays)
 
@@ -64,3 +66,40 @@ class Calendar:
             if self.is_business_day(current):
                 left -= 1
         return current
+
+    def minute_of_day(self, moment: datetime) -> float:
+        """Business minutes of `moment`'s own day before `moment` (local time)."""
+        if not self.is_business_day(moment.date()):
+            return 0.0
+        clock = moment.hour * 60 + moment.minute + moment.second / 60
+        return min(max(clock - self.start_minute, 0.0), float(self.day_minutes))
+
+    def elapsed(self, start: datetime, end: datetime) -> float:
+        """Business minutes from `start` to `end` (naive local times of the business
+        hours' time zone): only the minutes inside business hours of business days count;
+        0 when `end` is not after `start`."""
+        if end <= start:
+            return 0.0
+        day, last = start.date(), end.date()
+        if day == last:
+            return self.minute_of_day(end) - self.minute_of_day(start)
+        total = (self.day_minutes if self.is_business_day(day) else 0) - self.minute_of_day(start)
+        day += timedelta(days=1)
+        while day < last:
+            if self.is_business_day(day):
+                total += self.day_minutes
+            day += timedelta(days=1)
+        return total + self.minute_of_day(end)
+
+    def days_table(self, first: date, last: date) -> list[tuple[date, bool, int]]:
+        """Each day from `first` to `last`: whether it is a business day, and the business
+        minutes from the start of `first` to the start of that day. Business time between
+        two moments is the difference of (minutes before the day + `minute_of_day`), which
+        lets a database count it with one join (`measure/engine.py`)."""
+        rows, before, day = [], 0, first
+        while day <= last:
+            business = self.is_business_day(day)
+            rows.append((day, business, before))
+            before += self.day_minutes if business else 0
+            day += timedelta(days=1)
+        return rows

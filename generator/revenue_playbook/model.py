@@ -767,12 +767,48 @@ class Campaign(Node):
 # ---------------------------------------------------------------------------- scorecard
 
 
+MeasureKind = Literal["entries", "conversion", "cohort_conversion", "median_time", "sum",
+                      "weighted_sum", "win_rate"]
+MEASURE_EVENTS = ("created", "first_touch")  # besides lifecycle and sales stage ids
+
+
+class Measure(Node):
+    """How `playbook measure` computes a KPI from CRM data, in one of a few documented
+    measures; a KPI without one keeps its free-text `formula` and shows "not measured"."""
+
+    kind: MeasureKind = Field(description=(
+        "`entries`: leads (or deals) entering `stage` in the period; `conversion`: share of "
+        "those entering `from` in the period who reach `to` within `within` days; "
+        "`cohort_conversion`: share of leads created in the period who reach `to` within "
+        "`within` days; `median_time`: median business time from `from` to `to` (the "
+        "SLA's business hours and holidays); `sum`: deal amounts (`of`); `weighted_sum`: "
+        "won amounts of the year to date plus open pipeline × its stage's probability; "
+        "`win_rate`: won among deals closed in the period."))
+    stage: str | None = Field(None, description="`entries`: a lifecycle or sales stage id.")
+    from_: str | None = Field(None, alias="from", description=(
+        "`conversion`, `median_time`: a lifecycle or sales stage id, `created` or "
+        "`first_touch`."))
+    to: str | None = Field(None, description="`conversion`, `cohort_conversion`, "
+                           "`median_time`: a lifecycle or sales stage id, or `first_touch`.")
+    within: Days | None = Field(None, description="Conversions: calendar days allowed "
+                                "(all the time there is when left out).")
+    of: Literal["created", "won"] = Field("created", description="`sum`: the amounts of "
+                                          "deals created, or won, in the period.")
+    per_goal: bool = Field(False, description="`weighted_sum`: as a percent of the "
+                           "revenue goal.")
+    per: Frequency | None = Field(None, description="The period each actual covers "
+                                  "(a month for `420 MQLs a month`); defaults to the KPI's "
+                                  "`frequency`.")
+
+
 class KPI(Node):
     """A KPI on the shared scorecard."""
 
     name: Text
     definition: Text
     formula: str = ""
+    measure: Measure | None = Field(None, description="The formula in a form `playbook "
+                                    "measure` computes from CRM data.")
     unit: Unit = "count"
     owner: RoleId
     target: float

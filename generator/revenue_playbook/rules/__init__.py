@@ -20,6 +20,7 @@ from . import (
     campaigns,
     email_tools,
     hygiene,
+    measures,
     outcomes,
     references,
     sales_process,
@@ -53,12 +54,13 @@ CHECKS: tuple[Check, ...] = (
     scoring.lead_scoring,
     references.unknown_references,
     sla.sla,
+    measures.kpi_measures,
 )
 
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
     loader, assemble, references, sales_process, hygiene, outcomes, segments, cadences,
-    scoring, templates, email_tools, sla, campaigns, alignment)
+    scoring, templates, email_tools, sla, campaigns, alignment, measures)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:
