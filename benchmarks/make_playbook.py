@@ -31,7 +31,7 @@ RENAMED_KINDS = ("stages", "cadences", "templates", "kpis")
 
 
 def _dump(node: Node) -> dict[str, Any]:
-    return node.model_dump(mode="json", exclude_defaults=True)
+    return node.model_dump(mode="json", exclude_defaults=True, by_alias=True)
 
 
 def _copy(node: Node, suffix: str, ids: dict[str, set[str]]) -> Node:

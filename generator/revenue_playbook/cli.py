@@ -407,6 +407,68 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
 
 
 @cli.command()
+@click.argument("data", type=click.Path(file_okay=False))
+@click.argument("path", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]),
+              default="text", show_default=True, help="text for people, json for "
+              "dashboards, github or sarif for CI.")
+@click.option("--as-of", "as_of", type=click.DateTime(
+    ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+     "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="The moment to measure at (default: the latest moment in the data).")
+@click.option("--records", is_flag=True, help="Also list record-level figures: stale deals "
+              "by name and per owner.")
+@click.option("--strict", is_flag=True, help="Fail on data warnings too.")
+def measure(data: str, path: str | None, fmt: str, as_of: Any, records: bool,
+            strict: bool) -> int:
+    """Measure the playbook against the CRM exports in DATA: each KPI's actual against its
+    target, SLA compliance, cadence adherence, stale deals, stage conversion and probability
+    calibration. Exit 1 when a target is breached or the data has errors."""
+    from .measure import report
+    from .measure.engine import Engine
+    from .measure.load import DataError, load
+
+    result = _validated(path)
+    try:
+        loaded = load(Path(data), result.playbook)
+    except DataError as exc:
+        raise UsageProblem(str(exc)) from None
+    measurement = Engine(loaded, as_of, records).run()
+    click.echo(report.REPORTERS[fmt](measurement, result.playbook, strict))
+    return EXIT_INVALID if report.failed(measurement, strict) else EXIT_OK
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("path", required=False)
+@click.option("--shape", type=click.Choice(["neutral", "salesforce", "hubspot"]),
+              default="neutral", show_default=True, help="Whose export to write.")
+@click.option("--leads", type=click.IntRange(1, 10_000_000), default=500, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2026-06-01",
+              show_default=True, help="The first day leads arrive.")
+@click.option("--comply", is_flag=True, help="Every lead touched in time and on cadence, "
+              "no deal left stale.")
+@click.option("--parquet", is_flag=True, help="Parquet files instead of CSV (neutral).")
+def simulate(out: str, path: str | None, shape: str, leads: int, seed: int, start: Any,
+             comply: bool, parquet: bool) -> int:
+    """Write a CRM's exports simulated from the playbook into OUT (a new or empty folder),
+    to try `playbook measure` or test a dashboard."""
+    from .measure import simulate as sim
+
+    result = _validated(path)
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageProblem(f"'{target}' is not an empty folder; name a new one")
+    records = sim.simulate(result.playbook, sim.Options(leads=leads, seed=seed,
+                                                        start=start.date(), comply=comply))
+    files = sim.write(result.playbook, records, target, shape, parquet)
+    click.echo(f"Wrote {len(files)} file(s) to {target}: {len(records.leads):,} leads, "
+               f"{len(records.activities):,} activities, {len(records.deals):,} deals")
+    return EXIT_OK
+
+
+@cli.command()
 @click.argument("version", required=False)
 @click.option("-a", "--alias", "aliases", multiple=True, help="An alias such as `latest` "
               "(repeatable); the first becomes the default version.")
