@@ -44,6 +44,8 @@ DATA_RULES = {r.code: r for r in (
     Rule("PD109", "unreadable-file", Severity.ERROR, "A data file can be read.", "data"),
     Rule("PD110", "unknown-stage-column", Severity.WARNING,
          "A stage-date column names a stage the playbook defines.", "data"),
+    Rule("PM001", "target-breached", Severity.ERROR,
+         "A measured KPI meets its target in the last complete period.", "scorecard"),
 )}
 EXAMPLES = 5  # rows named per problem and file; the rest are counted
 

@@ -11,14 +11,13 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..findings import Finding, Location, Rule, Severity
+from ..findings import Finding, Location, Severity
 from ..model import Playbook
 from ..report import GITHUB_LEVELS, SARIF_LEVELS, _escape_data, _escape_property
 from .load import DATA_RULES
 from .result import KpiActual, Measurement
 
-BREACHED = Rule("PM001", "target-breached", Severity.ERROR,
-                "A measured KPI meets its target in the last complete period.", "scorecard")
+BREACHED = DATA_RULES["PM001"]
 
 
 def number(value: float | None, unit: str) -> str:
@@ -191,7 +190,7 @@ def format_github(m: Measurement, playbook: Playbook, strict: bool = False) -> s
 
 
 def format_sarif(m: Measurement, playbook: Playbook, strict: bool = False) -> str:
-    rules = [*DATA_RULES.values(), BREACHED]
+    rules = list(DATA_RULES.values())
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
     for f in [*m.findings, *breaches(m, playbook)]:
