@@ -199,3 +199,23 @@ def test_data_generated_to_comply_is_fully_compliant(tmp_path: Path) -> None:
     assert m.sla and all(t.breached == 0 and t.met > 0 for t in m.sla)
     assert m.cadence and all(c.adherence == 100 for c in m.cadence)
     assert all(s.past_warn == 0 for s in m.stale)
+
+
+def test_the_kpi_queries_compile_for_a_warehouse_and_parse_back(folder: Path) -> None:
+    import sqlglot
+
+    from revenue_playbook.measure.engine import queries
+    from revenue_playbook.measure.warehouse import compile_queries
+
+    engine = Engine(load(folder, example_playbook()), AS_OF)
+    dialect = "snowflake"
+    compiled = compile_queries(engine, dialect)
+    assert len(compiled) == 7
+    for name, sql in compiled.items():
+        parsed = sqlglot.parse_one(sql, read=dialect)  # the warehouse's grammar takes it
+        assert parsed.find(sqlglot.exp.Select) is not None, name
+    # and the DuckDB originals are the queries the measurement ran
+    assert dict(queries(engine)).keys() == compiled.keys()
+    # Snowflake has DuckDB's aggregate MEDIAN and DATE_TRUNC
+    assert "MEDIAN(" in compiled["kpi:lead_response_time"]
+    assert "DATE_TRUNC('WEEK'" in compiled["kpi:lead_response_time"].upper()

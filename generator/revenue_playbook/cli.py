@@ -419,8 +419,11 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
 @click.option("--records", is_flag=True, help="Also list record-level figures: stale deals "
               "by name and per owner.")
 @click.option("--strict", is_flag=True, help="Fail on data warnings too.")
+@click.option("--sql", "dialect", default=None, metavar="DIALECT", help="Print the KPI "
+              "queries compiled for a warehouse (bigquery, snowflake, spark, postgres...) "
+              "instead of measuring.")
 def measure(data: str, path: str | None, fmt: str, as_of: Any, records: bool,
-            strict: bool) -> int:
+            strict: bool, dialect: str | None) -> int:
     """Measure the playbook against the CRM exports in DATA: each KPI's actual against its
     target, SLA compliance, cadence adherence, stale deals, stage conversion and probability
     calibration. Exit 1 when a target is breached or the data has errors."""
@@ -433,7 +436,20 @@ def measure(data: str, path: str | None, fmt: str, as_of: Any, records: bool,
         loaded = load(Path(data), result.playbook)
     except DataError as exc:
         raise UsageProblem(str(exc)) from None
-    measurement = Engine(loaded, as_of, records).run()
+    engine = Engine(loaded, as_of, records)
+    if dialect:
+        import sqlglot
+
+        from .measure.warehouse import compile_queries
+
+        try:
+            compiled = compile_queries(engine, dialect)
+        except (ValueError, sqlglot.errors.SqlglotError) as exc:
+            raise UsageProblem(f"cannot compile for '{dialect}': {exc}") from None
+        for name, sql in compiled.items():
+            click.echo(f"-- {name}\n{sql};\n")
+        return EXIT_OK
+    measurement = engine.run()
     click.echo(report.REPORTERS[fmt](measurement, result.playbook, strict))
     return EXIT_INVALID if report.failed(measurement, strict) else EXIT_OK
 
