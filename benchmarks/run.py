@@ -8,6 +8,8 @@ pages and DOT, rendering diagrams cold and warm, MkDocs building the same genera
 without our plugin against a full `playbook build` (warm diagram cache), the preview loop
 after editing one template, and save → served in a real `playbook serve` (`serve_edit_s`,
 median of --edits edits). Once, on the example: `playbook validate` from start to exit.
+Then validation time against findings per file, 1,000 to 64,000
+(benchmarks/findings_scaling.py), whose time per finding must not grow with their number.
 
 The machine may be shared, so (see benchmarks/measure.py) every figure is measured as CPU
 time (user + system, children included) beside wall time, compared commands run
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import findings_scaling  # noqa: E402
 import measure  # noqa: E402
 from make_playbook import make  # noqa: E402
 from measure import NOISY, Sample, call, compare, interleave, judge, run  # noqa: E402
@@ -265,11 +268,21 @@ def _ratio(name: str, row: dict[str, Any], comparison: str, value: float, limit:
     return name, measured, judge(low, high, limit)
 
 
-def targets(rows: list[dict[str, Any]], startup: dict[str, Any] | None) \
-        -> list[tuple[str, str, str]]:
+# CPU time per finding at the largest count over the smallest: linear is 1.0
+FINDINGS_GROWTH = 1.5
+
+
+def targets(rows: list[dict[str, Any]], startup: dict[str, Any] | None,
+            findings: list[dict[str, Any]] | None = None) -> list[tuple[str, str, str]]:
     """(target, what was measured, met: yes, no or "noisy, rerun")."""
     by_scale = {row["scale"]: row for row in rows}
     out = []
+    if findings and len(findings) > 1:
+        for kind in findings_scaling.KINDS:
+            grew = findings_scaling.growth(findings, kind)
+            out.append((f"{kind}: CPU per finding at {findings[-1]['count']:,} within "
+                        f"{FINDINGS_GROWTH}x of {findings[0]['count']:,}", f"{grew:.2f}x",
+                        "yes" if grew <= FINDINGS_GROWTH else "no"))
     for row in rows:
         out.append(_ratio(f"validate_vs_parse <= 2.0 (scale {row['scale']})", row,
                           "validate_vs_parse", row["validate_vs_parse"], 2.0))
@@ -310,9 +323,10 @@ def targets(rows: list[dict[str, Any]], startup: dict[str, Any] | None) \
     return out
 
 
-def targets_table(rows: list[dict[str, Any]], startup: dict[str, Any] | None) -> str:
+def targets_table(rows: list[dict[str, Any]], startup: dict[str, Any] | None,
+                  findings: list[dict[str, Any]] | None = None) -> str:
     return markdown_table(["target", "measured", "met"],
-                          [list(t) for t in targets(rows, startup)])
+                          [list(t) for t in targets(rows, startup, findings)])
 
 
 def startup_line(startup: dict[str, Any]) -> str:
@@ -324,6 +338,7 @@ def startup_line(startup: dict[str, Any]) -> str:
 
 def page(document: dict[str, Any]) -> str:
     rows, startup = document["results"], document.get("startup")
+    findings = document.get("findings")
     return (
         # a developer's page: the site's search ranks it below the playbook's own pages
         "---\nsearch:\n  boost: 0.1\n---\n"
@@ -352,12 +367,23 @@ def page(document: dict[str, Any]) -> str:
         "is edited and the time taken until its page, fetched over HTTP, shows the new "
         "subject (the server's CPU time over the same span beside it).\n\n"
         + tables(rows) + "\n\n" + (startup_line(startup) + "\n\n" if startup else "")
-        + "## Targets\n\n" + targets_table(rows, startup) + "\n\nA full `playbook build` "
+        + (findings_section(findings) if findings else "")
+        + "## Targets\n\n" + targets_table(rows, startup, findings)
+        + "\n\nA full `playbook build` "
         "also writes the print page (the whole playbook on one page), which the figures "
         "above leave out. Measured once at scale 100 (`/usr/bin/time playbook build` with "
         "this repository's mkdocs.yml, 2026-11-24): about 4 s more, a 27 MB page, and peak "
         "memory 482 MB instead of 254 MB; a playbook that large is better printed by "
         "section.\n")
+
+
+def findings_section(findings: list[dict[str, Any]]) -> str:
+    return ("## Findings per file\n\nValidating and printing the report of a playbook "
+            "with N findings in one file (`benchmarks/findings_scaling.py`: unused reasons, "
+            "unknown roles with a \"did you mean\" over N ids, undeclared merge fields in "
+            "one template body). Seconds, median: wall / CPU; growth is the CPU time per "
+            "finding at the largest count over that at the smallest (1.0 is linear).\n\n"
+            + findings_scaling.table(findings) + "\n\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -367,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--edits", type=int, default=5,
                         help="edits timed in `playbook serve` (serve_edit_s)")
+    parser.add_argument("--findings", type=int, nargs="+",
+                        help="findings per file to time validation at (default "
+                        "1000 4000 16000 64000; --quick: up to 16000)")
     parser.add_argument("--out", type=Path, help="write results.json and benchmarks.md "
                         "here instead of benchmarks/ and the docs folder")
     args = parser.parse_args(argv)
@@ -378,16 +407,20 @@ def main(argv: list[str] | None = None) -> int:
         for scale in scales:
             rows.append(measure_scale(scale, runs, args.edits, Path(tmp)))
             print(tables(rows[-1:]), flush=True)
+        counts = args.findings or ([1000, 4000, 16000] if args.quick
+                                   else list(findings_scaling.COUNTS))
+        findings = findings_scaling.measure_counts(counts, runs, Path(tmp))
+        print(findings_scaling.table(findings), flush=True)
     document = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                 f"{platform.python_version()}", "runs": runs, "edits": args.edits,
-                "startup": startup, "results": rows}
+                "startup": startup, "results": rows, "findings": findings}
     results = args.out / "results.json" if args.out else ROOT / "benchmarks" / "results.json"
     docs_page = args.out / "benchmarks.md" if args.out else ROOT / "playbook" / "benchmarks.md"
     results.write_text(json.dumps(document, indent=2) + "\n")
     print()
     print(tables(rows))
     print()
-    print(targets_table(rows, startup))
+    print(targets_table(rows, startup, findings))
     docs_page.write_text(page(document), encoding="utf-8")
     return 0
 

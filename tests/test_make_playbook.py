@@ -42,7 +42,8 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
     """`make bench` at its smallest: scale 1, two runs, two served edits, into tmp_path."""
     committed = [(ROOT / f).read_bytes() for f in COMMITTED]
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--scales",
-                          "1", "--runs", "2", "--edits", "2", "--out", str(tmp_path)],
+                          "1", "--runs", "2", "--edits", "2", "--findings", "200", "800",
+                          "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     document = json.loads((tmp_path / "results.json").read_text())
@@ -69,4 +70,10 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
             f"{row['diagrams']} |") in page
     assert "| diagrams_rendered_warm = 0 | 0 | yes |" in page
     assert "| target | measured | met |" in out.stdout
+    findings = document["findings"]
+    assert [row["count"] for row in findings] == [200, 800]
+    for kind in ("unused_reasons", "unknown_roles", "undeclared_fields"):
+        assert findings[1][kind]["cpu_s"] > 0 and findings[1][kind]["wall_s"] > 0
+        assert f"{kind}: CPU per finding at 800 within 1.5x of 200" in page
+    assert "## Findings per file" in page
     assert [(ROOT / f).read_bytes() for f in COMMITTED] == committed

@@ -74,6 +74,12 @@ class SourceFile:
     # and slows every later garbage collection.
     _root: yaml.Node | None = field(default=None, init=False, repr=False)
     _composed: bool = field(default=False, init=False, repr=False)
+    # Each mapping's keys, indexed the first time a position inside it is asked for, so a
+    # file with thousands of findings costs one pass, not one scan of the mapping each.
+    _keys: dict[int, _KeyIndex] = field(default_factory=dict, init=False, repr=False)
+    # The file's lines, split once for every report line that quotes one (for `text`).
+    _lines: list[str] = field(default_factory=list, init=False, repr=False)
+    _lines_of: str | None = field(default=None, init=False, repr=False)
     # The models the assembler built from `data`, by where they are written: a file kept by
     # a ReadCache (its bytes unchanged) is not validated against the model again.
     built: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -93,7 +99,7 @@ class SourceFile:
         or the nearest parent that exists."""
         key_node = value_node = self.root
         for part in path:
-            found = _child(value_node, part) if value_node is not None else None
+            found = _child(value_node, part, self._keys) if value_node is not None else None
             if found is None:
                 break
             key_node, value_node = found
@@ -103,33 +109,51 @@ class SourceFile:
         return Location(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        if self._lines_of is not self.text:
+            self._lines, self._lines_of = self.text.splitlines(), self.text
+        return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
 
 
-def _child(node: yaml.Node, part: str | int,
+# A mapping's keys written in it (the first of duplicates) and the values it merges (`<<`).
+_KeyIndex = tuple[dict[str, tuple[yaml.Node, yaml.Node]], list[yaml.Node]]
+
+
+def _key_index(node: yaml.MappingNode) -> _KeyIndex:
+    keys: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    merged = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged.append(value_node)
+        elif isinstance(key_node, yaml.ScalarNode):
+            keys.setdefault(key_node.value, (key_node, value_node))
+    return keys, merged
+
+
+def _child(node: yaml.Node, part: str | int, indexes: dict[int, _KeyIndex],
            merging: frozenset[int] = frozenset()) -> tuple[yaml.Node, yaml.Node] | None:
     """The (key, value) nodes for one step of a path, as the data was built: the first of
     duplicate keys, keys written here before merged (`<<`) ones, a list item as both.
-    `merging` holds the mappings already being searched, as `&a {<<: *a}` merges itself."""
+    `indexes` keeps each mapping's `_key_index` (by node id, for as long as the nodes
+    live); `merging` holds the mappings already being searched, as `&a {<<: *a}` merges
+    itself."""
     if isinstance(node, yaml.SequenceNode):
         if isinstance(part, int) and 0 <= part < len(node.value):
             return node.value[part], node.value[part]
         return None
     if not isinstance(node, yaml.MappingNode):
         return None
-    merged = []
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            merged.append(value_node)
-        elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
-            return key_node, value_node
+    index = indexes.get(id(node))
+    if index is None:
+        index = indexes[id(node)] = _key_index(node)
+    keys, merged = index
+    if isinstance(part, str) and part in keys:
+        return keys[part]
     merging = merging | {id(node)}
     for source in merged:
         for src in source.value if isinstance(source, yaml.SequenceNode) else [source]:
             if id(src) in merging:
                 continue
-            found = _child(src, part, merging)
+            found = _child(src, part, indexes, merging)
             if found is not None:
                 return found
     return None

@@ -15,7 +15,7 @@ from ..campaign_values import (
     template_variables,
 )
 from ..cycles import loop_edges
-from ..findings import Finding, Location, Rule, Severity, did_you_mean
+from ..findings import Finding, Location, Rule, Severity, Vocabulary
 from ..model import Binding, Campaign, CampaignEmail, CampaignStep, Playbook
 from .context import Context
 
@@ -54,6 +54,7 @@ UNUSED_BINDING = Rule("PB611", "unused-email-value", Severity.WARNING,
 
 def _steps(cid: str, campaign: Campaign) -> Iterator[Finding]:
     steps = campaign.steps
+    known = Vocabulary(steps, ordered=False)
     for sid, step in steps.items():
         if step.phase == "planning" and step.offset >= 0:
             yield Finding(PLANNING_LATE, step.where("offset"),
@@ -76,7 +77,7 @@ def _steps(cid: str, campaign: Campaign) -> Iterator[Finding]:
                 yield Finding(UNKNOWN_STEP, step.where("depends_on", i),
                               f"step '{sid}' depends on '{dep}', which is not a step of "
                               f"campaign '{cid}'",
-                              did_you_mean(dep, steps) or f"Steps are: {', '.join(steps)}.")
+                              known.did_you_mean(dep) or f"Steps are: {known.listing()}.")
             elif steps[dep].offset > step.offset:
                 yield Finding(STEP_BEFORE_DEPENDENCY, step.where("depends_on", i),
                               f"step '{sid}' (day {step.offset}) is due before '{dep}' "
@@ -98,10 +99,11 @@ def _cycles(cid: str, campaign: Campaign) -> Iterator[Finding]:
 
 def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
     used_anywhere: set[str] = set()
+    known = Vocabulary(campaign.steps, ordered=False)
     for name, value in campaign.values.items():
         if isinstance(value, Binding):
             yield from _source(cid, campaign, value,
-                               functools.partial(campaign.where, "values", name), name)
+                               functools.partial(campaign.where, "values", name), name, known)
     for i, email in enumerate(campaign.emails):
         template = pb.templates.get(email.template)
         if template is None:
@@ -112,7 +114,8 @@ def _values(cid: str, campaign: Campaign, pb: Playbook) -> Iterator[Finding]:
         for name, value in email.values.items():
             if isinstance(value, Binding):
                 yield from _source(cid, campaign, value,
-                                   functools.partial(email.where, "values", name), name)
+                                   functools.partial(email.where, "values", name), name,
+                                   known)
             if name not in used:
                 yield Finding(UNUSED_BINDING, email.where("values", name, key=True),
                               f"campaign '{cid}' email {i + 1} binds '{name}', which "
@@ -163,7 +166,7 @@ def _clock_later(pb: Playbook, campaign: Campaign, email: CampaignEmail,
 
 
 def _source(cid: str, campaign: Campaign, binding: Binding, at: Callable[[], Location],
-            name: str) -> Iterator[Finding]:
+            name: str, known: Vocabulary) -> Iterator[Finding]:
     """A binding's problem, at its `step` or else `at()` (asked only for a problem: a
     position composes the file's YAML again)."""
     problem = binding_problem(campaign, binding)
@@ -173,8 +176,7 @@ def _source(cid: str, campaign: Campaign, binding: Binding, at: Callable[[], Loc
     hint = "Bind it to a step, e.g. `{step: webinar}`, a fact such as `{campaign: name}`, " \
         "or `{recipient: true}`."
     if binding.step is not None and binding.step not in campaign.steps:
-        hint = did_you_mean(binding.step, campaign.steps) or \
-            f"Steps are: {', '.join(campaign.steps)}."
+        hint = known.did_you_mean(binding.step) or f"Steps are: {known.listing()}."
     if binding.step is not None and binding.where("step").line:
         where = binding.where("step")
     yield Finding(BINDING_SOURCE, where,
@@ -229,14 +231,15 @@ def request_lead_times(ctx: Context) -> Iterator[Finding]:
     slas = {oid: op for oid, op in pb.service_levels.items()
             if op.applies_to == "campaign_emails"}
     for cid, campaign in pb.campaigns.items():
+        known = Vocabulary(campaign.steps, ordered=False)
         for i, email in enumerate(campaign.emails):
             sid = _request_step(campaign, email)
             if email.requested_at and sid not in campaign.steps:
                 yield Finding(UNKNOWN_STEP, email.where("requested_at"),
                               f"email {i + 1} of campaign '{cid}' is requested at "
                               f"'{email.requested_at}', which is not a step of the campaign",
-                              did_you_mean(email.requested_at, campaign.steps) or
-                              f"Steps are: {', '.join(campaign.steps)}.")
+                              known.did_you_mean(email.requested_at) or
+                              f"Steps are: {known.listing()}.")
                 continue
             if sid is None:
                 continue

@@ -6,7 +6,7 @@ import typing
 from collections.abc import Iterator
 from functools import cache
 
-from ..findings import Finding, Rule, Severity, did_you_mean
+from ..findings import Finding, Rule, Severity, Vocabulary
 from ..model import Node, Ref, walk
 from .context import Context
 
@@ -59,15 +59,13 @@ def reference_fields(model: type[Node]) -> dict[str, str]:
     return found
 
 
-def _hint(value: str, kind: str, defined: set[str]) -> str:
-    close = did_you_mean(value, defined)
+def _hint(value: str, kind: str, defined: Vocabulary) -> str:
+    close = defined.did_you_mean(value)
     if close:
         return close
-    if not defined:
+    if not len(defined):
         return f"No {NOUN[kind]} is defined yet: add one, or fix the id."
-    shown = ", ".join(sorted(defined)[:12])
-    more = ", ..." if len(defined) > 12 else ""
-    return f"Defined {NOUN[kind]} ids: {shown}{more}."
+    return f"Defined {NOUN[kind]} ids: {defined.listing()}."
 
 
 def unknown_references(ctx: Context) -> Iterator[Finding]:
@@ -77,6 +75,7 @@ def unknown_references(ctx: Context) -> Iterator[Finding]:
     ids = {kind: pb.ids(kind) for kind in RULE_BY_KIND}
     broken = {kind: pb.broken.get(kind, set()) for kind in RULE_BY_KIND}
     broken["stages"] = broken.get("processes", set())  # a broken process hides its stages
+    vocabularies: dict[str, Vocabulary] = {}
     for references in ctx.per_item("references", _references_in):
         for node, keys, kind, item in references:
             if item in ids[kind]:
@@ -85,8 +84,11 @@ def unknown_references(ctx: Context) -> Iterator[Finding]:
                 continue  # cannot tell: the stages of a broken process are unknown
             if item in broken[kind]:
                 continue
+            if kind not in vocabularies:
+                vocabularies[kind] = Vocabulary(ids[kind])
             yield Finding(RULE_BY_KIND[kind], node.where(*keys),
-                          f"unknown {NOUN[kind]} '{item}'", _hint(item, kind, ids[kind]))
+                          f"unknown {NOUN[kind]} '{item}'",
+                          _hint(item, kind, vocabularies[kind]))
 
 
 Reference = tuple[Node, tuple[str | int, ...], str, str]  # where, field path, kind, id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Finding, Rule, Severity, close_matches
+from ..findings import Finding, Rule, Severity, Vocabulary
 from ..model import Node, segmented_fields, walk
 from ..segments import DEFAULT
 from .context import Context
@@ -52,18 +52,18 @@ def segment_values(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     if pb.broken.get("segments"):
         return  # a broken segment hides which ids exist
+    known = Vocabulary([*pb.segments, DEFAULT])
+    listed = Vocabulary(pb.segments, ordered=False)
     for node, name, value, scope in _scoped(ctx):
         unknown = False
         for key in value:
             if key == DEFAULT or key in pb.segments:
                 continue
             unknown = True
-            match = close_matches(key, [*pb.segments, DEFAULT])
-            hint = (f"Did you mean '{match[0]}'?" if match else
-                    f"Segments are: {', '.join(pb.segments)}; or use `default`."
-                    if pb.segments else
-                    "No segments are declared: declare them once under `segments:`, "
-                    "or give one value for all.")
+            hint = known.did_you_mean(key) or (
+                f"Segments are: {listed.listing()}; or use `default`." if pb.segments else
+                "No segments are declared: declare them once under `segments:`, "
+                "or give one value for all.")
             yield Finding(UNKNOWN_SEGMENT, node.where(name, key, key=True),
                           f"unknown segment '{key}' in `{name}`", hint)
         if unknown or DEFAULT in value:

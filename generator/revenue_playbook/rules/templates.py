@@ -10,7 +10,7 @@ from dataclasses import astuple
 import jinja2
 
 from .. import templating
-from ..findings import Finding, Location, Rule, Severity, did_you_mean
+from ..findings import Finding, Location, Rule, Severity, Vocabulary
 from ..model import Node, Template, walk
 from ..presentation import sample_values
 from .context import Context
@@ -50,23 +50,30 @@ def line_in(template: Template, field: str, lineno: int) -> Location:
     return Location(start.file, line, column)
 
 
-def _usage(template: Template, field: str, source: str, name: str) -> Location:
-    """Where merge field `name` is first used inside a `{{ }}` or `{% %}` of the text: the
-    line holding it and its column, not the `body: |` above."""
-    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_NAME = re.compile(r"(?<![\w.])\w+")
+
+
+def _first_uses(template: Template, field: str, source: str) -> dict[str, Location]:
+    """Where each name is first used inside a `{{ }}` or `{% %}` of the text: the line
+    holding it and its column, not the `body: |` above. One pass over the text for all
+    the names a finding may ask about."""
+    found: dict[str, Location] = {}
     for number, text in enumerate(source.splitlines(), start=1):
-        for tag in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", text):
-            found = word.search(tag.group())
-            if found:
-                at = line_in(template, field, number)
-                if at.line and template.source is not None:
-                    column = template.source.line_text(at.line).find(text.strip())
-                    if column >= 0:
-                        return Location(at.file, at.line,
-                                        column + 1 + tag.start() + found.start()
-                                        - (len(text) - len(text.lstrip())))
-                return at
-    return template.where(field)
+        at: Location | None = None
+        column = -1
+        for tag in _TAG.finditer(text):
+            for word in _NAME.finditer(tag.group()):
+                if word.group() in found:
+                    continue
+                if at is None:
+                    at = line_in(template, field, number)
+                    if at.line and template.source is not None:
+                        column = template.source.line_text(at.line).find(text.strip())
+                found[word.group()] = at if column < 0 else Location(
+                    at.file, at.line, column + 1 + tag.start() + word.start()
+                    - (len(text) - len(text.lstrip())))
+    return found
 
 
 def render_error_line(exc: Exception) -> int:
@@ -82,6 +89,7 @@ def render_error_line(exc: Exception) -> int:
 def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     declared = set(template.variables) | set(pb.merge_fields)
+    known = Vocabulary(declared)
     used: set[str] = set()
     values = sample_values(template, pb)
     rendered: dict[str, str] = {}
@@ -97,10 +105,11 @@ def _check_template(tid: str, template: Template, ctx: Context) -> Iterator[Find
             continue
         used |= parsed.variables
         missing = sorted(parsed.variables - declared)
+        first_use = _first_uses(template, field, source) if missing else {}
         # a shared merge field may live in a file that could not be read: say nothing yet
         for name in missing if not pb.unreadable else ():
-            typo = did_you_mean(name, declared)
-            yield Finding(UNDECLARED, _usage(template, field, source, name),
+            typo = known.did_you_mean(name)
+            yield Finding(UNDECLARED, first_use.get(name) or template.where(field),
                           f"template '{tid}' {field} uses '{name}', which is not declared",
                           (typo + " Otherwise d" if typo else "D") +
                           f"eclare it under `variables:` with a description and a sample, "
