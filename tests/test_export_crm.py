@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from revenue_playbook.cli import main
-from revenue_playbook.exports.crm import lead_statuses, one_value
+from revenue_playbook.exports.crm import given, one_value
 from revenue_playbook.validate import validate
 
 VENDOR = Path(__file__).parent / "vendor"
@@ -37,6 +37,20 @@ def export(tmp_path: Path, target: str, defs: Path = EXAMPLE, *extra: str) -> Pa
     out = tmp_path / target
     assert main(["export", target, str(defs), "--out", str(out), *extra]) == 0
     return out
+
+
+def crm_probability(stage, crm: str) -> int:
+    """The probability a CRM holds for a stage: the one the stage says it takes, else its
+    own (one value for every segment)."""
+    stated = given(stage, crm).probability
+    if stated is not None:
+        return stated
+    if stage.probability is not None:
+        value = one_value(stage.probability)
+        assert not isinstance(stage.probability, dict) or \
+            len(set(stage.probability.values())) == 1
+        return int(value)
+    return 100 if stage.outcome == "won" else 0
 
 
 def check_salesforce(out: Path, xsd: etree.XMLSchema) -> dict[str, etree._ElementTree]:
@@ -71,9 +85,10 @@ def test_salesforce_folder_is_valid_metadata_with_every_stage(tmp_path, example,
     for stage in stages.values():
         value = values[stage.crm_stage]
         assert value.findtext("md:label", namespaces=NS) == stage.crm_stage
-        # one probability per CRM stage: a per-segment one exports its first segment's
-        assert int(value.findtext("md:probability", namespaces=NS)) == one_value(
-            stage.probability)
+        # one probability per CRM stage: a per-segment one is the one the stage says
+        # Salesforce takes (`crm: {salesforce: {probability: 50}}`)
+        assert int(value.findtext("md:probability", namespaces=NS)) == crm_probability(
+            stage, "salesforce")
         assert value.findtext("md:closed", namespaces=NS) == str(bool(stage.outcome)).lower()
         assert value.findtext("md:won", namespaces=NS) == str(stage.outcome == "won").lower()
     forecast = {name: v.findtext("md:forecastCategory", namespaces=NS)
@@ -87,10 +102,13 @@ def test_salesforce_folder_is_valid_metadata_with_every_stage(tmp_path, example,
     assert "BestCase" in forecast.values() and "Forecast" in forecast.values()
 
     statuses = [(v.findtext("md:label", namespaces=NS), v.findtext("md:converted", namespaces=NS))
-                for v in docs["standardValueSets/LeadStatus.standardValueSet"].getroot()]
-    assert ("Opportunity", "true") in statuses
-    assert [s for s, converted in statuses if converted == "true"] == ["Opportunity"]
-    assert "Customer" not in [s for s, _ in statuses]  # a customer is no longer a lead
+                for v in docs["standardValueSets/LeadStatus.standardValueSet"].getroot()
+                if v.tag.endswith("standardValue")]
+    # the playbook's lead statuses, not its lifecycle stages
+    assert [s for s, _ in statuses] == [
+        "Open - Not Contacted", "Working - Attempting", "Working - Connected",
+        "Closed - Converted", "Closed - Not Now", "Closed - Not Converted"]
+    assert [s for s, converted in statuses if converted == "true"] == ["Closed - Converted"]
 
     path = docs["pathAssistants/Opportunity_New_business.pathAssistant"].getroot()
     assert path.findtext("md:recordTypeName", namespaces=NS) == "__MASTER__"
@@ -152,17 +170,23 @@ def test_hubspot_bodies_match_the_published_openapi_schema(tmp_path, example,
     assert set(by_label) == {s.crm_stage for s in stages.values()}
     for stage in stages.values():
         meta = by_label[stage.crm_stage]["metadata"]
-        assert abs(float(meta["probability"]) * 100 - one_value(stage.probability)) <= 5
+        assert abs(float(meta["probability"]) * 100 - crm_probability(stage, "hubspot")) <= 5
         assert meta["isClosed"] == ("true" if stage.outcome else "false")
     assert [s["displayOrder"] for s in body["stages"]] == list(range(len(stages)))
 
     options = hubspot_validator("properties-v3.json", "PropertyUpdate")
     lifecycle = json.loads((out / "properties" / "lifecyclestage.json").read_text())
     options.validate(lifecycle)
-    assert [o["value"] for o in lifecycle["options"]] == list(example.lifecycle)
+    # the playbook's stages as HubSpot names them, then HubSpot's own it does not use,
+    # kept: a PATCH replaces every option, and HubSpot's reports use its own values
+    assert [o["value"] for o in lifecycle["options"]] == [
+        "subscriber", "lead", "marketingqualifiedlead", "sal", "salesqualifiedlead",
+        "opportunity", "customer", "recycled", "disqualified", "evangelist", "other"]
     leads = json.loads((out / "properties" / "hs_lead_status.json").read_text())
     options.validate(leads)
-    assert [o["value"] for o in leads["options"]] == [s.id for s in lead_statuses(example)]
+    # HubSpot's lead status is the playbook's lead statuses, not the lifecycle stages
+    assert [o["value"] for o in leads["options"]] == [
+        "NEW", "ATTEMPTED_TO_CONTACT", "CONNECTED", "OPEN_DEAL", "BAD_TIMING", "UNQUALIFIED"]
     calls = json.loads((out / "calls.json").read_text())
     assert [(c["method"], c["body"]) for c in calls] == [
         ("POST", "pipelines/new_business.json"),
@@ -268,7 +292,9 @@ def test_a_stage_name_longer_than_salesforce_takes_is_an_error(tmp_path, capsys)
                                                "        name: Proposal\n"
                                                f"        crm_stage: {'P' * 300}\n", 1))
     assert main(["export", "salesforce", str(defs), "--out", str(tmp_path / "out")]) == 1
-    assert "Salesforce takes at most 255 characters for a stage" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "stage 'proposal': its Salesforce value is 300 characters" in err
+    assert "Salesforce takes at most 255" in err and "sales.yaml:" in err
 
 
 def test_help_names_every_target(capsys) -> None:
@@ -280,14 +306,14 @@ def test_help_names_every_target(capsys) -> None:
 
 
 def test_lifecycle_crm_values_and_the_converted_stage_are_stated(tmp_path) -> None:
-    """`crm_stage` names a lifecycle stage as the CRM does; `converted: true` moves the
-    converted lead status from the default (the last stage sales works)."""
+    """`crm: {hubspot: ...}` names a lifecycle stage as HubSpot does; `converted: true` says
+    which status Salesforce converts leads with."""
     defs = tmp_path / "defs"
     shutil.copytree(MINIMAL, defs)
     team = defs / "team.yaml"
-    text = team.read_text()
+    text = team.read_text().replace("    converted: true\n", "")
     mql = text.index("  mql:\n")
-    team.write_text(text[:mql] + "  mql:\n    crm_stage: marketingqualifiedlead\n"
+    team.write_text(text[:mql] + "  mql:\n    crm: {hubspot: marketingqualifiedlead}\n"
                     "    converted: true\n" + text[mql + len("  mql:\n"):])
     assert validate(defs).errors == []
     hubspot = export(tmp_path, "hubspot", defs)
@@ -298,4 +324,4 @@ def test_lifecycle_crm_values_and_the_converted_stage_are_stated(tmp_path) -> No
                                "LeadStatus.standardValueSet")).getroot()
     converted = [v.findtext("md:fullName", namespaces=NS) for v in statuses
                  if v.findtext("md:converted", namespaces=NS) == "true"]
-    assert converted == ["marketingqualifiedlead"]
+    assert converted == ["Marketing qualified lead"]  # its name: Salesforce has no HubSpot value

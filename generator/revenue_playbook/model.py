@@ -201,12 +201,25 @@ CRMS: tuple[CRM, ...] = typing.get_args(CRM)
 
 
 class CrmName(Node):
-    """A value as one CRM names it, when its label differs from the short form's default."""
+    """A definition as one CRM holds it, where that differs from the short form's defaults.
+    On a sales stage, `probability` and `forecast_category` are what this CRM takes where
+    the playbook's value differs by segment and the CRM holds one value per stage."""
 
-    value: Annotated[str, Field(min_length=1, description="The CRM's internal name: a "
-                                "Salesforce picklist API name, a HubSpot internal value, "
-                                "stage id or pipeline id.")]
-    label: Annotated[str, Field(min_length=1, description="The label the CRM shows.")]
+    value: str = Field("", description="The CRM's internal name: a Salesforce picklist "
+                       "API name, a HubSpot internal value, stage id or pipeline id.")
+    label: str = Field("", description="The label the CRM shows.")
+    probability: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="On a sales stage: the win probability, %, this CRM takes.")
+    forecast_category: ForecastCategory | None = Field(
+        None, description="On a sales stage: the forecast category this CRM takes.")
+
+    @model_validator(mode="after")
+    def _something(self) -> CrmName:
+        if not (self.value or self.label or self.probability is not None
+                or self.forecast_category):
+            raise ValueError("give at least one of `value`, `label`, `probability` or "
+                             "`forecast_category`")
+        return self
 
 
 CrmValues = Annotated[dict[CRM, Annotated[str, Field(min_length=1)] | CrmName], Field(
@@ -218,13 +231,18 @@ CrmValues = Annotated[dict[CRM, Annotated[str, Field(min_length=1)] | CrmName], 
 
 
 def crm_name(node: Any, crm: CRM) -> CrmName | None:
-    """How `crm` names a definition with a `crm:` mapping: None where it says nothing."""
+    """How `crm` names a definition with a `crm:` mapping (None where it says nothing), its
+    value and label filled in: a Salesforce label defaults to the value, a HubSpot one to
+    the definition's name."""
     given = getattr(node, "crm", {}).get(crm)
     if given is None:
         return None
-    if isinstance(given, CrmName):
+    if isinstance(given, str):
+        given = CrmName(value=given)
+    if given.value and given.label:
         return given
-    return CrmName(value=given, label=given if crm == "salesforce" else node.name)
+    label = given.label or (given.value if crm == "salesforce" else "") or node.name
+    return given.model_copy(update={"label": label})
 
 
 RoleId = Annotated[str, Ref("roles"), Field(description="The id of a role.")]

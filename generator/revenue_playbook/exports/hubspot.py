@@ -1,10 +1,13 @@
 """HubSpot: request bodies for the CRM Pipelines API v3 and the Properties API v3.
 
-One `POST /crm/v3/pipelines/deals` body per sales process (stages with label, display
-order, `metadata.probability` and `metadata.isClosed`), and `PATCH
-/crm/v3/properties/contacts/{lifecyclestage,hs_lead_status}` bodies with the lifecycle
-stages and lead statuses as property options. `calls.json` lists each call (method, URL,
-body file) in the order to send them.
+A deal pipeline per sales process: `PUT /crm/v3/pipelines/deals/{id}` for a process that
+names its pipeline (`crm: {hubspot: default}`), keeping the stage ids it names, else
+`POST /crm/v3/pipelines/deals` (stages with label, display order, `metadata.probability`
+and `metadata.isClosed`). `PATCH /crm/v3/properties/contacts/lifecyclestage` with the
+lifecycle stages as options, HubSpot's own lifecycle values kept (reports and workflows use
+them), and `PATCH .../hs_lead_status` with the playbook's `lead_statuses:` (only when it
+declares them: lead status is its own property, not the lifecycle). `calls.json` lists each
+call (method, URL, body file) in the order to send them.
 """
 
 from __future__ import annotations
@@ -12,12 +15,30 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote
 
 from ..model import Playbook
 from .base import Output, Problem
-from .crm import lead_statuses, ordered_stages, probability, stage_value
+from .crm import (
+    HUBSPOT_OPTIONS_MAX,
+    HUBSPOT_STAGES_MAX,
+    HUBSPOT_TEXT_MAX,
+    check_count,
+    check_text,
+    lead_statuses,
+    lifecycle_value,
+    stage_facts,
+)
 
 API = "https://api.hubapi.com"
+
+# HubSpot's own lifecycle stages, in its order (Properties API, `lifecyclestage`): its
+# reports, lists and workflows use these internal values, so an export keeps them.
+LIFECYCLE_DEFAULTS = [
+    ("subscriber", "Subscriber"), ("lead", "Lead"),
+    ("marketingqualifiedlead", "Marketing Qualified Lead"),
+    ("salesqualifiedlead", "Sales Qualified Lead"), ("opportunity", "Opportunity"),
+    ("customer", "Customer"), ("evangelist", "Evangelist"), ("other", "Other")]
 
 
 def _json(document: Any) -> bytes:
@@ -34,41 +55,106 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
     process = playbook.processes[pid]
     stages = []
     labels: dict[str, str] = {}
-    for i, (sid, stage) in enumerate(ordered_stages(process)):
-        label = stage_value(stage)
+    facts = stage_facts("hubspot", playbook, pid, out)
+    check_count("hubspot", f"process '{pid}' (a HubSpot pipeline)", len(facts),
+                HUBSPOT_STAGES_MAX, process.where("stages", key=True), out)
+    for i, fact in enumerate(facts):
+        stage, sid, label = fact.stage, fact.stage_id, fact.label
+        where = stage.where("crm" if stage.crm.get("hubspot") else
+                            "crm_stage" if stage.crm_stage else "name")
+        check_text("hubspot", f"stage '{sid}': its HubSpot label", label, HUBSPOT_TEXT_MAX,
+                   where, out)
         if label in labels:
             out.problems.append(Problem(
                 f"stages '{labels[label]}' and '{sid}' of process '{pid}' are both "
-                f"'{label}'; HubSpot needs each stage label once in a pipeline",
-                stage.where("crm_stage" if stage.crm_stage else "name"),
-                "Give the stages different `crm_stage` names."))
+                f"'{label}'; HubSpot needs each stage label once in a pipeline", where,
+                "Give the stages different names or `crm: {hubspot: ...}` labels."))
         labels.setdefault(label, sid)
-        percent = probability(stage)
+        percent = fact.probability
         value = deal_probability(percent)
-        if Decimal(value) * 100 != percent:
+        if not fact.closed and value in ("0.0", "1.0"):
+            out.problems.append(Problem(
+                f"stage '{sid}' is open at {percent}%, which HubSpot would hold as {value}: "
+                f"a closed {'won' if value == '1.0' else 'lost'} deal's probability",
+                stage.where("probability"),
+                "Give the open stage a probability from 10 to 90% for HubSpot (`crm: "
+                "{hubspot: {probability: 10}}`), or mark it as an ending with `outcome:`."))
+        elif Decimal(value) * 100 != percent:
             out.warnings.append(Problem(
                 f"stage '{sid}': HubSpot takes probabilities in steps of 10%, so "
                 f"{percent}% is written as {value}", stage.where("probability"),
-                "Use a multiple of 10 to keep the same number in both places."))
-        stages.append({"label": stage_value(stage), "displayOrder": i,
-                       "metadata": {"probability": value,
-                                    "isClosed": "true" if stage.outcome else "false"}})
-    return {"label": process.name, "displayOrder": order, "stages": stages}
+                "Use a multiple of 10, or say what HubSpot takes with `crm: {hubspot: "
+                "{probability: N}}`."))
+        if fact.closed and value != ("1.0" if fact.won else "0.0"):
+            out.problems.append(Problem(
+                f"stage '{sid}' ends the process as {'won' if fact.won else 'not won'} at "
+                f"{percent}%; HubSpot reads a closed stage's probability as won (1.0) or "
+                "lost (0.0)", stage.where("probability"),
+                f"Write `probability: {100 if fact.won else 0}` on the stage, or the outcome "
+                "it counts as."))
+        body: dict[str, Any] = {"label": label, "displayOrder": i,
+                                "metadata": {"probability": value,
+                                             "isClosed": "true" if fact.closed else "false"}}
+        if fact.value:
+            body["stageId"] = fact.value
+        stages.append(body)
+    document: dict[str, Any] = {"label": process.name, "displayOrder": order,
+                                "stages": stages}
+    return document
 
 
-def lifecycle_options(playbook: Playbook) -> dict[str, Any]:
-    return {"options": [
-        {"label": stage.name, "value": stage.crm_stage or sid,
-         "description": stage.description.strip(),
-         "displayOrder": i, "hidden": False}
-        for i, (sid, stage) in enumerate(playbook.lifecycle.items())]}
+def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
+    """Every lifecycle stage as an option, in the playbook's order, then HubSpot's own
+    values the playbook does not use, kept as HubSpot has them (a PATCH replaces the whole
+    list of options)."""
+    options: list[dict[str, Any]] = []
+    used: dict[str, str] = {}
+    for sid, stage in playbook.lifecycle.items():
+        value, label = lifecycle_value(sid, stage)
+        where = stage.where(key=True)
+        for what, text in (("value", value), ("label", label)):
+            check_text("hubspot", f"lifecycle stage '{sid}': its HubSpot {what}", text,
+                       HUBSPOT_TEXT_MAX, where, out)
+        if value in used:
+            out.problems.append(Problem(
+                f"lifecycle stages '{used[value]}' and '{sid}' are both HubSpot lifecycle "
+                f"stage '{value}'", where,
+                "Give them different `crm: {hubspot: ...}` values."))
+            continue
+        used[value] = sid
+        options.append({"label": label, "value": value,
+                        "description": stage.description.strip(),
+                        "displayOrder": len(options), "hidden": False})
+    for value, label in LIFECYCLE_DEFAULTS:
+        if value not in used:
+            options.append({"label": label, "value": value, "displayOrder": len(options),
+                            "hidden": False})
+    return {"options": options}
 
 
-def lead_status_options(playbook: Playbook) -> dict[str, Any]:
-    return {"options": [
-        {"label": status.stage.name, "value": status.stage.crm_stage or status.id,
-         "description": status.stage.description.strip(), "displayOrder": i, "hidden": False}
-        for i, status in enumerate(lead_statuses(playbook))]}
+def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
+    statuses = lead_statuses("hubspot", playbook, out)
+    seen: dict[str, str] = {}
+    options: list[dict[str, Any]] = []
+    for status in statuses:
+        where = status.definition.where(key=True)
+        for what, text in (("value", status.value), ("label", status.label)):
+            check_text("hubspot", f"lead status '{status.id}': its HubSpot {what}", text,
+                       HUBSPOT_TEXT_MAX, where, out)
+        if status.value in seen:
+            out.problems.append(Problem(
+                f"lead statuses '{seen[status.value]}' and '{status.id}' are both HubSpot "
+                f"lead status '{status.value}'", where,
+                "Give them different `crm: {hubspot: ...}` values."))
+            continue
+        seen[status.value] = status.id
+        options.append({"label": status.label, "value": status.value,
+                        "description": status.description, "displayOrder": len(options),
+                        "hidden": False})
+    if statuses:
+        check_count("hubspot", "the lead status property", len(options),
+                    HUBSPOT_OPTIONS_MAX, statuses[0].definition.where(key=True), out)
+    return {"options": options}
 
 
 def export(playbook: Playbook) -> Output:
@@ -78,15 +164,20 @@ def export(playbook: Playbook) -> Output:
     def call(method: str, path: str, body_file: str) -> None:
         calls.append({"method": method, "url": f"{API}{path}", "body": body_file})
 
-    for order, pid in enumerate(playbook.processes):
+    for order, (pid, process) in enumerate(playbook.processes.items()):
         name = f"pipelines/{pid}.json"
         out.files[name] = _json(pipeline(pid, playbook, order, out))
-        call("POST", "/crm/v3/pipelines/deals", name)
+        pipeline_id = process.crm.get("hubspot")
+        if pipeline_id:
+            call("PUT", f"/crm/v3/pipelines/deals/{quote(pipeline_id, safe='')}", name)
+        else:
+            call("POST", "/crm/v3/pipelines/deals", name)
     if playbook.lifecycle:
-        out.files["properties/lifecyclestage.json"] = _json(lifecycle_options(playbook))
+        out.files["properties/lifecyclestage.json"] = _json(lifecycle_options(playbook, out))
         call("PATCH", "/crm/v3/properties/contacts/lifecyclestage",
              "properties/lifecyclestage.json")
-        out.files["properties/hs_lead_status.json"] = _json(lead_status_options(playbook))
+    if playbook.lead_statuses:
+        out.files["properties/hs_lead_status.json"] = _json(lead_status_options(playbook, out))
         call("PATCH", "/crm/v3/properties/contacts/hs_lead_status",
              "properties/hs_lead_status.json")
     out.files["calls.json"] = _json(calls)

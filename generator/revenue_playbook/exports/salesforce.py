@@ -17,17 +17,18 @@ import xml.etree.ElementTree as ET
 from ..model import Playbook, SalesProcess
 from .base import Output, Problem
 from .crm import (
-    forecast_category,
+    SALESFORCE_VALUE_MAX,
+    SALESFORCE_VALUES_MAX,
+    StageFacts,
+    check_count,
+    check_text,
     key_fields,
     lead_statuses,
-    ordered_stages,
-    probability,
-    stage_value,
+    stage_facts,
 )
 
 API_VERSION = "62.0"
 NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
-VALUE_MAX = 255  # characters of a picklist value's API name and label
 GUIDANCE_MAX = 1000  # characters of "Guidance for Success" a Path step takes
 KEY_FIELDS_MAX = 5  # key fields a Path step shows
 MASTER_RECORD_TYPE = "__MASTER__"
@@ -56,66 +57,93 @@ def _document(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
-def opportunity_stages(playbook: Playbook, out: Output) -> bytes:
+def stages_by_process(playbook: Playbook, out: Output) -> dict[str, list[StageFacts]]:
+    return {pid: stage_facts("salesforce", playbook, pid, out) for pid in playbook.processes}
+
+
+def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
+                       out: Output) -> bytes:
+    """The OpportunityStage value set: one value per stage name across every process;
+    Salesforce holds one probability, forecast category and won flag per value."""
     root = _element(None, "StandardValueSet")
     _element(root, "sorted", False)
-    seen: dict[str, tuple[str, str, int, str]] = {}
-    first = True
-    for pid, process in playbook.processes.items():
-        for sid, stage in ordered_stages(process):
-            value = stage_value(stage)
-            if len(value) > VALUE_MAX:
-                out.problems.append(Problem(
-                    f"stage '{sid}' is named '{value[:40]}…' in the CRM: Salesforce takes "
-                    f"at most {VALUE_MAX} characters for a stage", stage.where(
-                        "crm_stage" if stage.crm_stage else "name"),
-                    "Give the stage a shorter `crm_stage`."))
-            facts = (forecast_category(stage), stage.outcome or "", probability(stage))
-            if value in seen:
-                if seen[value][:3] != facts:
-                    out.warnings.append(Problem(
-                        f"stage '{sid}' of process '{pid}' is CRM stage '{value}', which "
-                        f"stage '{seen[value][3]}' already defines with other values; "
-                        "Salesforce keeps the first", stage.where("crm_stage"),
-                        "Give the stages different `crm_stage` names, or the same "
-                        "probability and outcome."))
+    seen: dict[str, tuple[tuple[object, ...], str, str]] = {}
+    for pid, facts in stages.items():
+        for fact in facts:
+            where = fact.stage.where("crm" if fact.stage.crm.get("salesforce") else
+                                     "crm_stage" if fact.stage.crm_stage else "name")
+            for what, text in (("value", fact.value), ("label", fact.label)):
+                check_text("salesforce", f"stage '{fact.stage_id}': its Salesforce {what}",
+                           text, SALESFORCE_VALUE_MAX, where, out)
+            held = (fact.forecast, fact.closed, fact.won, fact.probability)
+            if fact.value in seen:
+                earlier, first_pid, first_sid = seen[fact.value]
+                if earlier != held:
+                    out.problems.append(Problem(
+                        f"stage '{fact.stage_id}' of process '{pid}' and stage '{first_sid}' "
+                        f"of process '{first_pid}' are both Salesforce stage '{fact.value}' "
+                        f"with other values (probability {fact.probability} vs {earlier[3]}, "
+                        f"forecast {fact.forecast} vs {earlier[0]}); Salesforce holds one "
+                        "per stage value", where,
+                        "Give the stages different Salesforce names (`crm: {salesforce: "
+                        "...}`), or the same probability, forecast category and outcome."))
                 continue
-            seen[value] = (*facts, sid)
+            seen[fact.value] = (held, pid, fact.stage_id)
             item = _element(root, "standardValue")
-            _element(item, "fullName", value)
-            _element(item, "default", first)
-            _element(item, "label", value)
-            _element(item, "closed", stage.outcome is not None)
-            _element(item, "forecastCategory", facts[0])
-            _element(item, "probability", facts[2])
-            _element(item, "won", playbook.counts_as(stage.outcome) == "won")
-            first = False
+            _element(item, "fullName", fact.value)
+            _element(item, "default", len(seen) == 1)
+            _element(item, "label", fact.label)
+            _element(item, "closed", fact.closed)
+            _element(item, "forecastCategory", fact.forecast)
+            _element(item, "probability", fact.probability)
+            _element(item, "won", fact.won)
+    if playbook.processes:
+        first = next(iter(playbook.processes.values()))
+        check_count("salesforce", "the Opportunity Stage picklist", len(seen),
+                    SALESFORCE_VALUES_MAX, first.where(key=True), out)
     return _document(root)
 
 
-def lead_status(playbook: Playbook) -> bytes:
+def lead_status(playbook: Playbook, out: Output) -> bytes:
     root = _element(None, "StandardValueSet")
     _element(root, "sorted", False)
-    for i, status in enumerate(lead_statuses(playbook)):
+    statuses = lead_statuses("salesforce", playbook, out)
+    seen: dict[str, str] = {}
+    for i, status in enumerate(statuses):
+        where = status.definition.where(key=True)
+        for what, text in (("value", status.value), ("label", status.label)):
+            check_text("salesforce", f"lead status '{status.id}': its Salesforce {what}",
+                       text, SALESFORCE_VALUE_MAX, where, out)
+        if status.value in seen:
+            out.problems.append(Problem(
+                f"lead statuses '{seen[status.value]}' and '{status.id}' are both Salesforce "
+                f"lead status '{status.value}'", where,
+                "Give them different names or `crm: {salesforce: ...}` values."))
+            continue
+        seen[status.value] = status.id
         item = _element(root, "standardValue")
-        name = status.stage.crm_stage or status.stage.name
-        _element(item, "fullName", name)
+        _element(item, "fullName", status.value)
         _element(item, "default", i == 0)
-        _element(item, "label", name)
+        _element(item, "label", status.label)
         _element(item, "converted", status.converted)
+    if statuses:
+        check_count("salesforce", "the Lead Status picklist", len(seen),
+                    SALESFORCE_VALUES_MAX, statuses[0].definition.where(key=True), out)
     return _document(root)
 
 
-def guidance(pid: str, sid: str, playbook: Playbook, out: Output) -> str:
+def guidance(pid: str, fact: StageFacts, out: Output) -> str:
     """A stage's "Guidance for Success" as the rich text Path shows: purpose, then the exit
-    criteria as a list; criteria that do not fit the limit are left out with a warning."""
-    stage = playbook.processes[pid].stages[sid]
+    criteria as a list. The limit counts the stored rich text (tags and entities): whole
+    criteria that do not fit are named as "… and N more in the playbook" (a warning), and
+    a purpose that alone does not fit is an error, never cut inside a tag or an entity."""
+    stage, sid = fact.stage, fact.stage_id
 
     def html(criteria: list[str], more: int) -> str:
         body = ET.Element("div")
         if stage.purpose:
-            _element(body, "p", stage.purpose)
-        if criteria:
+            _element(body, "p", stage.purpose.strip())
+        if criteria or more:
             _element(body, "p", "To move on:")
             items = _element(body, "ul")
             for criterion in criteria:
@@ -125,22 +153,29 @@ def guidance(pid: str, sid: str, playbook: Playbook, out: Output) -> str:
         return "".join(ET.tostring(child, encoding="unicode", method="html")
                        for child in body)
 
-    criteria = [str(c) for c in stage.exit_criteria]
+    everything = [str(c) for c in stage.exit_criteria]
+    criteria = list(everything)
     text = html(criteria, 0)
     while len(text) > GUIDANCE_MAX and criteria:
         criteria.pop()
-        text = html(criteria, len(stage.exit_criteria) - len(criteria))
+        text = html(criteria, len(everything) - len(criteria))
     if len(text) > GUIDANCE_MAX:
-        text = text[:GUIDANCE_MAX]
-    if len(criteria) < len(stage.exit_criteria) or len(text) == GUIDANCE_MAX:
+        out.problems.append(Problem(
+            f"stage '{sid}' of process '{pid}': its purpose is {len(html([], 0)):,} "
+            f"characters of rich text; a Salesforce Path step's guidance holds "
+            f"{GUIDANCE_MAX:,}", stage.where("purpose"),
+            "Shorten the purpose to a few sentences; the stage's page keeps the detail."))
+        return ""
+    if len(criteria) < len(everything):
         out.warnings.append(Problem(
-            f"stage '{sid}': its guidance is longer than the {GUIDANCE_MAX} characters a "
-            "Salesforce Path step shows; the rest is left out", stage.where("exit_criteria"),
-            "Shorten the purpose or the exit criteria."))
+            f"stage '{sid}' of process '{pid}': {len(everything) - len(criteria)} of its "
+            f"{len(everything)} exit criteria do not fit the {GUIDANCE_MAX:,} characters of "
+            "a Salesforce Path step; the step says how many more the playbook has",
+            stage.where("exit_criteria"), "Shorten the purpose or the exit criteria."))
     return text
 
 
-def path(pid: str, process: SalesProcess, record_type: str, playbook: Playbook,
+def path(pid: str, process: SalesProcess, facts: list[StageFacts], record_type: str,
          out: Output) -> bytes:
     root = _element(None, "PathAssistant")
     _element(root, "active", True)
@@ -148,16 +183,16 @@ def path(pid: str, process: SalesProcess, record_type: str, playbook: Playbook,
     _element(root, "fieldName", "StageName")
     _element(root, "masterLabel", process.name)
     seen: dict[str, str] = {}
-    for sid, stage in ordered_stages(process):
-        value = stage_value(stage)
-        if value in seen:
+    for fact in facts:
+        stage, sid = fact.stage, fact.stage_id
+        if fact.value in seen:
             out.problems.append(Problem(
-                f"stages '{seen[value]}' and '{sid}' of process '{pid}' are both CRM stage "
-                f"'{value}'; a Salesforce Path shows each stage once",
+                f"stages '{seen[fact.value]}' and '{sid}' of process '{pid}' are both "
+                f"Salesforce stage '{fact.value}'; a Salesforce Path shows each stage once",
                 stage.where("crm_stage" if stage.crm_stage else "name"),
                 "Give the stages different `crm_stage` names."))
             continue
-        seen[value] = sid
+        seen[fact.value] = sid
         step = _element(root, "pathAssistantSteps")
         fields = key_fields(stage)
         if len(fields) > KEY_FIELDS_MAX:
@@ -167,8 +202,8 @@ def path(pid: str, process: SalesProcess, record_type: str, playbook: Playbook,
                 f"Keep the {KEY_FIELDS_MAX} fields reps fill in at this stage."))
         for name in fields[:KEY_FIELDS_MAX]:
             _element(step, "fieldNames", name)
-        _element(step, "info", guidance(pid, sid, playbook, out))
-        _element(step, "picklistValueName", stage_value(stage))
+        _element(step, "info", guidance(pid, fact, out))
+        _element(step, "picklistValueName", fact.value)
     _element(root, "recordTypeName", record_type)
     return _document(root)
 
@@ -179,7 +214,8 @@ def path_settings() -> bytes:
     return _document(root)
 
 
-def opportunity_object(playbook: Playbook, names: dict[str, str]) -> bytes:
+def opportunity_object(playbook: Playbook, stages: dict[str, list[StageFacts]],
+                       names: dict[str, str]) -> bytes:
     """Opportunity with one sales process and one record type per playbook process."""
     root = _element(None, "CustomObject")
     for pid, process in playbook.processes.items():
@@ -188,9 +224,9 @@ def opportunity_object(playbook: Playbook, names: dict[str, str]) -> bytes:
         if process.description:
             _element(business, "description", process.description.strip()[:255])
         _element(business, "isActive", True)
-        for i, (_sid, stage) in enumerate(ordered_stages(process)):
+        for i, fact in enumerate(stages[pid]):
             value = _element(business, "values")
-            _element(value, "fullName", stage_value(stage))
+            _element(value, "fullName", fact.value)
             _element(value, "default", i == 0)
     for pid, process in playbook.processes.items():
         record = _element(root, "recordTypes")
@@ -217,32 +253,35 @@ def export(playbook: Playbook) -> Output:
     files = out.files
     members: dict[str, list[str]] = {"StandardValueSet": ["OpportunityStage"],
                                      "Settings": ["PathAssistant"]}
+    stages = stages_by_process(playbook, out)
     files["standardValueSets/OpportunityStage.standardValueSet"] = \
-        opportunity_stages(playbook, out)
-    if playbook.lifecycle:
-        files["standardValueSets/LeadStatus.standardValueSet"] = lead_status(playbook)
+        opportunity_stages(playbook, stages, out)
+    if playbook.lifecycle or playbook.lead_statuses:
+        files["standardValueSets/LeadStatus.standardValueSet"] = lead_status(playbook, out)
         members["StandardValueSet"].append("LeadStatus")
     files["settings/PathAssistant.settings"] = path_settings()
-    names = {pid: developer_name(process.name) for pid, process in playbook.processes.items()}
+    names = {pid: process.crm.get("salesforce") or developer_name(process.name)
+             for pid, process in playbook.processes.items()}
     taken: dict[str, str] = {}
     for pid, name in names.items():
         if name in taken:
             out.problems.append(Problem(
                 f"processes '{taken[name]}' and '{pid}' both become '{name}' in Salesforce",
                 playbook.processes[pid].where("name"),
-                "Give the processes names that differ in letters or digits."))
+                "Give the processes names that differ in letters or digits, or their own "
+                "`crm: {salesforce: ...}` record type names."))
         taken.setdefault(name, pid)
     several = len(playbook.processes) > 1
     if several:
-        files["objects/Opportunity.object"] = opportunity_object(playbook, names)
+        files["objects/Opportunity.object"] = opportunity_object(playbook, stages, names)
         members["BusinessProcess"] = [f"Opportunity.{n}" for n in names.values()]
         members["RecordType"] = [f"Opportunity.{n}" for n in names.values()]
     members["PathAssistant"] = []
     for pid, process in playbook.processes.items():
         name = f"Opportunity_{names[pid]}"[:40].rstrip("_")
         record_type = names[pid] if several else MASTER_RECORD_TYPE
-        files[f"pathAssistants/{name}.pathAssistant"] = path(pid, process, record_type,
-                                                              playbook, out)
+        files[f"pathAssistants/{name}.pathAssistant"] = path(pid, process, stages[pid],
+                                                              record_type, out)
         members["PathAssistant"].append(name)
     files["package.xml"] = package(members)
     return out
