@@ -183,7 +183,7 @@ class Status:
     description: str
 
 
-def lead_statuses(crm: CRM, playbook: Playbook, out: Output) -> list[Status]:
+def statuses_for(crm: CRM, playbook: Playbook, out: Output) -> list[Status]:
     """The lead statuses `crm` holds: the playbook's `lead_statuses:`, with exactly one
     converted status. Without `lead_statuses:`, Salesforce takes the lifecycle stages a lead
     (not yet a contact) can be in, the one marked `converted: true` the converted status;
@@ -222,9 +222,9 @@ def _one_converted(statuses: list[Status], noun: str, section: str, out: Output)
             "Keep `converted: true` on the one status a lead has when sales converts it."))
 
 
-def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
-    stages = playbook.lifecycle
-    converted = next((sid for sid, st in stages.items() if st.converted), None)
+def after_conversion(stages: dict[str, LifecycleStage], converted: str | None) -> set[str]:
+    """The lifecycle stages reached only by passing the converted stage (a customer, say):
+    a contact's stages, not a lead's."""
     targets = {n for stage in stages.values() for n in stage.next}
     roots = [sid for sid in stages if sid not in targets] or list(stages)[:1]
 
@@ -240,7 +240,13 @@ def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
                 pending.extend(stages[sid].next)
         return seen
 
-    only_after = reach(None) - reach(converted) if converted else set()
+    return reach(None) - reach(converted)
+
+
+def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
+    stages = playbook.lifecycle
+    converted = next((sid for sid, st in stages.items() if st.converted), None)
+    only_after = after_conversion(stages, converted) if converted else set()
     statuses = []
     for sid, stage in stages.items():
         if sid in only_after:
@@ -283,3 +289,40 @@ def lifecycle_value(sid: str, stage: LifecycleStage) -> tuple[str, str]:
     """A lifecycle stage's HubSpot option: (internal value, label)."""
     said = given(stage, "hubspot")
     return said.value or stage.crm_stage or sid, said.label or stage.name
+
+
+# ---------------------------------------------------------------------------- for measuring
+# `playbook measure` finds the CRM's stage and status values in exported data; it reads
+# them through these, without the export's checks.
+
+
+def stage_value(stage: Stage) -> str:
+    """The stage's Salesforce picklist value: `crm: {salesforce: ...}`, `crm_stage` or name."""
+    return given(stage, "salesforce").value or stage.crm_stage or stage.name
+
+
+def converted_stage(playbook: Playbook) -> str | None:
+    """The lifecycle stage at which a lead becomes a contact and an opportunity, for reading
+    data: the one marked `converted: true`, else the last one the sales team works."""
+    for sid, stage in playbook.lifecycle.items():
+        if stage.converted:
+            return sid
+    sales = [sid for sid, stage in playbook.lifecycle.items() if stage.team == "sales"]
+    return sales[-1] if sales else None
+
+
+@dataclass(frozen=True)
+class LeadStatus:
+    id: str
+    stage: LifecycleStage
+    converted: bool
+
+
+def lead_statuses(playbook: Playbook) -> list[LeadStatus]:
+    """The lifecycle stages a lead (not yet a contact) can be in, in the order written, for
+    reading data (`statuses_for` is what the exports write)."""
+    converted = converted_stage(playbook)
+    stages = playbook.lifecycle
+    only_after = after_conversion(stages, converted)
+    return [LeadStatus(sid, stage, sid == converted)
+            for sid, stage in stages.items() if sid not in only_after]

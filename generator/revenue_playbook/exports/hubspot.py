@@ -25,9 +25,9 @@ from .crm import (
     HUBSPOT_TEXT_MAX,
     check_count,
     check_text,
-    lead_statuses,
     lifecycle_value,
     stage_facts,
+    statuses_for,
 )
 
 API = "https://api.hubapi.com"
@@ -133,7 +133,7 @@ def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
 
 
 def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
-    statuses = lead_statuses("hubspot", playbook, out)
+    statuses = statuses_for("hubspot", playbook, out)
     seen: dict[str, str] = {}
     options: list[dict[str, Any]] = []
     for status in statuses:

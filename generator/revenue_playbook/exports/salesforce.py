@@ -23,8 +23,8 @@ from .crm import (
     check_count,
     check_text,
     key_fields,
-    lead_statuses,
     stage_facts,
+    statuses_for,
 )
 
 API_VERSION = "62.0"
@@ -107,7 +107,7 @@ def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
 def lead_status(playbook: Playbook, out: Output) -> bytes:
     root = _element(None, "StandardValueSet")
     _element(root, "sorted", False)
-    statuses = lead_statuses("salesforce", playbook, out)
+    statuses = statuses_for("salesforce", playbook, out)
     seen: dict[str, str] = {}
     for i, status in enumerate(statuses):
         where = status.definition.where(key=True)
