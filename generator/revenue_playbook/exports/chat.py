@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from ..diff import AREA_TITLES, Change
+from . import webhook
 
 SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"
 TEAMS_ENV = "PLAYBOOK_TEAMS_WEBHOOK_URL"
+TIMEOUT_ENV = "PLAYBOOK_WEBHOOK_TIMEOUT"  # seconds for each post, all included
 
 # Slack: at most 50 blocks a message, 3,000 characters in a section's text, 150 in a
 # header (Block Kit reference, "Blocks" and "Section block").
@@ -137,37 +137,53 @@ def payload(platform: str, summary: Summary) -> dict[str, Any]:
     return teams_message(teams_card(summary))
 
 
-def post(url: str, body: dict[str, Any], timeout: float = 10.0) -> str | None:
-    """Send `body` to a webhook; the reason it failed, or None when it was accepted."""
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode("utf-8"), method="POST",
-        headers={"Content-Type": "application/json"})
+def post(url: str, body: dict[str, Any], deadline: float = webhook.DEFAULT_DEADLINE) \
+        -> str | None:
+    """Send `body` to a webhook within `deadline` seconds in all; the reason it failed
+    (never quoting the URL, which is a secret), or None when it was accepted."""
+    return webhook.post_json(url, json.dumps(body).encode("utf-8"), deadline)
+
+
+def deadline_from(environ: dict[str, str]) -> tuple[float, str | None]:
+    """The post deadline from `PLAYBOOK_WEBHOOK_TIMEOUT` (seconds), with a warning when
+    the value is not one we can use."""
+    text = environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return webhook.DEFAULT_DEADLINE, None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            if not 200 <= response.status < 300:
-                return f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return str(getattr(exc, "reason", exc))
-    return None
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= webhook.MAX_DEADLINE:
+        return webhook.DEFAULT_DEADLINE, (
+            f"warning: {TIMEOUT_ENV} is not a number of seconds from 0 to "
+            f"{webhook.MAX_DEADLINE:g}; using {webhook.DEFAULT_DEADLINE:g}")
+    return value, None
 
 
 def announce(summary: Summary, environ: dict[str, str] | None = None) -> list[str]:
     """Post the summary to every webhook configured in the environment; one line per
-    outcome ("posted to Slack", or a warning)."""
+    outcome ("posted to Slack", or a warning). Never raises, never prints a webhook URL,
+    and each post ends within the deadline (`PLAYBOOK_WEBHOOK_TIMEOUT`, 10 s)."""
     environ = dict(os.environ) if environ is None else environ
-    lines = []
+    deadline, problem = deadline_from(environ)
+    lines = [problem] if problem else []
     for platform, variable, name in (("slack", SLACK_ENV, "Slack"),
                                      ("teams", TEAMS_ENV, "Teams")):
         url = environ.get(variable, "").strip()
         if not url:
             continue
-        if not url.startswith(("https://", "http://")):
-            lines.append(f"warning: {variable} is not an http(s) URL; nothing posted to "
-                         f"{name}")
+        try:
+            webhook.endpoint(url)
+        except webhook.BadURL as exc:
+            reason = "is not an http(s) URL" if "http(s)" in str(exc) else \
+                f"is not a valid URL ({exc})"
+            lines.append(f"warning: {variable} {reason}; nothing posted to {name}")
             continue
-        failure = post(url, payload(platform, summary))
+        try:
+            failure = post(url, payload(platform, summary), deadline)
+        except Exception as exc:  # a post never fails a publish
+            failure = f"unexpected error ({type(exc).__name__})"
         lines.append(f"warning: posting to {name} failed ({failure}); the version is "
                      "published" if failure else f"Posted what changed to {name}.")
     return lines
