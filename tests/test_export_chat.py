@@ -16,6 +16,7 @@ from helpers import GIT_IDENTITY, MINIMAL, committed_repo, git
 
 from revenue_playbook.cli import main
 from revenue_playbook.diff import diff_playbooks
+from revenue_playbook.encoders import slack_mrkdwn
 from revenue_playbook.exports import chat
 from revenue_playbook.validate import validate
 
@@ -49,7 +50,7 @@ def test_diff_as_slack_and_teams_lists_every_change(two_versions, capsys) -> Non
     slack = json.loads(capsys.readouterr().out)
     text = "\n".join(b["text"]["text"] for b in slack["blocks"] if b["type"] == "section")
     for change in changes:
-        assert chat._slack_text(change.sentence()) in text
+        assert slack_mrkdwn(change.sentence()) in text
     assert "&lt;b&gt;by&lt;/b&gt; the buyer &amp; CFO" in text  # mrkdwn escaped
     assert slack["blocks"][-1]["elements"][0]["url"] == "https://playbook.example/1.1/changes/"
 
@@ -58,9 +59,10 @@ def test_diff_as_slack_and_teams_lists_every_change(two_versions, capsys) -> Non
     (attachment,) = message["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     check_card(attachment["content"])
-    texts = [b.get("text", "") for b in attachment["content"]["body"]]
+    texts = [b.get("text") or "".join(i["text"] for i in b.get("inlines", []))
+             for b in attachment["content"]["body"]]
     for change in changes:
-        assert f"- {change.sentence()}" in texts
+        assert f"• {change.sentence()}" in texts
 
 
 def test_the_card_schema_can_fail() -> None:

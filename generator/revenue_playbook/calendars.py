@@ -21,6 +21,7 @@ import icalendar
 
 from .businesstime import Calendar
 from .campaign_values import campaign_timezone, email_moment, step_moment
+from .encoders import ics_line, ics_text
 from .model import WEEKDAYS, Playbook
 from .presentation import MONTHS, campaign_day
 
@@ -114,8 +115,8 @@ def _new_calendar(name: str, timezone: str) -> icalendar.Calendar:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    # an X- property is written as given: a line break in the name would end the line
-    cal.add("x-wr-calname", " ".join(name.split()))
+    # an X- property is written as given unless typed: TEXT escapes `,` `;` `\\` (RFC 5545)
+    cal.add("x-wr-calname", icalendar.vText(ics_line(name)))
     cal.add("x-wr-timezone", timezone)
     return cal
 
@@ -161,7 +162,7 @@ def _campaign_calendar(campaign_id: str, name: str, timezone: str, entries: tupl
         event = icalendar.Event()
         event.add("uid", f"{campaign_id}-{entry.key}@{domain}")
         event.add("dtstamp", dtstamp)
-        event.add("summary", f"{name}: {entry.title}")
+        event.add("summary", ics_text(f"{name}: {entry.title}"))
         if entry.start is not None:
             event.add("dtstart", entry.start)
             event.add("dtend", entry.start + timedelta(minutes=entry.minutes))
@@ -174,7 +175,7 @@ def _campaign_calendar(campaign_id: str, name: str, timezone: str, entries: tupl
             lines.append(f"Owner: {owner}")
         if entry.description:
             lines.append(entry.description)
-        event.add("description", "\n".join(lines))
+        event.add("description", ics_text("\n".join(lines)))
         event.add("categories", [KIND_TITLES[entry.kind]])
         cal.add_component(event)
     if entries:
@@ -227,7 +228,7 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     event = icalendar.Event()
     event.add("uid", f"revenue-meeting@{_domain(playbook)}")
     event.add("dtstamp", stamp or _stamp([first]))
-    event.add("summary", meeting.name)
+    event.add("summary", ics_text(meeting.name))
     event.add("dtstart", begin)
     event.add("dtend", begin + timedelta(minutes=meeting.duration_minutes))
     event.add("rrule", {"freq": "weekly", "byday": meeting.day[:2].upper()})
@@ -238,8 +239,8 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     agenda = [f"{i}. {item.topic} ({item.minutes} min)"
               for i, item in enumerate(meeting.agenda, 1)]
     chair = playbook.roles.get(meeting.chair)
-    event.add("description", "\n".join(
-        ([f"Chair: {chair.name}"] if chair else []) + ["Agenda:", *agenda]))
+    event.add("description", ics_text("\n".join(
+        ([f"Chair: {chair.name}"] if chair else []) + ["Agenda:", *agenda])))
     cal.add_component(event)
     _add_timezones(cal, first, first + timedelta(days=366 * 5))  # rules for five years
     return cal

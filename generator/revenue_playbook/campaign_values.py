@@ -9,6 +9,7 @@ samples, and the preview marks them.
 
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,13 @@ from .model import Binding, Campaign, CampaignEmail, Playbook, Template
 from .presentation import DAYS, MONTHS, sample_values
 
 # Around a sample value in a rendered email, so that a page can mark it (private-use
-# characters: they never occur in real text, and Markdown leaves them alone).
+# characters: Markdown leaves them alone). The definitions cannot write them: they are
+# removed from every rendered email before the marks are put in.
 SAMPLE_START, SAMPLE_END = "\ue000", "\ue001"
+# Around a sample value while the email renders: a number drawn for this process, which no
+# definition can know in advance, so no text can pass for a sample.
+_OPEN = f"\ue000{secrets.token_hex(8)}\ue001"
+_CLOSE = f"\ue001{secrets.token_hex(8)}\ue000"
 
 
 def campaign_timezone(playbook: Playbook, campaign: Campaign) -> str:
@@ -188,33 +194,47 @@ def render_email(playbook: Playbook, campaign: Campaign, email: CampaignEmail,
     if mark is not None:
         for name, value in samples.items():
             if isinstance(value, str | int | float) and not isinstance(value, bool):
-                marked[name] = f"{SAMPLE_START}{value}{SAMPLE_END}"
+                marked[name] = f"{_OPEN}{value}{_CLOSE}"
     try:
         try:
             subject = templating.render(template.subject, marked)
             body = templating.render(template.body, marked)
+            if mark is not None:
+                subject, body = _apply_marks(subject, mark), _apply_marks(body, mark)
         except Exception:
             if mark is None:
                 raise
-            # a template that compares or measures a value: render unmarked
-            subject = templating.render(template.subject, ev.values)
-            body = templating.render(template.body, ev.values)
+            # a template that compares, measures or cuts a value: render unmarked
+            subject = _unmarked(templating.render(template.subject, ev.values))
+            body = _unmarked(templating.render(template.body, ev.values))
     except Exception as exc:  # the validator reports it by line; previews say so
         return RenderedEmail(template.subject, template.body, samples, ev.unbound,
                              f"{type(exc).__name__}: {exc}")
-    if mark is not None:
-        subject, body = _apply_marks(subject, mark), _apply_marks(body, mark)
     return RenderedEmail(subject, body, samples, ev.unbound)
 
 
+class _CutMark(ValueError):
+    """A sample's mark was cut or reordered by the template (a filter such as truncate)."""
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(SAMPLE_START, "").replace(SAMPLE_END, "")
+
+
 def _apply_marks(text: str, mark: Callable[[str], str]) -> str:
+    """Each marked sample passed through `mark`; SAMPLE_START and SAMPLE_END occur in the
+    result only where `mark` put them."""
     out: list[str] = []
     rest = text
-    while SAMPLE_START in rest:
-        before, _, tail = rest.partition(SAMPLE_START)
-        inner, found, rest = tail.partition(SAMPLE_END)
-        out += [before, mark(inner) if found else inner]
-    out.append(rest)
+    while _OPEN in rest:
+        before, _, tail = rest.partition(_OPEN)
+        inner, found, rest = tail.partition(_CLOSE)
+        if not found or _OPEN in inner or _CLOSE in before:
+            raise _CutMark
+        out += [_unmarked(before), mark(_unmarked(inner))]
+    if _CLOSE in rest:
+        raise _CutMark
+    out.append(_unmarked(rest))
     return "".join(out)
 
 

@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .encoders import terminal
 from .model import ITEM_FOLDERS, json_schema
 from .report import REPORTERS
 
@@ -27,10 +28,19 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 DEFAULT_DEFS = "process_defs"
 
 
+def echo(message: object = None, **kwargs: Any) -> None:
+    """`click.echo`, with every escape sequence or invisible character in what it prints
+    (names from the definitions, paths) shown as a visible escape (`encoders.terminal`)."""
+    click.echo(None if message is None else terminal(message), **kwargs)
+
+
 class UsageProblem(click.ClickException):
     """A usage or environment problem: printed as one line, exit 2."""
 
     exit_code = EXIT_USAGE
+
+    def format_message(self) -> str:
+        return terminal(self.message)
 
 
 def defs_folder(path: str | None) -> Path:
@@ -66,7 +76,8 @@ def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> in
     result = run(root, settings)
     if color is None:
         color = fmt == "text" and sys.stdout.isatty()
-    click.echo(REPORTERS[fmt](result, strict, color), color=color)
+    # coloured text escapes what it quotes itself (`report.format_text`)
+    (click.echo if color else echo)(REPORTERS[fmt](result, strict, color), color=color)
     return EXIT_INVALID if result.failed(strict) else EXIT_OK
 
 
@@ -89,7 +100,7 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
                                            + "\n", encoding="utf-8")
         except OSError as exc:
             raise UsageProblem(f"cannot write {folder}: {exc.strerror or exc}") from None
-        click.echo(f"Schemas written to {folder}")
+        echo(f"Schemas written to {folder}")
         return EXIT_OK
     text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     if output:
@@ -98,7 +109,7 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
         except OSError as exc:
             raise UsageProblem(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     return EXIT_OK
 
 
@@ -111,12 +122,12 @@ def rules(fmt: str) -> int:
 
     ordered = all_rules()
     if fmt == "json":
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
+        echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
                                 "category": r.category, "summary": r.summary}
                                for r in ordered], indent=2))
     else:
         for r in ordered:
-            click.echo(f"{r.code}  {r.name:<26} {r.severity.value:<8} {r.summary}")
+            echo(f"{r.code}  {r.name:<26} {r.severity.value:<8} {r.summary}")
     return EXIT_OK
 
 
@@ -128,7 +139,7 @@ def _validated(path: str | None):  # type: ignore[no-untyped-def]
     root = defs_folder(path)
     result = run(root, _settings(root))
     if result.failed():
-        click.echo(format_text(result), err=True)
+        echo(format_text(result), err=True)
         raise click.exceptions.Exit(EXIT_INVALID)
     return result
 
@@ -178,11 +189,11 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
         target = mkdocs_runner.build(Path(config_file), Path(site_dir) if site_dir else None,
                                      strict)
     except InvalidDefinitions as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         return EXIT_INVALID
     except mkdocs_runner.BuildFailed as exc:
         raise UsageProblem(f"build failed: {exc}") from None
-    click.echo(f"Site built in {target}")
+    echo(f"Site built in {target}")
     return EXIT_OK
 
 
@@ -200,7 +211,7 @@ def serve(config_file: str, dev_addr: str | None, strict: bool) -> int:
     try:
         mkdocs_runner.serve(Path(config_file), dev_addr, strict)
     except InvalidDefinitions as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         return EXIT_INVALID
     except mkdocs_runner.BuildFailed as exc:
         raise UsageProblem(str(exc)) from None
@@ -222,9 +233,9 @@ def _show(preview_doc, html_file: str | None) -> int:  # type: ignore[no-untyped
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise UsageProblem(f"cannot write {html_file}: {exc.strerror or exc}") from None
-        click.echo(f"Preview written to {html_file}")
+        echo(f"Preview written to {html_file}")
     else:
-        click.echo(preview_doc.text(), nl=False)
+        echo(preview_doc.text(), nl=False)
     return EXIT_OK
 
 
@@ -261,18 +272,18 @@ def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
                 if not html_file and sys.stdout.isatty():
                     click.clear()
                 if result.failed():
-                    click.echo(format_text(result), err=True)
-                    click.echo("The preview shows again once this is fixed.", err=True)
+                    echo(format_text(result), err=True)
+                    echo("The preview shows again once this is fixed.", err=True)
                 else:
                     try:
                         _pick(kind, wanted, list(getattr(result.playbook, f"{kind}s")))
                         _show(make(result.playbook, wanted), html_file)
                     except UsageProblem as problem:  # renamed or removed: wait for it
-                        click.echo(f"error: {problem}", err=True)
-                click.echo(f"Watching {root} for changes (Ctrl-C to stop).", err=True)
+                        echo(f"error: {problem}", err=True)
+                echo(f"Watching {root} for changes (Ctrl-C to stop).", err=True)
                 watch.wait()
     except KeyboardInterrupt:
-        click.echo("Stopped watching.", err=True)
+        echo("Stopped watching.", err=True)
         return EXIT_OK
 
 
@@ -329,7 +340,7 @@ def diff(old: str, new: str | None, defs_path: str, fmt: str, link: str | None) 
         raise UsageProblem(str(exc)) from None
     for label, result in ((old, before), (new or "working tree", after)):
         if result.errors:
-            click.echo(f"warning: the definitions in {label} have {len(result.errors)} "
+            echo(f"warning: the definitions in {label} have {len(result.errors)} "
                        "error(s); the comparison covers what could be read", err=True)
     changes = diff_playbooks(before.playbook, after.playbook)
     if fmt in ("slack", "teams"):
@@ -337,13 +348,13 @@ def diff(old: str, new: str | None, defs_path: str, fmt: str, link: str | None) 
 
         summary = chat.Summary(f"What changed from {old} to {new or 'the working tree'}",
                                changes, link)
-        click.echo(json.dumps(chat.payload(fmt, summary), indent=2, ensure_ascii=False))
+        echo(json.dumps(chat.payload(fmt, summary), indent=2, ensure_ascii=False))
     elif fmt == "json":
-        click.echo(json.dumps(changes_to_json(changes), indent=2, ensure_ascii=False))
+        echo(json.dumps(changes_to_json(changes), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        click.echo(changes_to_markdown(changes), nl=False)
+        echo(changes_to_markdown(changes), nl=False)
     else:
-        click.echo(changes_to_text(changes))
+        echo(changes_to_text(changes))
     return EXIT_OK
 
 
@@ -392,17 +403,17 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     try:
         files, warnings = export_files(result.playbook, target)
     except ExportFailed as exc:
-        click.echo(f"cannot export to {TARGETS[exc.target].title}:", err=True)
+        echo(f"cannot export to {TARGETS[exc.target].title}:", err=True)
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            echo(str(problem), err=True)
         return EXIT_INVALID
     for warning in warnings:
-        click.echo(str(warning).replace("error:", "warning:", 1), err=True)
+        echo(str(warning).replace("error:", "warning:", 1), err=True)
     try:
         write_folder(files, out, force)
     except WriteError as exc:
         raise UsageProblem(str(exc)) from None
-    click.echo(f"Exported {len(files)} file(s) to {out}")
+    echo(f"Exported {len(files)} file(s) to {out}")
     return EXIT_OK
 
 
@@ -510,7 +521,7 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
         raise UsageProblem(f"{config} not found: run from your playbook repo")
     try:
         if list_versions:
-            click.echo(pub.mike_passthrough(["list"], config, branch), nl=False)
+            echo(pub.mike_passthrough(["list"], config, branch), nl=False)
             return EXIT_OK
         if not version:
             raise UsageProblem("give the VERSION to publish, e.g. `playbook publish 1.2 "
@@ -520,7 +531,7 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
                                f"from {to_dir}, delete its folder and its entry in "
                                "versions.json")
         if delete:
-            click.echo(pub.mike_passthrough(["delete", *(["--push"] if push else [])],
+            echo(pub.mike_passthrough(["delete", *(["--push"] if push else [])],
                                             config, branch, (version,)), nl=False)
             return EXIT_OK
         _validated(str(pub.definitions_folder(config)))
@@ -530,16 +541,16 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
                                Path(to_dir) if to_dir else None, notes)
         finally:
             for note in notes:
-                click.echo(f"note: {note}", err=True)
+                echo(f"note: {note}", err=True)
     except pub.PublishError as exc:
         raise UsageProblem(f"publishing failed: {exc}") from None
     except pub.PublishInterrupted as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         return EXIT_USAGE
     against = f"{done.changes} change(s) since {done.previous}" if done.previous else \
         "the first published version"
     where = to_dir or f"branch {branch}"
-    click.echo(f"Published {done.version} to {where}: {against}.")
+    echo(f"Published {done.version} to {where}: {against}.")
     _announce(done, title, pub.site_url(config))
     return EXIT_OK
 
@@ -553,7 +564,7 @@ def _announce(done, title: str | None, site_url: str) -> None:  # type: ignore[n
     summary = chat.Summary(f"Playbook {title or done.version} published", done.change_list,
                            link)
     for line in chat.announce(summary):
-        click.echo(line, err=line.startswith("warning"))
+        echo(line, err=line.startswith("warning"))
 
 
 @cli.command()
@@ -571,7 +582,7 @@ def init(directory: str, name: str | None) -> int:
         raise UsageProblem(str(exc)) from None
     except OSError as exc:
         raise UsageProblem(f"cannot write {target}: {exc.strerror or exc}") from None
-    click.echo(f"Created a playbook in {target} ({len(written)} files). Next:\n"
+    echo(f"Created a playbook in {target} ({len(written)} files). Next:\n"
                f"  cd {target} && make serve")
     return EXIT_OK
 
@@ -604,7 +615,7 @@ def _main(argv: Sequence[str] | None) -> int:
         code = cli.main(args=list(argv) if argv is not None else None,
                         prog_name="playbook", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C: click turns KeyboardInterrupt into Abort
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return EXIT_USAGE
     except click.ClickException as exc:
         exc.show()
@@ -612,12 +623,12 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return EXIT_USAGE
     except Exception:
-        click.echo("playbook: internal error (this is a bug in Playbook, not in your "
+        echo("playbook: internal error (this is a bug in Playbook, not in your "
                    "definitions; please report it with the lines below)", err=True)
-        click.echo(traceback.format_exc(), err=True)
+        echo(traceback.format_exc(), err=True)
         return EXIT_CRASH
     return code if isinstance(code, int) else EXIT_OK
 

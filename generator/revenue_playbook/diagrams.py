@@ -353,7 +353,10 @@ class DiagramRenderer:
             path = self.cache_dir / f"{key}.svg"
             try:
                 data = path.read_bytes()
-            except OSError:
+                # Anyone who can write the cache folder can plant a file there: it is
+                # checked as dot's own output is, and drawn again when it fails.
+                check_svg(data.decode("utf-8").rstrip("\n"))
+            except (OSError, UnicodeDecodeError, UnsafeSVG):
                 return None
             self._memory[key] = data
             return data

@@ -33,12 +33,18 @@ class Tool:
     title: str
     syntax: Callable[[str], str]  # a token as written in the tool's templates
     example: str  # a token map entry, for hints
+    # What the tool reads as the start of a merge field or of its template logic: in text
+    # we write, only our own tokens may start one.
+    opens: re.Pattern[str] = re.compile(r"\{\{|\{%")
 
 
 TOOLS: dict[str, Tool] = {t.name: t for t in [
-    Tool("hubspot", "HubSpot", lambda token: "{{ " + token + " }}", "contact.firstname"),
+    # HubL: {{ }} expressions, {% %} statements, {# #} comments
+    Tool("hubspot", "HubSpot", lambda token: "{{ " + token + " }}", "contact.firstname",
+         re.compile(r"\{\{|\{%|\{#")),
+    # Lightning's {{{Recipient.Name}}}, and Classic's {!Contact.Name} that it reads too
     Tool("salesforce", "Salesforce", lambda token: "{{{" + token + "}}}",
-         "Contact.FirstName"),
+         "Contact.FirstName", re.compile(r"\{\{|\{%|\{!")),
     Tool("marketo", "Marketo", lambda token: "{{" + token + "}}", "lead.First Name"),
     Tool("outreach", "Outreach", lambda token: "{{" + token + "}}", "first_name"),
     Tool("salesloft", "Salesloft", lambda token: "{{" + token + "}}", "first_name"),
@@ -52,7 +58,8 @@ _MARKER = re.compile(r"\{#-?\s*(end\s+)?rep-edit\b\s*:?(.*?)-?#\}", re.S | re.I)
 class Issue:
     """Why a template field cannot be written for a tool: a line within the field."""
 
-    kind: str  # "logic" (cannot be expressed) or "token" (a field lacks a token)
+    kind: str  # "logic" (cannot be expressed), "token" (a field lacks a token) or
+    # "literal" (text the tool would read as a merge field)
     line: int
     message: str
     hint: str
@@ -97,7 +104,7 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
     for merge field `name`, or None. Every problem is collected with its line."""
     out = Converted()
     spec = TOOLS[tool]
-    pieces: list[str] = []
+    pieces: list[tuple[str, int, bool]] = []  # (text, its first line, one of our tokens)
     position, depth, block_start, label = 0, 0, 0, ""
     segments: list[tuple[int, str, bool, str]] = []  # (offset, text, rep-edited, label)
     for match in _MARKER.finditer(source):
@@ -127,7 +134,7 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
     for offset, text, edited, note in segments:
         first_line = _line_at(source, offset)
         if edited:
-            pieces.append(f"[[{note or 'to be written by the rep'}]]")
+            pieces.append((f"[[{note or 'to be written by the rep'}]]", first_line, False))
             continue
         tree = _parse(text)
         if isinstance(tree, jinja2.TemplateSyntaxError):
@@ -146,7 +153,7 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
                 line = first_line + (part.lineno or 1) - 1
                 literal = _text(part)
                 if literal is not None:
-                    pieces.append(literal)
+                    pieces.append((literal, line, False))
                 elif isinstance(part, nodes.Name):
                     token = tokens(part.name)
                     if token is None:
@@ -157,11 +164,47 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
                             f"`tokens: {{{tool}: {spec.example}}}`, or put the line in a "
                             "`{# rep-edit #}` block.", part.name))
                     else:
-                        pieces.append(spec.syntax(token))
+                        pieces.append((spec.syntax(token), line, True))
                 else:
                     out.issues.append(_logic(part, line, spec))
-    out.text = "".join(pieces)
+    out.text = "".join(text for text, _, _ in pieces)
+    out.issues += _smuggled(pieces, spec)
     return out
+
+
+def _smuggled(pieces: list[tuple[str, int, bool]], spec: Tool) -> list[Issue]:
+    """Where the written text starts a merge field (or tool logic) that is not one of our
+    tokens: literal text (`{% raw %}{{account.ssn__c}}{% endraw %}`, `{{ '{{x}}' }}`, a
+    rep-edit label), alone or joined to the text around it. Every field the tool reads is
+    then one the checks saw."""
+    text = "".join(piece for piece, _, _ in pieces)
+    tokens: dict[int, int] = {}  # where each of our tokens starts -> where it ends
+    starts: list[tuple[int, str, int]] = []  # (offset, piece, first line)
+    offset = 0
+    for piece, line, is_token in pieces:
+        if is_token:
+            tokens[offset] = offset + len(piece)
+        starts.append((offset, piece, line))
+        offset += len(piece)
+    issues = []
+    position = 0
+    while (found := spec.opens.search(text, position)) is not None:
+        if found.start() in tokens:
+            position = tokens[found.start()]
+            continue
+        start, piece, line = next(s for s in reversed(starts) if s[0] <= found.start())
+        line += piece.count("\n", 0, found.start() - start)
+        shown = text[found.start():found.start() + 30].split("\n")[0]
+        issues.append(Issue(
+            "literal", line,
+            f"the text `{shown}` would be read by {spec.title} as a merge field or "
+            "template logic that no merge field declares",
+            f"Write it without `{found[0]}` (e.g. `{found[0][0]} {found[0][1:]}`), or make it "
+            "a declared merge field."))
+        position = found.end()
+        while text.startswith("{", position):  # one finding for a run of braces
+            position += 1
+    return issues
 
 
 @lru_cache(maxsize=4096)

@@ -29,6 +29,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from .config import ConfigError, load_settings, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
+from .encoders import html_attribute, terminal
 from .loader import ReadCache
 from .markup import code_fence
 from .page_memo import PageMemo
@@ -42,6 +43,10 @@ THEME_DIR = Path(__file__).parent / "templates" / "theme"
 # in THEME_DIR, which MkDocs copies into the site: diagrams, badges, email previews
 STYLESHEET = "playbook.css"
 SCRIPT = "playbook.js"  # tables become stacked cards on a phone
+# Settings themes print as trusted HTML, in attributes too (Material's
+# `aria-label="{{ config.site_name }}"`): handed over escaped, as Markup so that a theme's
+# `|e` does not escape them twice. `playbook init --name` writes the site's name.
+THEME_TEXT = ("site_name", "site_description", "site_author")
 serve_log = logging.getLogger("playbook.serve")
 if not serve_log.handlers:
     serve_log.addHandler(logging.StreamHandler())
@@ -152,7 +157,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         else:
             self.stale_report = None
             for finding in result.warnings:
-                log.warning("%s: %s %s", finding.location, finding.code, finding.message)
+                log.warning("%s: %s %s", terminal(finding.location), finding.code,
+                            terminal(finding.message))
             cache = base / self.config.cache_dir
             if self.renderer is None or self.renderer.cache_dir != cache:
                 self.renderer = DiagramRenderer(cache)
@@ -179,6 +185,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
             if config.site_url:
                 config.site_url = urljoin(config.site_url, options.version + "/")
+        for key in THEME_TEXT:
+            if isinstance(config.get(key), str):
+                config[key] = html_attribute(config[key])
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:

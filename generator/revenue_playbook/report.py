@@ -10,6 +10,7 @@ from urllib.parse import quote
 import click
 
 from . import __version__
+from .encoders import terminal
 from .findings import Finding, Severity
 from .practices import assess, score
 from .rules import all_rules
@@ -37,8 +38,10 @@ def format_text(result: Result, strict: bool = False, color: bool = False) -> st
     for f in result.findings:
         level = f.effective_severity.value
         tint = TINTS.get(f.effective_severity, "yellow")
-        out.append(f"{style(str(f.location), bold=True)}: {style(level, fg=tint, bold=True)} "
-                   f"{style(f.code, fg=tint)} {f.message}")
+        # what the definitions wrote is quoted with its escape sequences made visible
+        out.append(f"{style(terminal(f.location), bold=True)}: "
+                   f"{style(level, fg=tint, bold=True)} {style(f.code, fg=tint)} "
+                   f"{terminal(f.message)}")
         source = result.sources.get(f.location.file)
         if source is not None and f.location.line:
             text = source.line_text(f.location.line).replace("\t", " ")
@@ -50,11 +53,12 @@ def format_text(result: Result, strict: bool = False, color: bool = False) -> st
                     caret_col = f.location.column - start + (1 if start else 0)
                 else:
                     caret_col = f.location.column
-                out.append(style(gutter, dim=True) + text)
+                caret_col = len(terminal(text[:max(caret_col - 1, 0)])) + 1
+                out.append(style(gutter, dim=True) + terminal(text))
                 out.append(" " * 6 + style("| ", dim=True) + " " * max(caret_col - 1, 0)
                            + style("^", fg=tint, bold=True))
         if f.hint:
-            hint_lines = f.hint.splitlines()
+            hint_lines = terminal(f.hint).splitlines()
             out.append(f"      {style('hint:', fg='cyan')} {hint_lines[0]}")
             out.extend(f"            {line}" for line in hint_lines[1:])
     if out:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diff import AREA_TITLES, Change
+from ..encoders import slack_mrkdwn, slack_plain, teams_text
 from . import webhook
 
 SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"
@@ -43,11 +44,6 @@ class Summary:
     link: str | None = None
 
 
-def _slack_text(text: str) -> str:
-    """Slack mrkdwn escapes only these three; the rest is shown as written."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _by_area(changes: list[Change]) -> dict[str, list[Change]]:
     areas: dict[str, list[Change]] = {}
     for change in changes:
@@ -67,7 +63,7 @@ def _cut(text: str, limit: int) -> str:
 
 def slack_message(summary: Summary, full: bool = True) -> dict[str, Any]:
     """A Block Kit message: header, one section per area (or a summary), a link button."""
-    title = _cut(summary.title, SLACK_HEADER_MAX)
+    title = _cut(slack_plain(summary.title), SLACK_HEADER_MAX)
     blocks: list[dict[str, Any]] = [{"type": "header",
                                      "text": {"type": "plain_text", "text": title}}]
     if not summary.changes:
@@ -75,12 +71,12 @@ def slack_message(summary: Summary, full: bool = True) -> dict[str, Any]:
             "type": "mrkdwn", "text": "No changes to the definitions."}})
     elif full and len(summary.changes) <= LIST_MAX:
         for area, changes in _by_area(summary.changes).items():
-            lines = [f"*{_slack_text(AREA_TITLES.get(area, area))}*"]
-            lines += [f"• {_slack_text(c.sentence())}" for c in changes]
+            lines = [f"*{slack_mrkdwn(AREA_TITLES.get(area, area))}*"]
+            lines += [f"• {slack_mrkdwn(c.sentence())}" for c in changes]
             blocks.append({"type": "section", "text": {
                 "type": "mrkdwn", "text": _cut("\n".join(lines), SLACK_SECTION_MAX)}})
     else:
-        lines = [f"*{len(summary.changes)} changes*"] + [f"• {_slack_text(line)}"
+        lines = [f"*{len(summary.changes)} changes*"] + [f"• {slack_mrkdwn(line)}"
                                                            for line in _counts(summary.changes)]
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": _cut("\n".join(lines), SLACK_SECTION_MAX)}})
@@ -88,16 +84,20 @@ def slack_message(summary: Summary, full: bool = True) -> dict[str, Any]:
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "text": {"type": "plain_text", "text": "See what changed"},
             "url": summary.link}]})
-    message = {"text": f"{summary.title} ({len(summary.changes)} changes)", "blocks": blocks}
+    # the notification's text is mrkdwn too: a title must not ping the channel
+    message = {"text": f"{slack_mrkdwn(summary.title)} ({len(summary.changes)} changes)",
+               "blocks": blocks}
     if len(blocks) > SLACK_MAX_BLOCKS and full:
         return slack_message(summary, full=False)
     return message
 
 
 def teams_card(summary: Summary, full: bool = True) -> dict[str, Any]:
-    """An Adaptive Card: a title, the changes by area (or a summary), a link action."""
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": summary.title,
-                                   "weight": "Bolder", "size": "Medium", "wrap": True}]
+    """An Adaptive Card: a title, the changes by area (or a summary), a link action.
+
+    Text from the definitions goes into TextRuns, which Teams shows without reading
+    Markdown: a stage named `[x](https://…)` is not a link."""
+    body: list[dict[str, Any]] = [_rich(summary.title, weight="Bolder", size="Medium")]
     if not summary.changes:
         body.append({"type": "TextBlock", "text": "No changes to the definitions.",
                      "wrap": True})
@@ -105,8 +105,7 @@ def teams_card(summary: Summary, full: bool = True) -> dict[str, Any]:
         for area, changes in _by_area(summary.changes).items():
             body.append({"type": "TextBlock", "text": AREA_TITLES.get(area, area),
                          "weight": "Bolder", "wrap": True, "separator": True})
-            body += [{"type": "TextBlock", "text": f"- {c.sentence()}", "wrap": True,
-                      "spacing": "None"} for c in changes]
+            body += [{**_rich(f"• {c.sentence()}"), "spacing": "None"} for c in changes]
     else:
         body.append({"type": "TextBlock", "text": f"{len(summary.changes)} changes",
                      "weight": "Bolder", "wrap": True})
@@ -122,6 +121,12 @@ def teams_card(summary: Summary, full: bool = True) -> dict[str, Any]:
     if full and len(json.dumps(teams_message(card)).encode("utf-8")) > TEAMS_MAX_BYTES:
         return teams_card(summary, full=False)
     return card
+
+
+def _rich(text: str, **style: str) -> dict[str, Any]:
+    """A paragraph of plain text (a RichTextBlock of one TextRun, which has no Markdown)."""
+    return {"type": "RichTextBlock",
+            "inlines": [{"type": "TextRun", "text": teams_text(text), **style}]}
 
 
 def teams_message(card: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import functools
 import json
 import xml.etree.ElementTree as ET
 
+from ..encoders import json_clean, visible
 from ..findings import Location
 from ..merge_tokens import TOOLS, for_tool
 from ..model import Playbook, Template
@@ -58,14 +59,14 @@ def export(playbook: Playbook) -> Output:
                         where, issue.hint))
             if not written.ok:
                 continue
-            subject, body = written.subject.text, written.body.text
+            subject, body = visible(written.subject.text), visible(written.body.text)
             out.files[f"{tool}/{tid}.txt"] = (body.rstrip("\n") + "\n").encode("utf-8")
             out.files[f"{tool}/{tid}.html"] = html(subject, body)
             index.append({"id": tid, "name": template.name, "subject": subject,
                           "text": f"{tid}.txt", "html": f"{tid}.html"})
         if index:
             out.files[f"{tool}/templates.json"] = (json.dumps(
-                index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+                json_clean(index), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return out
 
 

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
+from ..encoders import json_clean
 from ..model import Playbook
 from .base import Output, Problem
 from .crm import (
@@ -42,7 +43,7 @@ LIFECYCLE_DEFAULTS = [
 
 
 def _json(document: Any) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(json_clean(document), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def deal_probability(percent: int) -> str:

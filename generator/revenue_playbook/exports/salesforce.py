@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ..encoders import Unwritable, xml_text
 from ..model import Playbook, SalesProcess
 from .base import Output, Problem
 from .crm import (
@@ -47,7 +48,8 @@ def developer_name(text: str) -> str:
 def _element(parent: ET.Element | None, tag: str, text: object = None) -> ET.Element:
     node = ET.Element(tag) if parent is None else ET.SubElement(parent, tag)
     if text is not None:
-        node.text = ("true" if text else "false") if isinstance(text, bool) else str(text)
+        node.text = ("true" if text else "false") if isinstance(text, bool) else \
+            xml_text(text, "Salesforce metadata (XML 1.0)")
     return node
 
 
@@ -250,6 +252,14 @@ def package(members: dict[str, list[str]]) -> bytes:
 
 def export(playbook: Playbook) -> Output:
     out = Output()
+    try:
+        _export(playbook, out)
+    except Unwritable as exc:  # the loader refuses these characters; never a broken file
+        out.problems.append(Problem(f"{exc}: {exc.value[:60]!r}"))
+    return out
+
+
+def _export(playbook: Playbook, out: Output) -> None:
     files = out.files
     members: dict[str, list[str]] = {"StandardValueSet": ["OpportunityStage"],
                                      "Settings": ["PathAssistant"]}
@@ -284,4 +294,3 @@ def export(playbook: Playbook) -> Output:
                                                               record_type, out)
         members["PathAssistant"].append(name)
     files["package.xml"] = package(members)
-    return out

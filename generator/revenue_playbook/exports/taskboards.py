@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ..businesstime import Calendar
+from ..encoders import csv_cell, json_clean
 from ..model import Campaign, Playbook
 from ..presentation import campaign_date
 from .base import Output, Problem
@@ -81,9 +82,9 @@ def asana_csv(playbook: Playbook, cid: str) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(ASANA_COLUMNS)
     for task in tasks(playbook, cid):
-        writer.writerow([task.name, task.description, task.section, task.assignee,
-                         task.due.isoformat() if task.due else "",
-                         ",".join(task.depends_on)])
+        writer.writerow([csv_cell(cell) for cell in (
+            task.name, task.description, task.section, task.assignee,
+            task.due.isoformat() if task.due else "", ",".join(task.depends_on))])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -138,7 +139,7 @@ def trello_board(playbook: Playbook, cid: str) -> bytes:
              "members": list(members.values()),
              "labels": [label] if any(s.sales_preview for s in campaign.steps.values())
              else []}
-    return (json.dumps(board, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(json_clean(board), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def asana(playbook: Playbook) -> Output:
