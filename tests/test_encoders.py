@@ -11,7 +11,7 @@ import pytest
 from markupsafe import Markup, escape
 
 from revenue_playbook import encoders
-from revenue_playbook.markup import visible
+from revenue_playbook.encoders import visible
 
 HOSTILE = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "a\u202eb", "x\u200by", "\x1b]52;c;eA==\x07",
            "<!channel>", '"onmouseover="x', "a\x0bb\x85c", "\U000e0041tag", "plain, text"]

@@ -36,7 +36,7 @@ VENDOR = ROOT / "tests" / "vendor"
 # Injection"); LibreOffice Calc also after leading spaces.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # bidi overrides and isolates, zero-width characters, the BOM, soft hyphen: what the pages
-# strip (markup.INVISIBLE), and the control characters the issue found in the ICS files
+# strip (encoders.INVISIBLE), and the control characters the issue found in the ICS files
 INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060\ufeff\u00ad"
                        "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"  # writes "evil" to the clipboard in many terminals

@@ -1,8 +1,8 @@
 """Text from the definitions, encoded for the tool that opens each file we write.
 
 One home for output encoding. Every value a user wrote goes out through one of these on
-its way into a file or a message; each applies the one invisible-character policy the
-pages use (`markup.visible`: bidi overrides, zero-width and other format characters, and
+its way into a file or a message; each applies the one invisible-character policy, the
+one the pages use too (`visible`: bidi overrides, zero-width and other format characters, and
 control characters are dropped; tabs and line breaks are kept) and then the rules of its
 destination:
 
@@ -31,11 +31,28 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .markup import INVISIBLE, visible
+__all__ = ["INVISIBLE", "Unwritable", "csv_cell", "html_attribute", "ics_line", "ics_text",
+           "json_clean", "slack_mrkdwn", "slack_plain", "teams_text", "terminal", "visible",
+           "xml_text"]
 
-__all__ = ["Unwritable", "csv_cell", "html_attribute", "ics_line", "ics_text", "json_clean",
-           "slack_mrkdwn", "slack_plain", "teams_text", "terminal",
-           "visible", "xml_text"]
+# The one set of invisible characters dropped from every value we publish (pages, previews,
+# diagrams, exports, chat messages): Unicode's format characters (zero-width, bidi marks,
+# embeddings and isolates, U+061C included) and control characters, which could hide or
+# reorder the text around them; line and paragraph separators too. Written out as ranges
+# (Unicode 14; a test compares it with Python's own database) because asking `unicodedata`
+# character by character is many times slower than one regular expression.
+INVISIBLE = (
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]")
+_INVISIBLE = re.compile(r"(?![\t\n\r])" + INVISIBLE)  # tabs and line breaks are kept
+
+
+def visible(value: object) -> str:
+    """`value` as text without invisible characters (tabs and line breaks are kept: each
+    kind of output decides what they become)."""
+    return _INVISIBLE.sub("", str(value))
 
 
 class Unwritable(ValueError):
