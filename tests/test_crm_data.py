@@ -148,3 +148,30 @@ def test_business_time_counts_only_business_hours_and_skips_holidays() -> None:
     # the holiday moved to Friday: Thursday's 510 minutes count and Friday's do not
     assert Calendar(moved).elapsed(datetime(2026, 11, 25, 16, 30),
                                    datetime(2026, 11, 27, 10)) == 60 + 510
+
+
+def test_stages_are_found_by_their_per_crm_names(tmp_path: Path) -> None:
+    """A HubSpot deal stage is an internal id such as `appointmentscheduled` or `1234567`:
+    the playbook's `crm: {hubspot: ...}` names it."""
+    import shutil
+
+    from helpers import EXAMPLE
+
+    from revenue_playbook.validate import validate
+
+    defs = tmp_path / "defs"
+    shutil.copytree(EXAMPLE, defs)
+    process = defs / "processes" / "new_business.yaml"
+    text = process.read_text(encoding="utf-8")
+    process.write_text(text.replace("    crm_stage: 1 - Discovery\n",
+                                    "    crm_stage: 1 - Discovery\n"
+                                    "    crm: {hubspot: '1234567'}\n", 1), encoding="utf-8")
+    result = validate(defs)
+    assert not result.failed()
+    _write(tmp_path / "data", "deals.csv",
+           "hs_object_id,createdate,dealstage,hs_v2_date_entered_1234567\n"
+           "9,2026-11-02,1234567,2026-11-02T15:00:00Z\n")
+    data = load(tmp_path / "data", result.playbook)
+    assert data.findings == []
+    assert _table(data, "SELECT deal_id, stage, entered_at FROM deal_stages") == [
+        ("9", "discovery", datetime(2026, 11, 2, 10, 0))]
