@@ -111,7 +111,7 @@ def test_sla_compliance_per_tier_in_business_time(folder: Path) -> None:
            for t in m.sla}
     assert got == {("demo_request", "enterprise"): (30, 1, 0, 0),
                    ("demo_request", "mid_market"): (60, 1, 0, 0),
-                   ("high_intent", "mid_market"): (240, 0, 1, 0)}  # 270 > 240
+                   ("high_intent", None): (240, 0, 1, 0)}  # one limit for all; 270 > 240
     assert m.untiered == 1
 
 

@@ -137,31 +137,39 @@ class Engine:
                 cadence = pb.cadences.get(tier.cadence)
                 steps = len(cadence.steps) if cadence else 0
                 last = max((s.day for s in cadence.steps), default=0) if cadence else 0
-                for seg in segments:
+                # a row for every segment only where the response time differs by segment
+                for seg in segments if isinstance(tier.response_time, dict) else [None]:
                     limit = value_for(tier.response_time, seg)
                     if limit is not None:
                         limits.append((tid, seg, self.data.calendar.minutes(str(limit)),
                                        tier.cadence, steps, last))
             _insert(con, "tier_limits", limits)
+        # touches of leads, read once from the activities (the largest table)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE touches AS SELECT lead_id, done_at FROM "
+                    f"activities WHERE {TOUCH} AND lead_id IS NOT NULL")
         mql = pb.qualified_point("marketing")
-        start = (f"coalesce((SELECT min(f.entered_at) FROM lead_first f WHERE f.lead_id = "
-                 f"l.lead_id AND f.stage = {_lit(mql)}), l.created_at)") if mql else "l.created_at"
+        self.mql = mql
         # the moment the SLA clock starts for each lead (the MQL point, else creation),
         # and its first touch after that
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE lead_clock AS
-            WITH s AS (SELECT l.lead_id, l.tier, l.segment, {start} AS started FROM leads l)
-            SELECT s.*, (SELECT min(a.done_at) FROM activities a WHERE a.lead_id = s.lead_id
-                         AND a.{TOUCH} AND a.done_at >= s.started) AS first_touch
-            FROM s
+            WITH q AS (SELECT lead_id, entered_at FROM lead_first WHERE stage = {_lit(mql or '')}),
+            s AS (SELECT l.lead_id, l.tier, l.segment, coalesce(q.entered_at, l.created_at)
+                      AS started
+                  FROM leads l LEFT JOIN q USING (lead_id)),
+            t AS (SELECT s.lead_id, min(a.done_at) AS first_touch FROM s
+                  JOIN touches a ON a.lead_id = s.lead_id AND a.done_at >= s.started
+                  GROUP BY s.lead_id)
+            SELECT s.*, t.first_touch, coalesce(ls.segment, ld.segment) AS limit_segment,
+                coalesce(ls.minutes, ld.minutes) AS limit_minutes,
+                coalesce(ls.steps, ld.steps) AS steps,
+                coalesce(ls.last_day, ld.last_day) AS last_day
+            FROM s LEFT JOIN t USING (lead_id)
+            LEFT JOIN tier_limits ls ON ls.tier = s.tier AND ls.segment = s.segment
+            LEFT JOIN tier_limits ld ON ld.tier = s.tier AND ld.segment IS NULL
         """)
-
-    def _tier_limit(self) -> str:
-        """A join giving each lead (`c`) its tier's limit for its segment, else the
-        tier's value for all segments."""
-        return ("LEFT JOIN tier_limits t ON t.tier = c.tier AND t.segment IS NOT DISTINCT "
-                "FROM (CASE WHEN EXISTS (SELECT 1 FROM tier_limits x WHERE x.tier = c.tier "
-                "AND x.segment = c.segment) THEN c.segment END)")
+        con.execute("CREATE OR REPLACE TEMP TABLE business_day_n AS SELECT n, min(day) AS day "
+                    "FROM days WHERE business GROUP BY n")
 
     # ------------------------------------------------------------------ KPIs
 
@@ -228,10 +236,13 @@ class Engine:
             deals = self._is_sales(m.from_) and self._is_sales(m.to)
             divide = {"minutes": 1, "hours": 60,
                       "days": max(self.data.calendar.day_minutes, 1)}[kpi.unit]
-            if m.to == "first_touch":
+            if m.to == "first_touch" and m.from_ == self.mql and not deals:
+                pairs = ("SELECT lead_id AS id, started AS a, first_touch AS b FROM lead_clock "
+                         f"WHERE first_touch IS NOT NULL AND {scope.leads('lead_id')}")
+            elif m.to == "first_touch":
                 pairs = (f"SELECT f.id, f.ts AS a, min(x.done_at) AS b FROM "
-                         f"({self._moments(m.from_, scope, deals)}) f JOIN activities x ON "
-                         f"x.lead_id = f.id AND x.{TOUCH} AND x.done_at >= f.ts "
+                         f"({self._moments(m.from_, scope, deals)}) f JOIN touches x ON "
+                         "x.lead_id = f.id AND x.done_at >= f.ts "
                          "GROUP BY f.id, f.ts")
             else:
                 pairs = (f"SELECT f.id, f.ts AS a, t.ts AS b FROM "
@@ -326,54 +337,61 @@ class Engine:
         start = business_minutes("ds", "c.started", self.data)
         late = business_minutes("dn", now, self.data)
         rows = self.con.execute(f"""
-            SELECT c.tier, t.segment, t.minutes, count(*),
-                count(*) FILTER (WHERE c.first_touch IS NOT NULL AND {first} - {start} <= t.minutes),
-                count(*) FILTER (WHERE (c.first_touch IS NOT NULL AND {first} - {start} > t.minutes)
-                                 OR (c.first_touch IS NULL AND {late} - {start} > t.minutes)),
+            SELECT c.tier, c.limit_segment, c.limit_minutes, count(*),
+                count(*) FILTER (WHERE c.first_touch IS NOT NULL
+                                 AND {first} - {start} <= c.limit_minutes),
+                count(*) FILTER (WHERE (c.first_touch IS NOT NULL
+                                        AND {first} - {start} > c.limit_minutes)
+                                 OR (c.first_touch IS NULL AND {late} - {start} > c.limit_minutes)),
                 median({first} - {start})
-            FROM lead_clock c {self._tier_limit()}
+            FROM lead_clock c
             JOIN days ds ON ds.day = CAST(c.started AS DATE)
             LEFT JOIN days df ON df.day = CAST(c.first_touch AS DATE)
             JOIN days dn ON dn.day = CAST({now} AS DATE)
-            WHERE c.tier IS NOT NULL AND c.started <= {now}
+            WHERE c.limit_minutes IS NOT NULL AND c.started <= {now}
             GROUP BY ALL ORDER BY ALL
-        """).fetchall()  # noqa: E501
+        """).fetchall()
         tiers = self.pb.sla.tiers
         found = [TierCompliance(tier, tiers[tier].name, segment, limit, leads, met, breached,
                                 leads - met - breached, median)
                  for tier, segment, limit, leads, met, breached, median in rows]
         order = list(tiers)
         found.sort(key=lambda t: (order.index(t.tier), t.segment or ""))
-        untiered = self.con.execute("SELECT count(*) FROM leads WHERE tier IS NULL").fetchone()
+        untiered = self.con.execute("SELECT count(*) FROM lead_clock WHERE limit_minutes IS "
+                                    "NULL").fetchone()
         return found, int(untiered[0]) if untiered else 0
 
     def cadence(self) -> list[CadenceAdherence]:
         if not self.pb.sla:
             return []
         rows = self.con.execute(f"""
-            WITH w AS (
-                SELECT c.lead_id, c.tier, t.cadence, t.steps, c.started,
-                    (SELECT min(e.day) FROM days e WHERE e.business AND e.n = ds.n
-                        + t.last_day + CASE WHEN ds.business THEN 1 ELSE 1 END) AS ends
-                FROM lead_clock c {self._tier_limit()}
+            WITH w AS MATERIALIZED (
+                SELECT c.lead_id, c.tier, c.steps, c.started, e.day AS ends
+                FROM lead_clock c
                 JOIN days ds ON ds.day = CAST(c.started AS DATE)
-                WHERE c.tier IS NOT NULL AND t.steps > 0
+                JOIN business_day_n e ON e.n = ds.n + c.last_day + 1
+                WHERE c.steps > 0 AND e.day <= DATE '{self.as_of.date()}'
+            ), exited AS (
+                SELECT DISTINCT w.lead_id FROM w JOIN lead_first f ON f.lead_id = w.lead_id
+                    AND f.entered_at > w.started AND f.entered_at < w.ends
+            ), made AS (
+                SELECT w.lead_id, count(*) AS made FROM w JOIN touches a
+                    ON a.lead_id = w.lead_id AND a.done_at >= w.started AND a.done_at < w.ends
+                GROUP BY w.lead_id
             ), done AS (
-                SELECT w.*, (SELECT count(*) FROM activities a WHERE a.lead_id = w.lead_id
-                        AND a.{TOUCH} AND a.done_at >= w.started AND a.done_at < w.ends) AS made
-                FROM w
-                WHERE w.ends <= DATE '{self.as_of.date()}'
-                  AND NOT EXISTS (SELECT 1 FROM lead_first f WHERE f.lead_id = w.lead_id
-                                  AND f.entered_at > w.started AND f.entered_at < w.ends)
+                SELECT w.*, coalesce(made.made, 0) AS made FROM w
+                LEFT JOIN made USING (lead_id)
+                WHERE w.lead_id NOT IN (SELECT lead_id FROM exited)
             )
-            SELECT tier, cadence, max(steps), count(*), sum(least(made, steps)),
+            SELECT tier, max(steps), count(*), sum(least(made, steps)),
                 count(*) FILTER (WHERE made >= steps)
-            FROM done GROUP BY tier, cadence
+            FROM done GROUP BY tier
         """).fetchall()
         order = list(self.pb.sla.tiers)
-        found = [CadenceAdherence(tier, cadence, int(steps), int(leads), int(touches or 0),
-                                  int(complete)) for tier, cadence, steps, leads, touches,
-                 complete in rows]
+        tiers = self.pb.sla.tiers
+        found = [CadenceAdherence(tier, tiers[tier].cadence, int(steps), int(leads),
+                                  int(touches or 0), int(complete))
+                 for tier, steps, leads, touches, complete in rows]
         return sorted(found, key=lambda c: order.index(c.tier))
 
     # ------------------------------------------------------------------ deals
@@ -489,8 +507,8 @@ class Engine:
                 else "no lead to judge yet", judged == met if judged else None))
             recycle = pb.sla.recycle
             row = self.con.execute(f"""
-                SELECT count(*), count(*) FILTER (WHERE (SELECT count(*) FROM activities a
-                    WHERE a.lead_id = r.lead_id AND a.{TOUCH} AND a.done_at >= c.started
+                SELECT count(*), count(*) FILTER (WHERE (SELECT count(*) FROM touches a
+                    WHERE a.lead_id = r.lead_id AND a.done_at >= c.started
                     AND a.done_at <= r.entered_at) >= {int(value_for(recycle.min_touches, None) or 1)}
                     AND dr.n - ds.n >= {int(value_for(recycle.after_days, None) or 1)})
                 FROM lead_first r JOIN lead_clock c USING (lead_id)

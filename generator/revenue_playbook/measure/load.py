@@ -219,7 +219,11 @@ def _pick(col: Col, header: list[str]) -> list[str]:
     return present if col.coalesce else present[:1]
 
 
-def _timestamp(value: str, typed: bool) -> str:
+def _timestamp(value: str, typed: bool, column_type: str = "") -> str:
+    if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"CAST({value} AS TIMESTAMP)"  # the instant, in the session's (SLA's) zone
+    if column_type.startswith(("TIMESTAMP", "DATE")):
+        return f"CAST({value} AS TIMESTAMP)"  # already a local time
     if typed:
         return f"CAST(TRY_CAST({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
     text = f"NULLIF(trim({value}), '')"
@@ -234,14 +238,20 @@ class _Value:
     column: int  # 1-based position of its column in the file, 0 when not from the file
     name: str  # the file's column name, for messages
     typed: bool  # not text (Parquet)
+    type: str = "VARCHAR"
+    trim: bool = True  # text from a CSV file: spaces around a value are not part of it
 
 
 def _map_rows(con: duckdb.DuckDBPyConnection, raw: str, out: str, mapping: Mapping,
               header: list[str], display: str, data: Data, count: FileCount) -> bool:
     table = TABLES[mapping.table]
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw})").fetchall())
+    csv = display.lower().endswith(".csv")
     values: dict[str, _Value | None] = {}
     for column in table.columns:
+        if not column.read:
+            values[column.name] = None
+            continue
         if column.name in mapping.constants:
             values[column.name] = _Value(mapping.constants[column.name], 0, column.name, False)
             continue
@@ -254,8 +264,10 @@ def _map_rows(con: duckdb.DuckDBPyConnection, raw: str, out: str, mapping: Mappi
         template = col.template if col.when is None or col.when in header else "{}"
         parts = [template.format("r." + _q(n)) for n in names]
         sql = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+        kind = types.get(names[0], "VARCHAR") if len(parts) == 1 and template == "{}" \
+            else "VARCHAR" if all(types.get(n, "VARCHAR") == "VARCHAR" for n in names) else "ANY"
         values[column.name] = _Value(sql, header.index(names[0]) + 1, names[0],
-                                     types.get(names[0], "VARCHAR") != "VARCHAR")
+                                     kind != "VARCHAR", kind, trim=csv)
     missing = [c for c in table.columns if c.required and values.get(c.name) is None]
     if mapping.table == "activities" and values["lead_id"] is None and values["deal_id"] is None:
         missing.append(table.column("lead_id"))
@@ -328,11 +340,12 @@ def _column_sql(column: Column, value: _Value | None,
         typed_null = {"timestamp": "CAST(NULL AS TIMESTAMP)", "number": "CAST(NULL AS DOUBLE)"}
         return typed_null.get(column.kind, "CAST(NULL AS VARCHAR)"), None, None
     raw = value.sql
-    text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+    text = (f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')" if value.trim
+            else f"NULLIF(CAST({raw} AS VARCHAR), '')")
     tag = f"|{value.column}|{value.name}|' || coalesce({text}, '')"
     missing = f"WHEN {text} IS NULL THEN 'PD104{tag}" if column.required else None
     if column.kind == "timestamp":
-        typed = _timestamp(raw, value.typed)
+        typed = _timestamp(raw, value.typed, value.type)
         bad = f"WHEN {text} IS NOT NULL AND {typed} IS NULL THEN 'PD102{tag}"
     elif column.kind == "number":
         typed = f"TRY_CAST({raw} AS DOUBLE)"
@@ -357,15 +370,17 @@ def _column_sql(column: Column, value: _Value | None,
     return typed, None, bad
 
 
+CHANNEL_WORDS = {"email": "email", "emails": "email", "listemail": "email",
+                 "email_sent": "email", "call": "call", "calls": "call", "meeting": "meeting",
+                 "meetings": "meeting", "meeting_event": "meeting", "social": "social",
+                 "linkedin": "social", "linkedin_message": "social", "social_media": "social",
+                 "event": "event"}
+
+
 def _channel(text: str) -> str:
-    lower = f"lower({text})"
-    return (f"CASE WHEN {lower} IN ('email', 'emails', 'listemail', 'email_sent') THEN 'email' "
-            f"WHEN {lower} IN ('call', 'calls') THEN 'call' "
-            f"WHEN {lower} IN ('meeting', 'meetings', 'meeting_event') THEN 'meeting' "
-            f"WHEN {lower} IN ('social', 'linkedin', 'linkedin_message', 'social_media') "
-            "THEN 'social' "
-            f"WHEN {lower} IN ('event') THEN 'event' "
-            f"WHEN {text} IS NULL THEN NULL ELSE 'other' END")
+    words = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in CHANNEL_WORDS.items())
+    return (f"CASE lower({text}) {words} ELSE CASE WHEN {text} IS NULL THEN NULL "
+            "ELSE 'other' END END")
 
 
 def _joins(columns: Iterable[Column], values: dict[str, _Value | None]) -> str:
@@ -504,7 +519,7 @@ def _map_wide(con: duckdb.DuckDBPyConnection, raw: str, out: str, wide: Wide,
                     f"the playbook does not define: its {filled:,} dates are not used",
                     _hint("PD103", name, wide.table, (), data.playbook)))
             continue
-        typed = _timestamp(_q(name), typed_col)
+        typed = _timestamp(_q(name), typed_col, types.get(name, "VARCHAR"))
         tag = f"'PD102|{i + 1}|{name}|' || {text}"
         selects.append(f"SELECT __row, {_q(keys[0])} AS id, {_lit(sid)} AS stage, {typed} AS "
                        f"entered_at, CASE WHEN {typed} IS NULL THEN {tag} END AS __soft FROM {raw} "
@@ -532,7 +547,7 @@ def _combine(con: duckdb.DuckDBPyConnection, parts: dict[str, list[str]]) -> Non
             empty = ", ".join(f"CAST(NULL AS {_SQL_TYPES.get(c.kind, 'VARCHAR')}) AS {c.name}"
                               for c in table.columns)
             union = f"SELECT {empty} WHERE false"
-        con.execute(f"CREATE TEMP TABLE {name} AS {union}")
+        con.execute(f"CREATE TEMP VIEW {name} AS {union}")
 
 
 _SQL_TYPES = {"timestamp": "TIMESTAMP", "number": "DOUBLE"}
