@@ -105,10 +105,13 @@ def timed(command: list[str]) -> tuple[Sample, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the full size")
+    parser.add_argument("--divide", type=int, default=1, help="sizes divided by this "
+                        "(--quick is --divide 10)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args(argv)
-    sizes = {k: v // 10 for k, v in FULL.items()} if args.quick else dict(FULL)
+    divide = 10 if args.quick else args.divide
+    sizes = {k: v // divide for k, v in FULL.items()}
     with tempfile.TemporaryDirectory(prefix="playbook-crm-") as tmp:
         data = Path(tmp) / "data"
         make_data(data, sizes)
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_ratio_median": statistics.median(ratios),
         "cpu_ratio_spread": [min(ratios), max(ratios)],
     }
-    full = not args.quick
+    full = divide == 1
     cpu, peak = result["measure"]["cpu_s"], result["measure"]["peak_mb"] * 1024 ** 2
     result["targets"] = ({"cpu_s <= 15": cpu <= CPU_LIMIT, "peak <= 2 GB": peak <= MEMORY_LIMIT}
                          if full else "checked at full size only")
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"measure / bare scan, CPU: {result['cpu_ratio_median']:.1f}x "
           f"({min(ratios):.1f}-{max(ratios):.1f}); sizes {sizes}; targets {result['targets']}")
     args.out.mkdir(parents=True, exist_ok=True)
-    name = "crm_measure_quick.json" if args.quick else "crm_measure.json"
+    name = "crm_measure.json" if full else f"crm_measure_{divide}.json"
     (args.out / name).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -219,3 +219,21 @@ def test_the_kpi_queries_compile_for_a_warehouse_and_parse_back(folder: Path) ->
     # Snowflake has DuckDB's aggregate MEDIAN and DATE_TRUNC
     assert "MEDIAN(" in compiled["kpi:lead_response_time"]
     assert "DATE_TRUNC('WEEK'" in compiled["kpi:lead_response_time"].upper()
+
+
+@pytest.mark.slow
+def test_the_scale_benchmark_writes_its_figures(tmp_path: Path) -> None:
+    """`make bench`'s measure benchmark at a thousandth of its size."""
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "crm_measure.py"),
+                          "--divide", "1000", "--runs", "1", "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    figures = json.loads((tmp_path / "crm_measure_1000.json").read_text())
+    assert figures["sizes"]["activities"] == 5000
+    assert figures["measure"]["cpu_s"] > 0 and figures["scan"]["cpu_s"] > 0
+    assert "measure / bare scan" in out.stdout
