@@ -27,7 +27,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from .config import ConfigError, load_settings, settings_from_mapping
+from .config import ConfigError, find_pyproject, load_settings, settings_from_mapping
 from .diagrams import DiagramError, DiagramRenderer
 from .encoders import html_attribute, terminal
 from .loader import ReadCache
@@ -101,6 +101,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.read_cache = ReadCache()
         self._files: dict[str, tuple[Any, File]] = {}  # serve: the last build's generated files
         self.page_memo = PageMemo()
+        self._server: Any = None  # serve: the server watching files for rebuilds
+        self._watching: set[str] = set()  # what this plugin asked it to watch
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
@@ -123,6 +125,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         result back with `prepare(RunOptions(validated=...))`."""
         base = Path(config.config_file_path or ".").parent
         self.defs = base / self.config.defs
+        self._follow()
         try:
             # the same settings as `playbook validate` ([tool.playbook] in pyproject.toml),
             # with the plugin's own severities on top
@@ -273,8 +276,27 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         return context
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        server.watch(str(self.defs))
+        self._server = server
+        self._follow()
         return server
+
+    def _follow(self) -> None:
+        """Serving: watch what decides the site now, the definitions folder mkdocs.yml
+        names and the pyproject.toml whose `[tool.playbook]` settings apply to it, and stop
+        watching a folder or file that no longer does (after `defs:` changed, say). Called
+        on every build, before the settings are read, so that a broken pyproject.toml is
+        watched too and fixing it rebuilds."""
+        if self._server is None:
+            return
+        folder = self.defs if self.defs.is_dir() else self.defs.parent
+        settings_file = find_pyproject(folder)
+        wanted = {os.path.abspath(path) for path in (self.defs, settings_file)
+                  if path is not None and path.exists()}
+        for path in sorted(self._watching - wanted):
+            self._server.unwatch(path)
+        for path in sorted(wanted - self._watching):
+            self._server.watch(path)
+        self._watching = wanted
 
 
 class EditUris:

@@ -179,6 +179,15 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
     config.plugins.on_startup(command="serve", dirty=False)
 
     incremental = IncrementalBuilder()
+    watched_docs: list[str] = []  # the docs folder watched, once serving
+
+    def follow_docs(docs_dir: str) -> None:
+        """Watch the docs folder mkdocs.yml names now (`docs_dir:` may have changed)."""
+        now = os.path.abspath(docs_dir)
+        if watched_docs and watched_docs[0] != now and os.path.isdir(now):
+            server.unwatch(watched_docs[0])
+            server.watch(now)
+            watched_docs[0] = now
 
     def attempt(options: RunOptions, relaxed: bool) -> None:
         if options.failure is None:
@@ -190,6 +199,7 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
                                        **({"dev_addr": dev_addr} if dev_addr else {}))
                 attempt_config.site_url = serve_url
                 attempt_config.strict = strict or attempt_config.strict
+                follow_docs(attempt_config.docs_dir)
                 if isinstance(plugin, PlaybookPlugin):
                     plugin.prepare(options)
                 incremental.build(attempt_config, serve_url=serve_url)
@@ -206,6 +216,7 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
                                    **({"dev_addr": dev_addr} if dev_addr else {}))
             attempt_config.site_url = serve_url
             attempt_config.strict = not relaxed and (strict or attempt_config.strict)
+            follow_docs(attempt_config.docs_dir)
             if isinstance(plugin, PlaybookPlugin):
                 plugin.prepare(options)
             mkdocs_build(attempt_config, serve_url=serve_url)
@@ -251,6 +262,8 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
             raise BuildFailed(str(exc) or _failure_report(exc, [], plugin)) from None
         _spare_the_collector()
         server.watch(config.docs_dir)
+        watched_docs.append(os.path.abspath(config.docs_dir))
+        # the definitions folder and pyproject.toml: the plugin follows them (on_serve)
         if config.config_file_path:
             server.watch(config.config_file_path)
         config.plugins.on_serve(server, config=config, builder=builder)
