@@ -417,6 +417,91 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     return EXIT_OK
 
 
+CRM_NAMES = ["salesforce", "hubspot"]
+
+
+def _read_crm(crm: str, folder: str) -> Any:
+    from .crm import hubspot, salesforce
+    from .crm.config import CrmReadError
+
+    try:
+        return (salesforce if crm == "salesforce" else hubspot).read(Path(folder))
+    except CrmReadError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+@cli.command("import")
+@click.argument("crm", type=click.Choice(CRM_NAMES), metavar="CRM")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--company", required=True, help="The company's name (the CRM's "
+              "configuration does not say it).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
+              default=DEFAULT_DEFS, show_default=True,
+              help="The definitions folder to write; it must not exist or be empty.")
+def import_command(crm: str, folder: str, company: str, out_dir: str) -> int:
+    """Start a playbook from a CRM's configuration: CRM is salesforce (a retrieved metadata
+    folder: OpportunityStage and LeadStatus value sets, business processes, record types,
+    Paths) or hubspot (saved JSON of the Pipelines v3 and Properties v3 GET responses).
+    Writes what the CRM holds; owners and exit criteria are left as marked gaps."""
+    from .crm.to_playbook import playbook_files
+    from .exports.writing import WriteError, write_folder
+
+    out, source = Path(out_dir), Path(folder)
+    for inner, outer in ((out, source), (source, out)):
+        if inner.resolve() == outer.resolve() or inner.resolve().is_relative_to(
+                outer.resolve()):
+            raise UsageProblem(f"'{out}' and the CRM folder '{source}' overlap; write the "
+                               "playbook to a folder of its own")
+    config = _read_crm(crm, folder)
+    if not company.strip() or "\n" in company:
+        raise UsageProblem("--company: give the company's name on one line")
+    files = playbook_files(config, company.strip())
+    try:
+        write_folder({path: text.encode("utf-8") for path, text in files.items()}, out)
+    except WriteError as exc:
+        raise UsageProblem(f"{exc}; import into a new folder and merge what you need"
+                           if "not empty" in str(exc) else str(exc)) from None
+    for note in config.skipped:
+        echo(f"note: {note}", err=True)
+    stages = sum(len(p.stages) for p in config.processes)
+    echo(f"Imported {len(config.processes)} process(es) with {stages} stage(s), "
+         f"{len(config.lifecycle)} lifecycle stage(s) and {len(config.lead_statuses)} "
+         f"lead status(es) into {out}.\nWhat the CRM does not hold is marked "
+         f"\"not in {'Salesforce' if crm == 'salesforce' else 'HubSpot'}\" in the "
+         f"files; next: `playbook validate {out}`")
+    return EXIT_OK
+
+
+@cli.command("crm-diff")
+@click.argument("crm", type=click.Choice(CRM_NAMES), metavar="CRM")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False)
+@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text",
+              show_default=True, help="text for people, json for machines, github for "
+              "annotations in GitHub Actions, sarif for code-scanning dashboards.")
+def crm_diff(crm: str, folder: str, path: str | None, fmt: str) -> int:
+    """Compare a CRM's configuration with the playbook: CRM is salesforce (a retrieved
+    metadata folder) or hubspot (saved Pipelines v3 and Properties v3 responses). Every
+    difference is reported at the playbook's YAML line; exit 1 when they differ."""
+    from dataclasses import replace
+
+    from .crm.drift import compare
+    from .validate import severity_by_code
+
+    result = _validated(path)
+    config = _read_crm(crm, folder)
+    overrides = severity_by_code(_settings(result.root))
+    findings = []
+    for finding in compare(config, result.playbook, result.root):
+        severity = overrides.get(finding.code, finding.rule.severity)
+        if severity.value != "off":
+            findings.append(replace(finding, severity=severity))
+    findings.sort(key=lambda f: f.sort_key())
+    drift = replace(result, findings=findings)
+    echo(REPORTERS[fmt](drift, False, False))
+    return EXIT_INVALID if drift.failed() else EXIT_OK
+
+
 @cli.command()
 @click.argument("data", type=click.Path(file_okay=False))
 @click.argument("path", required=False)

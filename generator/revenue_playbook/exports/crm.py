@@ -130,11 +130,11 @@ class StageFacts:
 
 
 def stage_facts(crm: CRM, playbook: Playbook, process_id: str, out: Output) -> list[StageFacts]:
-    """A process's stages as `crm` holds them, in the CRM's order: open stages as written,
-    then those that count as won, then every other ending."""
+    """A process's stages as `crm` holds them, in the order the playbook writes them (the
+    order a CRM lists them in; a CRM keeps whatever order it is given)."""
     process = playbook.processes[process_id]
     facts = []
-    for sid, stage in ordered_stages(playbook, process):
+    for sid, stage in process.stages.items():
         said = given(stage, crm)
         plain = stage.crm_stage or stage.name
         if crm == "salesforce":
@@ -151,19 +151,6 @@ def stage_facts(crm: CRM, playbook: Playbook, process_id: str, out: Output) -> l
                                 forecast_category(playbook, stage, category),
                                 stage.outcome is not None, ending == "won"))
     return facts
-
-
-def ordered_stages(playbook: Playbook, process: SalesProcess) -> list[tuple[str, Stage]]:
-    """A process's stages as a CRM lists them: open stages in order, then the endings that
-    count as won, then the others (recycled before lost)."""
-    def rank(stage: Stage) -> int:
-        ending = counts_as(playbook, stage)
-        if ending is None:
-            return 0
-        if ending == "won":
-            return 1
-        return 2 if stage.outcome == "recycled" else 3
-    return sorted(process.stages.items(), key=lambda item: rank(item[1]))
 
 
 def key_fields(stage: Stage) -> list[str]:

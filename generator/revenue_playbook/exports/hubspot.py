@@ -123,9 +123,10 @@ def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         used[value] = sid
-        options.append({"label": label, "value": value,
-                        "description": stage.description.strip(),
-                        "displayOrder": len(options), "hidden": False})
+        option: dict[str, Any] = {"label": label, "value": value}
+        if stage.description.strip():
+            option["description"] = stage.description.strip()
+        options.append({**option, "displayOrder": len(options), "hidden": False})
     for value, label in LIFECYCLE_DEFAULTS:
         if value not in used:
             options.append({"label": label, "value": value, "displayOrder": len(options),
@@ -149,9 +150,10 @@ def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         seen[status.value] = status.id
-        options.append({"label": status.label, "value": status.value,
-                        "description": status.description, "displayOrder": len(options),
-                        "hidden": False})
+        option = {"label": status.label, "value": status.value}
+        if status.description:
+            option["description"] = status.description
+        options.append({**option, "displayOrder": len(options), "hidden": False})
     if statuses:
         check_count("hubspot", "the lead status property", len(options),
                     HUBSPOT_OPTIONS_MAX, statuses[0].definition.where(key=True), out)

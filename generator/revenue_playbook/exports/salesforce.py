@@ -54,9 +54,13 @@ def _element(parent: ET.Element | None, tag: str, text: object = None) -> ET.Ele
 
 
 def _document(root: ET.Element) -> bytes:
+    """The file as Salesforce's own retrieve writes it (declaration, four-space indent), so
+    a value set retrieved from an org and one exported from its playbook compare byte for
+    byte."""
     root.set("xmlns", NAMESPACE)
     ET.indent(root, space="    ")
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n")
 
 
 def stages_by_process(playbook: Playbook, out: Output) -> dict[str, list[StageFacts]]:

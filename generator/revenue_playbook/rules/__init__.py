@@ -18,6 +18,7 @@ from . import (
     alignment,
     cadences,
     campaigns,
+    crm_drift,
     email_tools,
     hygiene,
     measures,
@@ -60,7 +61,7 @@ CHECKS: tuple[Check, ...] = (
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
     loader, assemble, references, sales_process, hygiene, outcomes, segments, cadences,
-    scoring, templates, email_tools, sla, campaigns, alignment, measures)
+    scoring, templates, email_tools, sla, campaigns, alignment, measures, crm_drift)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:
