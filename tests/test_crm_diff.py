@@ -169,3 +169,19 @@ def test_a_drift_rule_can_be_made_a_warning(salesforce, tmp_path, capsys) -> Non
     edit(stages, ("<probability>25</probability>", "<probability>30</probability>"))
     assert main(["crm-diff", "salesforce", str(salesforce), str(defs)]) == 0
     assert "warning PB901" in capsys.readouterr().out
+
+
+def test_what_the_crm_cannot_hold_is_drift_too(salesforce, tmp_path, capsys) -> None:
+    """A playbook changed after the export so that the export would refuse it: crm-diff
+    says so at the line instead of comparing a value the CRM cannot have."""
+    defs = tmp_path / "defs"
+    shutil.copytree(EXAMPLE, defs)
+    edit(defs / "processes" / "new_business.yaml",
+         ("    crm: {salesforce: {probability: 50}, hubspot: {probability: 50}}\n", ""))
+    assert main(["crm-diff", "salesforce", str(salesforce), str(defs), "--format",
+                 "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["code"], f["line"]) for f in findings] == [
+        ("PB905", line_of(PROCESS, "  proposal:", "probability:"))]
+    assert "its probability differs by segment (mid_market: 60, enterprise: 50)" in \
+        findings[0]["message"]

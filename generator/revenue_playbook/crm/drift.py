@@ -215,12 +215,14 @@ def _stage_values(report: _Report, fact: StageFacts, stage: CrmStage, source: st
         expected = round(float(hubspot_export.deal_probability(fact.probability)) * 100)
     else:
         expected = fact.probability
-    if stage.probability is not None and stage.probability != expected:
+    if stage.probability is not None and stage.probability != expected and \
+            "probability" not in fact.unresolved:
         report.add(VALUE, at("probability"),
                    f"{title} has '{stage.label}' at {stage.probability}%, the playbook says "
                    f"{fact.probability}% ({source})",
                    "Change one of them; the CRM's value drives its forecast.")
-    if crm == "salesforce" and stage.forecast and stage.forecast != fact.forecast:
+    if crm == "salesforce" and stage.forecast and stage.forecast != fact.forecast and \
+            "forecast_category" not in fact.unresolved:
         report.add(VALUE, at("forecast_category"),
                    f"{title} puts '{stage.label}' in forecast category "
                    f"{WORD_OF.get(stage.forecast, stage.forecast)}, the playbook says "

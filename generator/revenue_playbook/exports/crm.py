@@ -127,6 +127,8 @@ class StageFacts:
     forecast: str  # Salesforce's API name of the forecast category
     closed: bool
     won: bool
+    # fields with no one value the CRM can hold (a problem says so): not to be compared
+    unresolved: frozenset[str] = frozenset()
 
 
 def stage_facts(crm: CRM, playbook: Playbook, process_id: str, out: Output) -> list[StageFacts]:
@@ -143,13 +145,19 @@ def stage_facts(crm: CRM, playbook: Playbook, process_id: str, out: Output) -> l
         else:  # HubSpot: the stage id, "" for a stage the export creates
             value = said.value
             label = said.label or (stage.name if said.value else plain)
+        before = len(out.problems)
         percent = stage_value_for(crm, process_id, process, sid, stage, "probability", out)
+        unresolved = {"probability"} if len(out.problems) > before else set()
+        before = len(out.problems)
         category = stage_value_for(crm, process_id, process, sid, stage,
                                    "forecast_category", out) if crm == "salesforce" else None
+        if len(out.problems) > before:
+            unresolved.add("forecast_category")
         ending = counts_as(playbook, stage)
         facts.append(StageFacts(sid, stage, value, label, probability(playbook, stage, percent),
                                 forecast_category(playbook, stage, category),
-                                stage.outcome is not None, ending == "won"))
+                                stage.outcome is not None, ending == "won",
+                                frozenset(unresolved)))
     return facts
 
 
