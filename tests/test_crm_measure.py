@@ -100,6 +100,9 @@ def test_kpi_actuals_match_a_hand_computation(folder: Path) -> None:
     # week of 7 December: D3 open in discovery (10 %) = 2,000, plus D1 won this year 10,000,
     # as a share of the 14,000,000 goal
     assert value("projected_revenue", "2026-12-07") == pytest.approx(12000 / 14_000_000 * 100)
+    # week of 9 November: on the 16th D1 is in demo (25 % of 10,000), D3 in discovery
+    # (10 % of 20,000), D2 lost and nothing won yet
+    assert value("projected_revenue", "2026-11-09") == pytest.approx(4500 / 14_000_000 * 100)
     # the fourth quarter's cohort: L1 became a customer when its deal was won
     assert value("lead_to_customer", "2026-10-01") == 25
     assert kpis["net_revenue_retention"].status == "not measured"

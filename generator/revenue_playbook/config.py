@@ -28,17 +28,46 @@ class Options:
 
 
 @dataclass
+class Measuring:
+    """`[tool.playbook.measure]`: the CRM data the site is measured against."""
+
+    data: Path | None = None  # the folder of CRM exports; None: no measured pages
+    records: bool = False  # record-level pages (stale deals by name, per owner)
+
+
+@dataclass
 class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)  # by rule code or name
     limits: Limits = field(default_factory=Limits)
     options: Options = field(default_factory=Options)
+    measuring: Measuring = field(default_factory=Measuring)
     origin: str = "defaults"
 
 
-def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
-    """Build settings from a `[tool.playbook]` table or the plugin's options."""
+def measuring_from_mapping(data: Any, origin: str, base: Path) -> Measuring:
+    """`{data: folder, records: bool}`, the folder relative to `base`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: 'measure' is a table with `data` (a folder of CRM "
+                          "exports) and `records` (true or false)")
+    unknown = set(data) - {"data", "records"}
+    if unknown:
+        raise ConfigError(f"{origin}: unknown setting 'measure.{sorted(unknown)[0]}' "
+                          "(known: data, records)")
+    folder = data.get("data")
+    if folder is not None and (not isinstance(folder, str) or not folder.strip()):
+        raise ConfigError(f"{origin}: 'measure.data' is the folder of CRM exports, as text")
+    records = data.get("records", False)
+    if not isinstance(records, bool):
+        raise ConfigError(f"{origin}: 'measure.records' is true or false")
+    return Measuring(base / folder if folder else None, records)
+
+
+def settings_from_mapping(data: dict[str, Any], origin: str, base: Path | None = None) -> Settings:
+    """Build settings from a `[tool.playbook]` table or the plugin's options (`base`: the
+    folder that relative paths start from)."""
     settings = Settings(origin=origin)
-    known = {"severity", "subject_max", "max_file_bytes", "max_values", "max_depth", "defs"}
+    known = {"severity", "subject_max", "max_file_bytes", "max_values", "max_depth", "defs",
+             "measure"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{origin}: unknown setting '{key}' (known: "
@@ -59,6 +88,8 @@ def settings_from_mapping(data: dict[str, Any], origin: str) -> Settings:
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{origin}: '{name}' must be a positive whole number")
             setattr(target, name, value)
+    if "measure" in data:
+        settings.measuring = measuring_from_mapping(data["measure"], origin, base or Path("."))
     return settings
 
 
@@ -84,4 +115,4 @@ def load_settings(defs: Path) -> Settings:
         return Settings()
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.playbook] must be a table")
-    return settings_from_mapping(table, f"{pyproject} [tool.playbook]")
+    return settings_from_mapping(table, f"{pyproject} [tool.playbook]", pyproject.parent)

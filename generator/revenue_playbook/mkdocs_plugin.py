@@ -84,6 +84,13 @@ class PlaybookConfig(Config):
     """Where rendered diagrams are kept between builds, relative to mkdocs.yml."""
     changes = c.Optional(c.Type(str))
     """A Markdown file (relative to mkdocs.yml) shown as the "What changed" page."""
+    crm_data = c.Optional(c.Type(str))
+    """A folder of CRM exports (relative to mkdocs.yml): the site gets the measured pages
+    (scorecard actuals, SLA compliance, Playbook vs reality, weekly meeting pack). Over
+    `data` in `[tool.playbook.measure]`."""
+    records = c.Optional(c.Type(bool))
+    """With `crm_data`: also a record-level page (stale deals by name, per owner), left out of
+    search. Over `records` in `[tool.playbook.measure]`; off by default."""
 
 
 class PlaybookPlugin(BasePlugin[PlaybookConfig]):
@@ -170,16 +177,42 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 changes_file = base / self.config.changes
                 if changes_file.is_file():
                     changes = changes_file.read_text(encoding="utf-8")
+            measured = self._measured(base, result)
             try:
                 self.site = build_site(result.playbook, self.renderer,
                                        directory_urls=config.use_directory_urls,
                                        changes_markdown=changes,
                                        findings=result.findings,
-                                       memo=self.page_memo if self.command == "serve" else None)
+                                       memo=self.page_memo if self.command == "serve" else None,
+                                       measured=measured)
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"
                 raise PluginError(self.failure) from None
         return self._configure(config, options)
+
+    def _measured(self, base: Path, result: Result) -> dict[str, Any] | None:
+        """The measured pages' values when CRM data is configured (plugin `crm_data:` or
+        `[tool.playbook.measure]`); each data finding is a warning of the build."""
+        try:
+            measuring = load_settings(base / self.config.defs).measuring
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+        folder = base / self.config.crm_data if self.config.crm_data else measuring.data
+        records = measuring.records if self.config.records is None else self.config.records
+        if folder is None:
+            return None
+        from .measure.engine import Engine
+        from .measure.load import DataError, load
+        from .measure.site import page_values
+
+        try:
+            data = load(folder, result.playbook)
+        except DataError as exc:
+            raise PluginError(f"playbook: {exc} (set `crm_data:` under the playbook plugin in "
+                              "mkdocs.yml, or `measure.data` in [tool.playbook])") from None
+        for finding in data.findings:
+            log.warning("%s: %s %s", finding.location, finding.code, finding.message)
+        return page_values(Engine(data, record_level=records).run(), result.playbook)
 
     def _configure(self, config: MkDocsConfig, options: RunOptions) -> MkDocsConfig:
         if options.version:

@@ -54,6 +54,13 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
         team.append({"My day": my_days})
     if "meeting.md" in pages:
         team.append({"Revenue meeting": "meeting.md"})
+    actuals = [{title: path} for title, path in (
+        ("Scorecard actuals", "actuals/index.md"), ("SLA compliance", "actuals/sla.md"),
+        ("Playbook vs reality", "actuals/reality.md"),
+        ("Weekly meeting pack", "actuals/meeting-pack.md"),
+        ("Stale deals by name", "actuals/records.md")) if path in pages]
+    if actuals:
+        team.append({"Actuals": actuals})
     home: list[Any] = [{"Home": "index.md"}]
     if "changes.md" in pages:
         home.append({"What changed": "changes.md"})

@@ -52,6 +52,13 @@ from .presentation import (
 )
 from .rules import Context, all_rules, run_checks
 
+# the pages measured from CRM data (see `measure/site.py`, which imports nothing of MkDocs)
+MEASURED_TEMPLATES = {"actuals/index.md": "actuals.md.j2", "actuals/sla.md": "actuals_sla.md.j2",
+                      "actuals/reality.md": "actuals_reality.md.j2",
+                      "actuals/meeting-pack.md": "actuals_meeting.md.j2",
+                      "actuals/records.md": "actuals_records.md.j2"}
+RECORDS_PAGE = "actuals/records.md"
+
 
 @dataclass
 class Page:
@@ -76,11 +83,13 @@ def stage_hygiene(pb: Playbook, process: SalesProcess, stage: Stage) -> dict[str
 
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
                changes_markdown: str | None = None,
-               findings: list[Finding] | None = None, memo: PageMemo | None = None) -> Site:
+               findings: list[Finding] | None = None, memo: PageMemo | None = None,
+               measured: Mapping[str, dict[str, Any]] | None = None) -> Site:
     """Every generated page and diagram of the playbook. Links inside diagrams follow
     MkDocs' `use_directory_urls`; `changes_markdown` adds the "What changed" page. With a
     `memo` kept from the last build, a page (or diagram) is made again only when something
-    it reads changed (`page_memo`); the site is the same either way."""
+    it reads changed (`page_memo`); the site is the same either way. `measured` holds the
+    values of the pages measured from CRM data (`measure.site.page_values`), by path."""
     pb = playbook
     usage = template_usage(pb)
     site = Site()
@@ -186,6 +195,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         page("meeting.md", "meeting.md.j2", pb.meeting)
     if changes_markdown is not None:
         page("changes.md", "changes.md.j2", values=dict(changes=Markup(changes_markdown)))
+    for path, values in (measured or {}).items():
+        page(path, MEASURED_TEMPLATES[path], values=values)
     page("reference/format.md", "format.md.j2", values=dict(sections=format_sections()))
     page("reference/rules.md", "rules.md.j2", values=dict(rules=all_rules()))
 
@@ -197,7 +208,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     cache = renderer.cache_dir
     env = page_environment(cache / "pages" if cache is not None else None)
     constants = {"phase_titles": PHASE_TITLES, "has_changes": changes_markdown is not None,
-                 "directory_urls": directory_urls}
+                 "directory_urls": directory_urls, "has_actuals": bool(measured)}
     for path, template_name, source, diagrams, values in plan:
         def make(pb: Playbook, shared: Mapping[str, Any], path: str = path,
                  template_name: str = template_name, diagrams: list[str] = diagrams,
@@ -217,6 +228,9 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         if path.startswith("reference/"):
             # for developers and sales ops: search ranks them below the playbook's pages
             markdown = f"---\nsearch:\n  boost: {REFERENCE_SEARCH_BOOST}\n---\n" + markdown
+        elif path == RECORDS_PAGE:
+            # record-level figures (names, owners): never in the search index
+            markdown = "---\nsearch:\n  exclude: true\n---\n" + markdown
         src = source.source.display if source is not None and source.source else None
         site.pages[path] = Page(path, title, markdown, src)
     build.finish()
