@@ -57,12 +57,13 @@ def test_asana_csv_has_every_step_with_its_due_date(tmp_path, example) -> None:
             assert task["Section/Column"] == PHASES[step.phase]
             assert task["Assignee"] == example.roles[step.owner].email
             due = business_days(campaign.launch, step.offset, holidays)
-            assert task["Due Date"] == due.isoformat()
+            assert task["Due Date"] == due.strftime("%m/%d/%Y")  # as Asana's help says
             dues.append(due)
             assert task["Blocked By (Dependencies)"] == ",".join(
                 campaign.steps[d].name for d in step.depends_on)
             assert f"Owner: {example.roles[step.owner].name}." in task["Description"]
-        assert [tasks[r[0]]["Due Date"] for r in rows[1:]] == sorted(d.isoformat() for d in dues)
+        listed = [datetime.strptime(tasks[r[0]]["Due Date"], "%m/%d/%Y").date() for r in rows[1:]]
+        assert listed == sorted(dues)
 
 
 def test_trello_board_matches_trello_objects_with_every_step(tmp_path, example) -> None:
@@ -90,12 +91,47 @@ def test_trello_board_matches_trello_objects_with_every_step(tmp_path, example) 
         assert all(card["idBoard"] == board["id"] for card in board["cards"])
 
 
-def test_asana_warns_of_a_dependency_it_cannot_name(tmp_path, capsys) -> None:
-    assert main(["export", "asana", str(EXAMPLE), "--out", str(tmp_path / "a")]) == 0
-    source = (EXAMPLE / "campaigns" / "retention_webinar.yaml").read_text().splitlines()
-    line = next(i for i, text in enumerate(source, 1) if "name: Write the invitation" in text)
-    assert f"retention_webinar.yaml:{line}:11: warning: campaign 'retention_webinar' step " \
-        "'emails'" in capsys.readouterr().err
+def asana_links(rows: list[list[str]]) -> list[tuple[str, str]]:
+    """The dependencies Asana makes of a CSV, read by its documented rules: the names in
+    "Blocked By" split on commas, each matched to the task of that name in a row above."""
+    above: set[str] = set()
+    links = []
+    for row in rows[1:]:
+        name, blocked = row[0], row[5]
+        for wanted in filter(None, blocked.split(",")):
+            if wanted in above:
+                links.append((wanted, name))
+        above.add(name)
+    return links
+
+
+def test_every_dependency_survives_asanas_reading(tmp_path, example) -> None:
+    out = tmp_path / "a"
+    assert main(["export", "asana", str(EXAMPLE), "--out", str(out)]) == 0
+    for cid, campaign in example.campaigns.items():
+        with (out / f"{cid}.csv").open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        wanted = {(campaign.steps[d].name, step.name)
+                  for step in campaign.steps.values() for d in step.depends_on}
+        assert wanted and set(asana_links(rows)) == wanted, cid
+
+
+def test_a_step_name_asana_would_split_is_an_error(tmp_path, capsys) -> None:
+    import shutil
+
+    defs = tmp_path / "defs"
+    shutil.copytree(EXAMPLE, defs)
+    path = defs / "campaigns" / "retention_webinar.yaml"
+    text = path.read_text().replace(
+        "name: Write the invitation and reminder emails and the recording email",
+        "name: Write the invitation, reminder and recording emails")
+    path.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Write the invitation" in t)
+    assert main(["export", "asana", str(defs), "--out", str(tmp_path / "a")]) == 1
+    err = capsys.readouterr().err
+    assert f"retention_webinar.yaml:{line}:11: error: campaign 'retention_webinar' step " \
+        "'emails' is named 'Write the invitation, reminder and recording emails'" in err
+    assert not (tmp_path / "a").exists()
 
 
 def test_the_trello_schema_rejects_a_card_without_a_list() -> None:

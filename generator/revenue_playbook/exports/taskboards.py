@@ -26,7 +26,8 @@ from .base import Output, Problem
 PHASES = {"planning": "Planning", "execution": "Execution", "optimization": "Optimization"}
 
 # Asana's CSV importer maps these column names to task fields without manual mapping
-# (Asana Help, "CSV importer"); dates are written as ISO dates, which it reads.
+# (Asana Help, "CSV importer"). Its documented rules: dates as mm/dd/yyyy; a task's
+# dependencies name the tasks it waits for, separated by commas, each in a row above it.
 ASANA_COLUMNS = ["Name", "Description", "Section/Column", "Assignee", "Due Date",
                  "Blocked By (Dependencies)"]
 
@@ -77,14 +78,36 @@ def tasks(playbook: Playbook, cid: str) -> list[Task]:
     return out
 
 
+def predecessors_first(listed: list[Task], playbook: Playbook, cid: str) -> list[Task]:
+    """The tasks in their order, each moved below every task it waits for (Asana links a
+    dependency only to a task in a row above)."""
+    steps = playbook.campaigns[cid].steps
+    by_id = {task.step_id: task for task in listed}
+    placed: list[Task] = []
+    done: set[str] = set()
+
+    def place(task: Task, seen: frozenset[str]) -> None:
+        if task.step_id in done or task.step_id in seen:  # a cycle is PB604's to report
+            return
+        for dep in steps[task.step_id].depends_on:
+            if dep in by_id:
+                place(by_id[dep], seen | {task.step_id})
+        done.add(task.step_id)
+        placed.append(task)
+
+    for task in listed:
+        place(task, frozenset())
+    return placed
+
+
 def asana_csv(playbook: Playbook, cid: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(ASANA_COLUMNS)
-    for task in tasks(playbook, cid):
+    for task in predecessors_first(tasks(playbook, cid), playbook, cid):
         writer.writerow([csv_cell(cell) for cell in (
             task.name, task.description, task.section, task.assignee,
-            task.due.isoformat() if task.due else "", ",".join(task.depends_on))])
+            task.due.strftime("%m/%d/%Y") if task.due else "", ",".join(task.depends_on))])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -149,11 +172,12 @@ def asana(playbook: Playbook) -> Output:
         needed = {d for step in campaign.steps.values() for d in step.depends_on}
         for sid in sorted(needed & set(campaign.steps)):
             if "," in campaign.steps[sid].name:
-                out.warnings.append(Problem(
-                    f"campaign '{cid}' step '{sid}': Asana lists the steps a task waits for "
-                    "separated by commas, so it cannot find a step whose name has one",
+                out.problems.append(Problem(
+                    f"campaign '{cid}' step '{sid}' is named '{campaign.steps[sid].name}': "
+                    "Asana reads the steps a task waits for as names separated by commas, so "
+                    "the tasks waiting for it would lose the dependency",
                     campaign.steps[sid].where("name"),
-                    "Write the step's name without a comma to keep the dependency in Asana."))
+                    "Write the step's name without a comma (e.g. `and` or `;`)."))
         if campaign.launch is None:
             out.warnings.append(Problem(
                 f"campaign '{cid}' has no launch date: its tasks have no due dates",
