@@ -25,12 +25,12 @@ def test_cadence_agenda_says_what_day_0_is_and_shows_rest_days(example) -> None:
                                "business minutes).")
     assert [(d.label, len(d.touches)) for d in agenda.days] == [
         ("Day 0", 2), ("Day 1", 1), ("Day 2", 1), ("Day 3", 0), ("Day 4", 1), ("Day 5", 0),
-        ("Day 6", 1), ("Days 7–8", 0), ("Day 9", 1)]
+        ("Day 6", 1), ("Days 7–8", 0), ("Day 9", 1), ("Days 10–14", 0), ("Day 15", 1)]
     exits = {e.when: (e.page, e.page_title) for e in agenda.exits}
     assert exits["A meeting is booked"] == ("stages/discovery.md", "Discovery")
     assert exits["The lead is disqualified"] == ("lifecycle.md#lifecycle-disqualified",
                                                  "Disqualified")
-    assert exits["No reply after touch 7"] == ("sla.md#cadence-nurture", "Nurture track")
+    assert exits["No reply after touch 8"] == ("sla.md#cadence-nurture", "Nurture track")
     assert exits["No answer after 15 business days and at least 6 touches"] == (
         "sla.md#recycle", "Recycled")
 

@@ -107,11 +107,15 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
                  "| Email templates |", "| KPIs on the scorecard |"):
         assert gone not in home, gone
     alignment = site.pages["alignment.md"].markdown
-    assert "**2 of 8 practices met.**" in alignment
+    assert "**1 of 9 practices met.**" in alignment
     assert "| **One definition of a qualified lead**" in alignment
-    assert alignment.count("➖ not encoded") == 6
+    assert alignment.count("➖ not encoded") == 8
     report = json.loads(format_json(result))["alignment"]
-    assert (report["met"], report["total"]) == (2, 8)
+    assert (report["met"], report["total"]) == (1, 9)
     states = {p["id"]: p["state"] for p in report["practices"]}
     assert states["qualified-lead"] == "met" and states["sales-preview"] == "not encoded"
-    assert states["handoffs"] == "met"  # PB703 is off in this folder's settings
+    # HubSpot's defaults name no hand-off owner or time, and no exit criteria: "not
+    # encoded", with no rule switched off (the folder has no severity settings)
+    assert states["handoffs"] == "not encoded" and states["exit-criteria"] == "not encoded"
+    assert "needs hand-off (\\`handoff:\\` on a lifecycle stage)" in alignment
+    assert "needs exit criteria in process 'sales\\_pipeline'" in alignment

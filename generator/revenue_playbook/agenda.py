@@ -15,6 +15,7 @@ from .businesstime import Calendar
 from .model import CadenceStep, Playbook, Touchpoint
 from .presentation import business_time, per_segment, touches
 from .presentation import days as present_days
+from .wording import NOT_DEFINED, with_article
 
 Touch = Touchpoint | CadenceStep
 
@@ -84,7 +85,7 @@ def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
         def words(duration: str) -> str:
             return business_time(calendar, duration)
 
-        arrivals = "; ".join(f"a {t.name} lead comes in (first touch within "
+        arrivals = "; ".join(f"{with_article(t.name)} lead comes in (first touch within "
                              f"{per_segment(playbook, t.response_time, words)})" for t in tiers)
         day_zero = f"Day 0 is the business day {arrivals}."
     else:
@@ -102,14 +103,18 @@ def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
         exits.append(Exit(f"{_EVENT_WORDS.get(branch.when, branch.when)}{after}",
                           "Move the lead to the cadence", f"sla.md#cadence-{branch.go_to}",
                           target.name if target else branch.go_to))
-    if playbook.sla is not None:
-        recycle = playbook.sla.recycle
-        to = playbook.lifecycle.get(recycle.to)
+    recycle = playbook.sla.recycle if playbook.sla is not None else None
+    if recycle is not None:
+        to = playbook.lifecycle.get(recycle.to) if recycle.to else None
+        limits = [per_segment(playbook, recycle.after_days, present_days)
+                  if recycle.after_days is not None else "",
+                  f"at least {per_segment(playbook, recycle.min_touches, touches)}"
+                  if recycle.min_touches is not None else ""]
+        said = " and ".join(limit for limit in limits if limit)
         exits.append(Exit(
-            f"No answer after {per_segment(playbook, recycle.after_days, present_days)} and "
-            f"at least {per_segment(playbook, recycle.min_touches, touches)}",
+            f"No answer after {said}" if said else "No answer (when is not defined)",
             "Recycle the lead, with a reason, to", "sla.md#recycle",
-            to.name if to else recycle.to))
+            to.name if to else (recycle.to or NOT_DEFINED)))
     return Agenda(cadence.name, day_zero, days(cadence.steps), tuple(exits), cadence.owner)
 
 

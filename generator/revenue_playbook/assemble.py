@@ -7,6 +7,7 @@ that fails is remembered as "broken" so references to it are not reported a seco
 from __future__ import annotations
 
 import functools
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -260,11 +261,28 @@ def schema_findings(error: ValidationError, model: type[BaseModel], source: Sour
             model_here = _model_at(model, loc[:-1]) if loc else None
             field = model_here.model_fields.get(str(loc[-1])) if model_here and loc else None
             hint = field.description if field and field.description else ""
+            if kind == "literal_error":
+                hint = _enum_hint(err) or hint
             findings.append(Finding(
                 INVALID_VALUE, source.location(path),
                 f"{dotted}: {message[:1].lower()}{message[1:]} (got {_type_word(err['input'])})",
                 hint or "Correct the value."))
     return findings
+
+
+def _enum_hint(err: Any) -> str:
+    """"Did you mean 'commit'?" for a value of a fixed list written in another case or
+    spelling (`Commit`, `BestCase`, `best-case`, a typo), then the values there are."""
+    expected = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+    got = err.get("input")
+    if not expected or not isinstance(got, str):
+        return ""
+    def squeezed(word: str) -> str:
+        return re.sub(r"[\s_\-]", "", word).lower()
+    same = [option for option in expected if squeezed(option) == squeezed(got)]
+    match = same or close_matches(squeezed(got), expected)
+    listed = f"One of: {', '.join(expected)}."
+    return f"Did you mean '{match[0]}'? {listed}" if match else listed
 
 
 def _anchor(value: Any, source: SourceFile, path: tuple[str | int, ...]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from .model import WEEKDAYS, BusinessHours, Playbook, parse_duration
+from .wording import count
 
 DEFAULT_DAY_MINUTES = 8 * 60
 
@@ -33,7 +34,7 @@ class Calendar:
     @classmethod
     def of(cls, playbook: Playbook) -> Calendar:
         """The calendar of a playbook's SLA business hours (a plain week without an SLA)."""
-        return cls(playbook.sla.business_hours if playbook.sla else None)
+        return cls(playbook.business_hours)
 
     def minutes(self, duration: str) -> float:
         """A duration such as `90m`, `1.5h` or `2d` in business minutes."""
@@ -46,11 +47,11 @@ class Calendar:
         """Business minutes in words a rep reads at a glance."""
         if self.day_minutes and minutes >= self.day_minutes and minutes % self.day_minutes == 0:
             days = int(minutes // self.day_minutes)
-            return f"{days} business day{'s' if days != 1 else ''}"
+            return count(days, "business day")
         if minutes >= 60 and minutes % 60 == 0:
             hours = int(minutes // 60)
-            return f"{hours} business hour{'s' if hours != 1 else ''}"
-        return f"{minutes:g} business minutes"
+            return count(hours, "business hour")
+        return count(minutes, "business minute")
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.workdays and day not in self.holidays

@@ -24,6 +24,7 @@ from .campaign_values import campaign_timezone, email_moment, step_moment
 from .encoders import ics_line, ics_text
 from .model import WEEKDAYS, Playbook
 from .presentation import MONTHS, campaign_day
+from .wording import count
 
 PRODID = "-//Playbook//revenue-playbook//EN"
 
@@ -110,14 +111,15 @@ def _stamp(days: Iterable[date]) -> datetime:
     return datetime.combine(first, time(0), UTC)
 
 
-def _new_calendar(name: str, timezone: str) -> icalendar.Calendar:
+def _new_calendar(name: str, timezone: str | None) -> icalendar.Calendar:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     # an X- property is written as given unless typed: TEXT escapes `,` `;` `\\` (RFC 5545)
     cal.add("x-wr-calname", icalendar.vText(ics_line(name)))
-    cal.add("x-wr-timezone", timezone)
+    if timezone:  # none stated: times are floating, local to whoever reads them
+        cal.add("x-wr-timezone", timezone)
     return cal
 
 
@@ -135,7 +137,7 @@ def campaign_ics(playbook: Playbook, campaign_id: str) -> bytes:
     return _campaign_ics(*_campaign_facts(playbook, campaign_id))
 
 
-CampaignFacts = tuple[str, str, str, tuple[Entry, ...], tuple[str, ...], str]
+CampaignFacts = tuple[str, str, str | None, tuple[Entry, ...], tuple[str, ...], str]
 
 
 def _campaign_facts(playbook: Playbook, campaign_id: str) -> CampaignFacts:
@@ -153,8 +155,8 @@ def _campaign_ics(*facts: Any) -> bytes:
     return ics(_campaign_calendar(*facts))
 
 
-def _campaign_calendar(campaign_id: str, name: str, timezone: str, entries: tuple[Entry, ...],
-                       owners: tuple[str, ...], domain: str,
+def _campaign_calendar(campaign_id: str, name: str, timezone: str | None,
+                       entries: tuple[Entry, ...], owners: tuple[str, ...], domain: str,
                        stamp: datetime | None = None) -> icalendar.Calendar:
     cal = _new_calendar(name, timezone)
     dtstamp = stamp or _stamp(e.day for e in entries)
@@ -186,7 +188,7 @@ def _campaign_calendar(campaign_id: str, name: str, timezone: str, entries: tupl
 def _from_launch(offset: int) -> str:
     if offset == 0:
         return "launch day"
-    days = f"{abs(offset)} business day{'s' if abs(offset) != 1 else ''}"
+    days = count(abs(offset), "business day")
     return f"{campaign_day(offset)}, {days} {'before' if offset < 0 else 'after'} launch"
 
 
@@ -201,7 +203,7 @@ def meeting_start(playbook: Playbook) -> date:
     (a holiday, a launch or the next SLA review)."""
     days = [d for c in playbook.campaigns.values() for d in (c.launch,) if d]
     if playbook.sla is not None:
-        days += playbook.sla.business_hours.holidays
+        days += playbook.holidays
         if playbook.sla.review and playbook.sla.review.next:
             days.append(playbook.sla.review.next)
     first = min(days, default=date(2026, 1, 1))
@@ -217,8 +219,8 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     meeting = playbook.meeting
     if meeting is None:
         raise ValueError("the playbook has no `meeting:`")
-    timezone = playbook.sla.business_hours.timezone if playbook.sla else "UTC"
-    zone = zoneinfo.ZoneInfo(timezone)
+    timezone = playbook.timezone
+    zone = zoneinfo.ZoneInfo(timezone) if timezone else None  # floating times
     first = start or meeting_start(playbook)
     weekday = WEEKDAYS.index(meeting.day)
     first += timedelta(days=(weekday - first.weekday()) % 7)
@@ -232,7 +234,7 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     event.add("dtstart", begin)
     event.add("dtend", begin + timedelta(minutes=meeting.duration_minutes))
     event.add("rrule", {"freq": "weekly", "byday": meeting.day[:2].upper()})
-    holidays = sorted(d for d in (playbook.sla.business_hours.holidays if playbook.sla else [])
+    holidays = sorted(d for d in playbook.holidays
                       if d.weekday() == weekday and d >= first)
     for day in holidays:
         event.add("exdate", datetime.combine(day, time(hours, minutes), zone))
@@ -283,7 +285,7 @@ def months(playbook: Playbook, entries: list[Entry]) -> list[Month]:
     if not entries:
         return []
     calendar = Calendar.of(playbook)
-    holidays = set(playbook.sla.business_hours.holidays) if playbook.sla else set()
+    holidays = set(playbook.holidays)
     by_day: dict[date, list[Entry]] = {}
     for entry in entries:
         by_day.setdefault(entry.day, []).append(entry)

@@ -31,13 +31,10 @@ _OPEN = f"\ue000{secrets.token_hex(8)}\ue001"
 _CLOSE = f"\ue001{secrets.token_hex(8)}\ue000"
 
 
-def campaign_timezone(playbook: Playbook, campaign: Campaign) -> str:
-    """The campaign's own time zone, else the SLA's business hours', else UTC."""
-    if campaign.timezone:
-        return campaign.timezone
-    if playbook.sla is not None:
-        return playbook.sla.business_hours.timezone
-    return "UTC"
+def campaign_timezone(playbook: Playbook, campaign: Campaign) -> str | None:
+    """The campaign's own time zone, else the SLA's business hours'; None when neither is
+    stated (times are then local to the reader: "floating" in iCalendar)."""
+    return campaign.timezone or playbook.timezone
 
 
 @dataclass(frozen=True)
@@ -46,15 +43,15 @@ class Moment:
 
     day: date
     clock: str | None = None  # "17:00"
-    timezone: str = "UTC"
+    timezone: str | None = None  # None: not stated, a floating time
 
     @property
     def at(self) -> datetime | None:
         if self.clock is None:
             return None
         hours, minutes = self.clock.split(":")
-        return datetime.combine(self.day, time(int(hours), int(minutes)),
-                                zoneinfo.ZoneInfo(self.timezone))
+        zone = zoneinfo.ZoneInfo(self.timezone) if self.timezone else None
+        return datetime.combine(self.day, time(int(hours), int(minutes)), zone)
 
     def words(self, fmt: str | None = None) -> str:
         """e.g. `Thursday 19 November 2026 at 17:00 EST`, or only the date or time."""
@@ -63,7 +60,7 @@ class Moment:
         at = self.at
         if at is None or fmt == "date":
             return day
-        clock = f"{self.clock} {at.strftime('%Z')}"
+        clock = f"{self.clock} {at.strftime('%Z')}".strip()
         if fmt == "time":
             return clock
         return f"{day} at {clock}"
@@ -71,7 +68,8 @@ class Moment:
     def short(self) -> str:
         """e.g. `2026-11-19 17:00 EST`, for timelines and tables."""
         at = self.at
-        return self.day.isoformat() + (f" {self.clock} {at.strftime('%Z')}" if at else "")
+        return self.day.isoformat() + (f" {self.clock} {at.strftime('%Z')}".rstrip()
+                                       if at else "")
 
 
 def moment(playbook: Playbook, campaign: Campaign, calendar: Calendar, offset: int,

@@ -51,8 +51,8 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
     for life in pb.lifecycle.values():
         add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
         if life.handoff:
-            add(life.handoff.owner, "Hand-off",
-                f"into {life.name} within {life.handoff.within}", "lifecycle.md")
+            within = f" within {life.handoff.within}" if life.handoff.within else ""
+            add(life.handoff.owner, "Hand-off", f"into {life.name}{within}", "lifecycle.md")
     for cadence in pb.cadences.values():
         add(cadence.owner, "Cadence", cadence.name, "sla.md")
     for op in pb.service_levels.values():
@@ -63,7 +63,8 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
         for tier in pb.sla.tiers.values():
             within = per_segment(pb, tier.response_time)
             add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
-        add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
+        if pb.sla.recycle is not None:
+            add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
         for step in pb.sla.escalation:
             add(step.to, "Escalation", f"after {step.after}: {step.action}", "sla.md")
         if pb.sla.review:

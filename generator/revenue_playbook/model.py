@@ -151,7 +151,8 @@ OutcomeId = Annotated[str, Ref("outcomes"), Field(
 # optionally `default`) to the value. `segments.py` reads it; never by copying a definition.
 T = typing.TypeVar("T")
 PerSegment = Annotated[T | dict[str, T], Varies(), Field(
-    description="One value, or a value per segment: `{large: 30d, smb: 5d, default: 14d}`.")]
+    description="One value for every segment, or a value per segment id (and `default` "
+    "for the others).")]
 
 Team = Literal["marketing", "sales", "customer_success", "revenue"]
 Channel = Literal["email", "call", "meeting", "social", "event"]
@@ -159,7 +160,21 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Frequency = Literal["daily", "weekly", "biweekly", "monthly", "quarterly", "yearly"]
 CadenceExit = Literal["reply", "meeting_booked", "unsubscribe", "bounce", "disqualified"]
 DayKind = Literal["business", "calendar"]
-ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
+# Salesforce's own words for its forecast categories (API names, then labels), as a
+# Salesforce export writes them: read as the format's, as `playbook export` maps them back.
+SALESFORCE_FORECAST_WORDS = {"Pipeline": "pipeline", "BestCase": "best_case",
+                             "Forecast": "commit", "Closed": "closed", "Omitted": "omitted",
+                             "Best Case": "best_case", "Commit": "commit"}
+
+
+def _forecast_word(value: Any) -> Any:
+    return SALESFORCE_FORECAST_WORDS.get(value.strip(), value) if isinstance(value, str) \
+        else value
+
+
+ForecastCategory = Annotated[
+    Literal["pipeline", "best_case", "commit", "closed", "omitted"],
+    BeforeValidator(_forecast_word)]
 HygieneAction = Literal["notify_owner", "notify_manager", "close", "move"]
 CampaignPhase = Literal["planning", "execution", "optimization"]
 CampaignStatus = Literal["draft", "scheduled", "live", "done"]
@@ -361,7 +376,8 @@ class Handoff(Node):
     """A hand-off between teams: someone owns it and it has a time target."""
 
     owner: RoleId
-    within: Duration
+    within: Duration | None = Field(None, description="The time target of the hand-off; "
+                                    "\"not defined\" when left out.")
     description: Markdown = ""
 
 
@@ -370,7 +386,9 @@ class LifecycleStage(Node):
 
     name: Text
     phase: PhaseId | None = None
-    team: Team = Field(description="The team that works leads in this stage.")
+    team: Team | None = Field(None, description="The team that works leads in this stage "
+                              "(\"not defined\" when left out: hand-offs are then not "
+                              "checked at this stage).")
     owner: RoleId | None = None
     description: Markdown = ""
     entry_criteria: list[Text] = Field([], description="What must be true to enter.")
@@ -487,12 +505,16 @@ class Stage(Node):
                            "write `crm:` where they differ).")
     crm: CrmValues = {}
     probability: PerSegment[Annotated[int, Field(ge=0, le=100)]] | None = Field(
-        None, description="Win probability, %; one number or one per segment.")
+        None, description="Win probability, %; one number or one per segment.",
+        examples=[20, {"enterprise": 10, "default": 20}])
     forecast_category: PerSegment[ForecastCategory] | None = Field(
         None, description="The CRM forecast category: pipeline, best_case, commit, closed "
-        "or omitted.")
+        "or omitted (Salesforce's `Pipeline`, `BestCase`, `Forecast`, `Closed`, `Omitted` "
+        "are read as these).", examples=["pipeline", {"enterprise": "best_case",
+                                                       "default": "pipeline"}])
     duration_days: PerSegment[Annotated[int, Field(ge=0, le=MAX_BUSINESS_DAYS)]] | None = Field(
-        None, description="Typical business days here; one number or one per segment.")
+        None, description="Typical business days here; one number or one per segment.",
+        examples=[5, {"enterprise": 15, "default": 5}])
     hygiene: Hygiene | None = Field(None, description="Deal hygiene: when a deal with no "
                                     "activity is stale, and what then happens.")
     required_fields: list[Text] = Field([], description="CRM fields that must be filled to "
@@ -616,7 +638,9 @@ class Template(Node):
 
 
 class BusinessHours(Node):
-    timezone: TimeZone
+    timezone: TimeZone | None = Field(None, description="The time zone of the business "
+                                      "hours; \"not defined\" when left out (times are "
+                                      "then shown without a zone).")
     days: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"], min_length=1)
     start: Clock = "09:00"
     end: Clock = "17:00"
@@ -640,21 +664,25 @@ class ResponseTier(Node):
     description: Markdown = ""
     criteria: list[Text] = []
     response_time: PerSegment[Duration]
-    owner: RoleId
-    cadence: CadenceId
+    owner: RoleId | None = None
+    cadence: CadenceId | None = Field(None, description="The follow-up cadence; when left "
+                                      "out, the first-touch and recycle checks of this tier "
+                                      "are not encoded.")
 
 
 class Recycle(Node):
     """When and how a lead goes back to marketing."""
 
-    after_days: PerSegment[Annotated[int, Field(gt=0, le=MAX_BUSINESS_DAYS)]] = Field(
-        description="Business days of follow-up before a lead may be recycled.")
-    min_touches: PerSegment[Annotated[int, Field(ge=1)]] = Field(
-        1, description="Touches required before recycling.")
-    to: LifecycleId
-    owner: RoleId
+    after_days: PerSegment[Annotated[int, Field(gt=0, le=MAX_BUSINESS_DAYS)]] | None = Field(
+        None, description="Business days of follow-up before a lead may be recycled "
+        "(\"not defined\" when left out).")
+    min_touches: PerSegment[Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="Touches required before recycling (\"not defined\" when left "
+        "out).")
+    to: LifecycleId | None = None
+    owner: RoleId | None = None
     reasons: dict[str, Text] | list[ReasonId] = Field(
-        min_length=1, description="Allowed recycle reasons: ids of `reasons:` (or, written "
+        [], description="Allowed recycle reasons: ids of `reasons:` (or, written "
         "here, `id: text`).")
 
 
@@ -692,10 +720,13 @@ class SLA(Node):
 
     name: str = "Sales and marketing SLA"
     description: Markdown = ""
-    business_hours: BusinessHours
+    business_hours: BusinessHours | None = Field(
+        None, description="When left out, business time counts a 09:00-17:00 Monday to "
+        "Friday day and the pages say the hours are not defined.")
     marketing_commitment: MarketingCommitment | None = None
-    tiers: dict[str, ResponseTier] = Field(min_length=1)
-    recycle: Recycle
+    tiers: dict[str, ResponseTier] = {}
+    recycle: Recycle | None = Field(None, description="When a lead may go back to "
+                                    "marketing; \"not defined\" when left out.")
     escalation: list[Escalation] = []
     review: Review | None = None
 
@@ -764,8 +795,8 @@ class Campaign(Node):
 
     name: Text
     status: CampaignStatus = "draft"
-    objective: Text
-    persona: PersonaId
+    objective: str = ""
+    persona: PersonaId | None = None
     owner: RoleId
     launch: PlanDate | None = None
     end: PlanDate | None = None
@@ -829,7 +860,7 @@ class KPI(Node):
                                     "measure` computes from CRM data.")
     unit: Unit = "count"
     owner: RoleId
-    target: float
+    target: float | None = Field(None, description="\"not defined\" when left out.")
     better: Literal["higher", "lower"] = "higher"
     frequency: Frequency = "weekly"
     customer_focused: bool = False
@@ -1028,6 +1059,12 @@ class Playbook:
             self._stage_index = index = (processes, len(processes), stages)
         return index[2]
 
+    def incomplete(self, *kinds: str) -> bool:
+        """Whether a file could not be read or a definition of one of `kinds` is invalid:
+        what those use is then not known, and "X is not used" would be a cascade of the
+        real error."""
+        return bool(self.unreadable) or any(self.broken.get(kind) for kind in kinds)
+
     def process_of(self, stage_id: str) -> str | None:
         for pid, process in self.processes.items():
             if stage_id in process.stages:
@@ -1056,6 +1093,22 @@ class Playbook:
             return None
         found = self.outcome(outcome_id)
         return found.counts_as if found else "other"
+
+    @property
+    def business_hours(self) -> BusinessHours | None:
+        """The SLA's business hours, None when the playbook does not state them."""
+        return self.sla.business_hours if self.sla else None
+
+    @property
+    def timezone(self) -> str | None:
+        """The business hours' time zone, None when the playbook does not state one."""
+        hours = self.business_hours
+        return hours.timezone if hours else None
+
+    @property
+    def holidays(self) -> list[date]:
+        hours = self.business_hours
+        return list(hours.holidays) if hours else []
 
     def qualified_point(self, kind: str) -> str | None:
         """The lifecycle stage marked `qualified: marketing` (or `sales`), if any."""

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import links, markup, presentation
+from . import links, markup, presentation, wording
 
 
 def _finalize(value: Any) -> Any:
@@ -112,6 +112,14 @@ def crm_names(node: Any) -> str:
     return "; ".join(parts)
 
 
+def or_not_defined(value: Any) -> Markup:
+    """`campaign.objective|or_not_defined`: the value as text, or *not defined* (in
+    italics) when the playbook does not state it."""
+    if value is None or value == "" or value == [] or value == {}:
+        return Markup(f"*{wording.NOT_DEFINED}*")
+    return Markup(markup.text(value))
+
+
 FILTERS = {
     # escaping (markup.py)
     "text": markup.text, "md": markup.markdown, "cell": markup.cell,
@@ -125,6 +133,8 @@ FILTERS = {
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,
     "channel_icon": presentation.channel_icon, "reason_name": presentation.reason_name,
+    # counts and articles, and what the playbook does not state (wording.py)
+    "a": wording.with_article, "count": wording.count, "or_not_defined": or_not_defined,
 }
 
 

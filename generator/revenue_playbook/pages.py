@@ -51,6 +51,7 @@ from .presentation import (
     workdays,
 )
 from .rules import Context, all_rules, run_checks
+from .wording import count
 
 # the pages measured from CRM data (see `measure/site.py`, which imports nothing of MkDocs)
 MEASURED_TEMPLATES = {"actuals/index.md": "actuals.md.j2", "actuals/sla.md": "actuals_sla.md.j2",
@@ -370,12 +371,12 @@ def _diagram_title(pb: Playbook, name: str) -> tuple[str, str]:
     if kind == "stage" and key in pb.stages:
         stage = pb.stages[key]
         return (f"{stage.name}: touchpoints by business day",
-                f"{_count(len(stage.touchpoints), 'touch', 'touches')} after a deal "
+                f"{count(len(stage.touchpoints), 'touch')} after a deal "
                 "enters the stage; emails link to their templates.")
     if kind == "cadence" and key in pb.cadences:
         cadence = pb.cadences[key]
         return (f"{cadence.name}: touches by business day",
-                f"{_count(len(cadence.steps), 'touch', 'touches')} from day 0; emails "
+                f"{count(len(cadence.steps), 'touch')} from day 0; emails "
                 "link to their templates.")
     if kind == "campaign" and key in pb.campaigns:
         campaign = pb.campaigns[key]
@@ -389,5 +390,3 @@ def _diagram_title(pb: Playbook, name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"

@@ -40,8 +40,52 @@ def _qualified(pb: Playbook) -> str:
 def _handoffs(pb: Playbook) -> str:
     if not pb.lifecycle:
         return "`lifecycle:`"
-    teams = {st.team for st in pb.lifecycle.values()}
-    return "" if len(teams) > 1 else "lifecycle stages of more than one team"
+    teams = {st.team for st in pb.lifecycle.values() if st.team}
+    if len(teams) < 2:
+        return "lifecycle stages of more than one team"
+    handoffs = {sid: st.handoff for sid, st in pb.lifecycle.items() if st.handoff}
+    if not handoffs:
+        return "hand-off (`handoff:` on a lifecycle stage)"
+    untimed = [sid for sid, h in handoffs.items() if h.within is None]
+    if untimed:
+        return f"time target (`within:`) of the hand-off into {_ids(untimed)}"
+    return ""
+
+
+def _response(pb: Playbook) -> str:
+    if pb.sla is None:
+        return "`sla:`"
+    if not pb.sla.tiers:
+        return "response time (`sla.tiers:`)"
+    if pb.sla.recycle is None:
+        return "recycle rule (`sla.recycle:`)"
+    gaps = [f"`{name}`" for name in ("after_days", "min_touches")
+            if getattr(pb.sla.recycle, name) is None]
+    if gaps:
+        return f"{' or '.join(gaps)} in the recycle rule"
+    without = [tid for tid, tier in pb.sla.tiers.items() if tier.cadence is None]
+    if without:
+        return f"cadence (`cadence:`) of lead tier {_ids(without)}"
+    return ""
+
+
+def _exit_criteria(pb: Playbook) -> str:
+    if not pb.processes:
+        return "`processes:`"
+    silent = [pid for pid in pb.processes if not states_exit_criteria(pb, pid)]
+    return f"exit criteria in process {_ids(silent)}" if silent else ""
+
+
+def states_exit_criteria(pb: Playbook, process_id: str) -> bool:
+    """Whether a process states exit criteria for any of its working stages: a process
+    that states none (a CRM's default pipeline) does not encode them, and its stages are
+    not each reported for lacking them."""
+    return any(stage.exit_criteria for stage in pb.processes[process_id].stages.values()
+               if not stage.outcome)
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(f"'{i}'" for i in ids)
 
 
 PRACTICES: tuple[Practice, ...] = (
@@ -52,7 +96,7 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("response-cadence", "Response times with a follow-up cadence before recycling",
              "Each lead tier has a response time that its cadence meets, and the cadence is "
              "worked to the end before a lead goes back to marketing.",
-             ("PB502", "PB503", "PB504", "PB505"), (("SLA", "sla.md"),), _need("sla")),
+             ("PB502", "PB503", "PB504", "PB505"), (("SLA", "sla.md"),), _response),
     Practice("sales-preview", "A sales preview in every campaign",
              "Sales sees every campaign before prospects do.",
              ("PB701", "PB602"), (("Campaigns", "campaigns/index.md"),), _need("campaigns")),
@@ -68,6 +112,9 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("handoffs", "Hand-offs with owners and times",
              "Every time a lead passes between teams, someone owns it within a set time.",
              ("PB703",), (("Lead lifecycle", "lifecycle.md"),), _handoffs),
+    Practice("exit-criteria", "Exit criteria on every stage",
+             "A rep can check what must be true before a deal moves on, stage by stage.",
+             ("PB707",), (("Sales process", "process/index.md"),), _exit_criteria),
     Practice("operational-slas", "Operational SLAs between teams",
              "Internal requests (campaign emails, landing pages, lists) have agreed lead "
              "times, and campaigns respect them.",

@@ -17,6 +17,7 @@ from . import templating
 from .businesstime import Calendar
 from .model import KPI, Campaign, CampaignPhase, Playbook, Team, Template, Weekday
 from .segments import DEFAULT, value_for
+from .wording import NOT_DEFINED, count
 
 if TYPE_CHECKING:
     from .campaign_values import Moment
@@ -49,8 +50,10 @@ def role_name(playbook: Playbook, role_id: str | None) -> str:
     return role.name if role else role_id
 
 
-def team_title(team: str) -> str:
-    """A team's title (the model admits only known teams)."""
+def team_title(team: str | None) -> str:
+    """A team's title (the model admits only known teams); "not defined" for none."""
+    if team is None:
+        return NOT_DEFINED
     return TEAM_TITLES.get(team, team)  # type: ignore[call-overload]
 
 
@@ -146,7 +149,10 @@ _UNIT_SUFFIX = {"percent": "%", "minutes": " min", "hours": " h", "days": " days
 
 
 def kpi_target(kpi: KPI) -> str:
-    """A KPI's target with its direction and unit: `≥ 25%`, `≤ 4 h`."""
+    """A KPI's target with its direction and unit: `≥ 25%`, `≤ 4 h`; "not defined"
+    when the playbook states none."""
+    if kpi.target is None:
+        return NOT_DEFINED
     value = f"{kpi.target:,.0f}" if kpi.unit == "currency" else f"{kpi.target:g}"
     return f"{'≤' if kpi.better == 'lower' else '≥'} {value}{_UNIT_SUFFIX.get(kpi.unit, '')}"
 
@@ -210,8 +216,8 @@ def per_segment(playbook: Playbook, value: Any, fmt: Callable[[Any], str] = str)
     return ", ".join(f"{name} {fmt(v)}" for name, v in rows)
 
 
-def days(count: int, kind: str = "business") -> str:
-    return f"{count} {kind} day{'s' if count != 1 else ''}"
+def days(number: int, kind: str = "business") -> str:
+    return count(number, f"{kind} day")
 
 
 def percent(value: int) -> str:
@@ -222,8 +228,8 @@ def forecast_name(category: str) -> str:
     return FORECAST_NAMES.get(category, category)
 
 
-def touches(count: int) -> str:
-    return f"{count} touch{'es' if count != 1 else ''}"
+def touches(number: int) -> str:
+    return count(number, "touch")
 
 
 HYGIENE_ACTIONS = {"notify_owner": "notify the owner", "notify_manager": "notify the owner's "

@@ -12,6 +12,7 @@ from .businesstime import Calendar
 from .campaign_values import Moment, email_moment, render_email, step_moment
 from .model import Playbook, Template
 from .presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, when
+from .wording import or_not_defined
 
 
 @dataclass
@@ -89,11 +90,11 @@ def campaign_preview(playbook: Playbook, campaign_id: str) -> Preview:
     def role(rid: str) -> str:
         return role_name(playbook, rid)
 
-    persona = playbook.personas.get(campaign.persona)
+    persona = playbook.personas.get(campaign.persona) if campaign.persona else None
     draft = " (not approved yet)" if campaign.status == "draft" else ""
     about = [f"- Status: {campaign.status}{draft}",
-             f"- Objective: {campaign.objective}",
-             f"- Persona: {persona.name if persona else campaign.persona}",
+             f"- Objective: {or_not_defined(campaign.objective)}",
+             f"- Persona: {persona.name if persona else or_not_defined(campaign.persona)}",
              f"- Owner: {role(campaign.owner)}",
              f"- Launch: {campaign.launch.isoformat() if campaign.launch else 'not set'}"]
     sections = [PreviewPart("About", about)]

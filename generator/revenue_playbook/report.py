@@ -15,16 +15,16 @@ from .findings import Finding, Severity
 from .practices import assess, score
 from .rules import all_rules
 from .validate import Result
+from .wording import count
 
 
 def _summary(result: Result, strict: bool) -> str:
     files = len(result.sources)
     errors, warnings = len(result.errors), len(result.warnings)
-    counts = (f"{errors} error{'s' if errors != 1 else ''}, "
-              f"{warnings} warning{'s' if warnings != 1 else ''}")
+    counts = f"{count(errors, 'error')}, {count(warnings, 'warning')}"
     if result.failed(strict):
-        return f"{result.root}: invalid: {counts} in {files} file{'s' if files != 1 else ''}"
-    return f"{result.root}: valid ({files} file{'s' if files != 1 else ''}, {counts})"
+        return f"{result.root}: invalid: {counts} in {count(files, 'file')}"
+    return f"{result.root}: valid ({count(files, 'file')}, {counts})"
 
 
 TINTS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}

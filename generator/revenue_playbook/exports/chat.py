@@ -18,6 +18,7 @@ from typing import Any
 from ..diff import AREA_TITLES, Change
 from ..encoders import slack_mrkdwn, slack_plain, teams_text
 from . import webhook
+from ..wording import count
 
 SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"
 TEAMS_ENV = "PLAYBOOK_TEAMS_WEBHOOK_URL"
@@ -53,7 +54,7 @@ def _by_area(changes: list[Change]) -> dict[str, list[Change]]:
 
 def _counts(changes: list[Change]) -> list[str]:
     counted = Counter(c.area for c in changes)
-    return [f"{AREA_TITLES.get(area, area)}: {n} change{'s' if n != 1 else ''}"
+    return [f"{AREA_TITLES.get(area, area)}: {count(n, 'change')}"
             for area, n in counted.items()]
 
 

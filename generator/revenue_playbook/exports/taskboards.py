@@ -21,6 +21,7 @@ from ..businesstime import Calendar
 from ..encoders import csv_cell, json_clean
 from ..model import Campaign, Playbook
 from ..presentation import campaign_date
+from ..wording import count
 from .base import Output, Problem
 
 PHASES = {"planning": "Planning", "execution": "Execution", "optimization": "Optimization"}
@@ -48,7 +49,7 @@ class Task:
 def _when(offset: int) -> str:
     if offset == 0:
         return "launch day"
-    days = f"{abs(offset)} business day{'s' if abs(offset) != 1 else ''}"
+    days = count(abs(offset), "business day")
     return f"{days} {'before' if offset < 0 else 'after'} launch"
 
 
@@ -113,8 +114,9 @@ def asana_csv(playbook: Playbook, cid: str) -> bytes:
 
 def _due_moment(playbook: Playbook, due: date) -> str:
     """The end of the business day `due`, in UTC as Trello writes times."""
-    hours = playbook.sla.business_hours if playbook.sla else None
-    zone = zoneinfo.ZoneInfo(hours.timezone if hours else "UTC")
+    hours = playbook.business_hours
+    # Trello stores instants: without a stated time zone, the end of the day in UTC
+    zone = zoneinfo.ZoneInfo(playbook.timezone or "UTC")
     hour, minute = (int(part) for part in (hours.end if hours else "17:00").split(":"))
     end = time(hour, minute)
     moment = datetime.combine(due, end, zone).astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding, Location, Rule, Severity
-from ..practices import PRACTICES
+from ..practices import PRACTICES, states_exit_criteria
 from .context import Context
 
 PREVIEW_STEP = Rule("PB701", "campaign-sales-preview", Severity.ERROR,
@@ -94,10 +94,13 @@ def _downstream(lifecycle: dict, start: str) -> set[str]:
 
 def handoffs(ctx: Context) -> Iterator[Finding]:
     lifecycle = ctx.playbook.lifecycle
+    if not any(stage.handoff for stage in lifecycle.values()):
+        return  # the playbook says nothing of hand-offs: "not encoded" (practices.py)
     for sid, stage in lifecycle.items():
         for i, target in enumerate(stage.next):
             nxt = lifecycle.get(target)
-            if nxt is None or nxt.team == stage.team or nxt.handoff is not None:
+            if nxt is None or nxt.handoff is not None or stage.team is None \
+                    or nxt.team is None or nxt.team == stage.team:
                 continue
             yield Finding(HANDOFF, stage.where("next", i),
                           f"leads pass from {stage.team} ('{sid}') to {nxt.team} "
@@ -141,7 +144,9 @@ def email_templates(ctx: Context) -> Iterator[Finding]:
 
 
 def exit_criteria(ctx: Context) -> Iterator[Finding]:
-    for process in ctx.playbook.processes.values():
+    for pid, process in ctx.playbook.processes.items():
+        if not states_exit_criteria(ctx.playbook, pid):
+            continue  # a process that states none does not encode them (practices.py)
         for sid, stage in process.stages.items():
             if not stage.outcome and not stage.exit_criteria:
                 yield Finding(EXIT_CRITERIA, stage.where(key=True),

@@ -3,9 +3,11 @@ exists."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..findings import Finding, Rule, Severity
+from ..model import Cadence, CadenceStep, Playbook
 from .context import Context
 
 CADENCE_BRANCH = Rule("PB308", "cadence-branch", Severity.ERROR,
@@ -13,6 +15,41 @@ CADENCE_BRANCH = Rule("PB308", "cadence-branch", Severity.ERROR,
                       "process")
 STEP_ORDER = Rule("PB309", "step-order", Severity.WARNING,
                   "Cadence steps and stage touchpoints are listed in day order.", "process")
+
+
+TRACK_FITS_OWNER = Rule("PB318", "track-fits-owner", Severity.WARNING,
+                        "A marketing-owned cadence step does not tell its reader to do sales "
+                        "work (book the meeting, move a deal to a sales stage).", "process")
+
+_SALES_WORK = re.compile(r"\b(book|schedule|set up|run)\b[^.;]*\b(meeting|call|demo)\b",
+                         re.IGNORECASE)
+
+
+def _step_team(pb: Playbook, cadence: Cadence, step: CadenceStep) -> str | None:
+    owner = step.owner or cadence.owner
+    role = pb.roles.get(owner) if owner else None
+    return role.team if role else None
+
+
+def tracks_fit_owners(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    stage_names = {stage.name.lower(): stage.name for stage in pb.stages.values()
+                   if len(stage.name) >= 4}
+    for cid, cadence in pb.cadences.items():
+        for i, step in enumerate(cadence.steps):
+            if _step_team(pb, cadence, step) != "marketing" or not step.purpose:
+                continue
+            said = step.purpose.lower()
+            stage = next((name for low, name in stage_names.items()
+                          if re.search(rf"\b{re.escape(low)}\b", said)), None)
+            work = _SALES_WORK.search(step.purpose)
+            if stage or work:
+                what = f"names the sales stage '{stage}'" if stage else \
+                    f"asks its reader to '{work[0] if work else ''}'"
+                yield Finding(TRACK_FITS_OWNER, step.where("purpose"),
+                              f"step {i + 1} of cadence '{cid}' is marketing's, but {what}",
+                              "Give the step to a sales role (`owner:`), or say what "
+                              "marketing does here (e.g. hand the lead to sales).")
 
 
 def cadences(ctx: Context) -> Iterator[Finding]:

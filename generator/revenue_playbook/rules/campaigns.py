@@ -17,6 +17,7 @@ from ..campaign_values import (
 from ..cycles import loop_edges
 from ..findings import Finding, Location, Rule, Severity, Vocabulary
 from ..model import Binding, Campaign, CampaignEmail, CampaignStep, Playbook
+from ..presentation import DAYS
 from .context import Context
 
 PLANNING_LATE = Rule("PB601", "planning-before-launch", Severity.ERROR,
@@ -162,7 +163,11 @@ def _clock_later(pb: Playbook, campaign: Campaign, email: CampaignEmail,
     zone = campaign_timezone(pb, campaign)
     sent = Moment(day, email.time, email.timezone or zone).at
     due = Moment(day, step.time, step.timezone or zone).at
-    return sent is not None and due is not None and sent > due
+    if sent is None or due is None:
+        return False
+    if (sent.tzinfo is None) != (due.tzinfo is None):  # one zone not stated: local clocks
+        sent, due = sent.replace(tzinfo=None), due.replace(tzinfo=None)
+    return sent > due
 
 
 def _source(cid: str, campaign: Campaign, binding: Binding, at: Callable[[], Location],
@@ -203,6 +208,33 @@ def campaigns(ctx: Context) -> Iterator[Finding]:
                               f"campaign '{cid}' sends '{email.template}', a one-to-one "
                               "template", "Use a bulk template (set `type: bulk` and add an "
                               "unsubscribe link).")
+
+
+NON_BUSINESS_DAY = Rule("PB613", "launch-business-day", Severity.WARNING,
+                        "A campaign launches on a business day of the SLA's calendar, so its "
+                        "launch-day steps and sends do not fall on a weekend or holiday.",
+                        "campaigns")
+
+
+def launch_days(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    if pb.business_hours is None:
+        return  # no calendar stated: which days are business days is not encoded
+    cal = ctx.calendar
+    for cid, campaign in pb.campaigns.items():
+        launch = campaign.launch
+        if launch is None or cal.is_business_day(launch):
+            continue
+        kind = "a holiday" if launch in cal.holidays else "not a business day"
+        on_it = [f"step '{sid}'" for sid, step in campaign.steps.items() if step.offset == 0]
+        on_it += [f"email {i + 1} ('{email.template}')"
+                  for i, email in enumerate(campaign.emails) if email.send == 0]
+        falls = f": {', '.join(on_it)} fall{'s' if len(on_it) == 1 else ''} on it" \
+            if on_it else ""
+        yield Finding(NON_BUSINESS_DAY, campaign.where("launch"),
+                      f"campaign '{cid}' launches on {DAYS[launch.weekday()]} {launch}, "
+                      f"{kind} in the SLA's calendar{falls}",
+                      "Launch on a business day: offsets count business days from it.")
 
 
 def _request_step(campaign: Campaign, email: CampaignEmail) -> str | None:

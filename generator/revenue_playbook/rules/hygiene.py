@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ..findings import Finding, Rule, Severity
 from ..model import Playbook, SalesProcess, Stage
 from ..segments import describe, key_path, pairs
+from ..wording import count
 from .context import Context
 
 HYGIENE = Rule("PB313", "deal-hygiene", Severity.ERROR,
@@ -39,8 +40,8 @@ def _policy(pb: Playbook, process: SalesProcess, sid: str,
     for seg, warn, act in pairs(rule.warn_after, rule.act_after, segments):
         if warn is not None and act is not None and act <= warn:
             yield Finding(HYGIENE, rule.where("act_after", *key_path(rule.act_after, seg)),
-                          f"stage '{sid}' acts on a stale deal after {act} days{describe(seg)}, "
-                          f"not after the warning at {warn} days",
+                          f"stage '{sid}' acts on a stale deal after {count(act, 'day')}"
+                          f"{describe(seg)}, not after the warning at {count(warn, 'day')}",
                           "`act_after` must be longer than `warn_after`.")
     if rule.act_after is not None and rule.action is None:
         yield Finding(HYGIENE, rule.where("act_after", key=True),
@@ -91,8 +92,9 @@ def _policy(pb: Playbook, process: SalesProcess, sid: str,
         business = warn if rule.days == "business" else warn * 5 / 7
         if business <= typical:
             yield Finding(STALE, rule.where("warn_after", *key_path(rule.warn_after, seg)),
-                          f"'{sid}' is stale after {warn} {rule.days} days{describe(seg)} but "
-                          f"typically takes {typical} business days",
+                          f"'{sid}' is stale after {count(warn, rule.days + ' day')}"
+                          f"{describe(seg)} but typically takes "
+                          f"{count(typical, 'business day')}",
                           "Warn only after the typical duration has passed.")
 
 

@@ -21,6 +21,29 @@ FORECAST = Rule("PB316", "forecast-category", Severity.ERROR,
                 "`omitted` for lost ones.", "process")
 
 
+CLOSED_PROBABILITY = Rule("PB317", "closed-probability", Severity.WARNING,
+                          "A won stage has a win probability of 100% and a lost one of 0%.",
+                          "process")
+
+
+def closed_probabilities(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    segments = list(pb.segments)
+    for process in pb.processes.values():
+        for sid, stage in process.stages.items():
+            expected = {"won": 100, "lost": 0}.get(pb.counts_as(stage.outcome) or "")
+            if expected is None:
+                continue
+            for seg, probability in spread(stage.probability, segments).items():
+                if probability is not None and probability != expected:
+                    yield Finding(CLOSED_PROBABILITY, stage.where(
+                        "probability", *key_path(stage.probability, seg)),
+                        f"{'won' if expected else 'lost'} stage '{sid}' has a win probability "
+                        f"of {probability}%{describe(seg)}",
+                        f"A deal in it is {'won' if expected else 'lost'}: use "
+                        f"`probability: {expected}`, or leave it out.")
+
+
 def forecast_categories(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     segments = list(pb.segments)
@@ -59,7 +82,7 @@ def reasons(ctx: Context) -> Iterator[Finding]:
     recycle = pb.sla.recycle if pb.sla else None
     if recycle is not None and isinstance(recycle.reasons, list):
         used.update(recycle.reasons)
-        target = pb.lifecycle.get(recycle.to)
+        target = pb.lifecycle.get(recycle.to) if recycle.to else None
         if target is not None and target.reasons:
             for i, rid in enumerate(recycle.reasons):
                 if rid not in target.reasons and rid in pb.reasons:
@@ -67,6 +90,8 @@ def reasons(ctx: Context) -> Iterator[Finding]:
                                   f"recycle reason '{rid}' is not a reason of lifecycle "
                                   f"stage '{recycle.to}' ({', '.join(target.reasons)})",
                                   f"Add it to the `reasons:` of '{recycle.to}'.")
+    if pb.incomplete("processes", "lifecycle", "sla"):
+        return  # an unread or invalid definition may offer them: no cascade of its error
     for rid, reason in pb.reasons.items():
         if rid not in used:
             yield Finding(UNUSED_REASON, reason.where(key=bool(reason.path)),

@@ -71,7 +71,7 @@ def segment_values(ctx: Context) -> Iterator[Finding]:
         missing = [s for s in scope if s not in value]
         if missing:
             yield Finding(COVERAGE, node.where(name, key=True),
-                          f"`{name}` has no value for segment"
-                          f"{'s' if len(missing) > 1 else ''} "
+                          f"`{name}` has no value for "
+                          f"{'segment' if len(missing) == 1 else 'segments'} "
                           f"{', '.join(repr(m) for m in missing)}",
                           "Add a value for each, or a `default:` for the others.")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..businesstime import clock_minutes
 from ..findings import Finding, Rule, Severity
 from ..segments import describe, key_path, pairs
+from ..wording import count
 from .context import Context
 
 HOURS = Rule("PB501", "business-hours", Severity.ERROR,
@@ -24,12 +25,62 @@ ESCALATION = Rule("PB505", "escalation-order", Severity.WARNING,
                   "Escalations come after the response time and in increasing order.", "sla")
 
 
+EXIT_BEFORE_RECYCLE = Rule("PB506", "cadence-exit-recycle", Severity.ERROR,
+                           "A cadence's exits agree with each other and with the SLA: no "
+                           "branch hands a lead back to marketing before the recycle rule "
+                           "allows.", "sla")
+
+
+def cadence_exits(ctx: Context) -> Iterator[Finding]:
+    pb = ctx.playbook
+    recycle = pb.sla.recycle if pb.sla else None
+    for cid, cadence in pb.cadences.items():
+        first_no_reply: dict[str, int] = {}
+        for branch in cadence.branches:
+            if branch.when != "no_reply":
+                continue
+            step = branch.after_step or len(cadence.steps)
+            if not 1 <= step <= len(cadence.steps):
+                continue  # PB308
+            earlier = next(iter(first_no_reply), None)
+            if earlier is not None and earlier != branch.go_to:
+                yield Finding(EXIT_BEFORE_RECYCLE, branch.where("go_to"),
+                              f"cadence '{cid}' sends a lead that does not reply both to "
+                              f"'{earlier}' (after step {first_no_reply[earlier]}) and to "
+                              f"'{branch.go_to}' (after step {step})",
+                              "Keep one way out for leads that do not reply.")
+            first_no_reply.setdefault(branch.go_to, step)
+            target = pb.cadences.get(branch.go_to)
+            owner = pb.roles.get(target.owner) if target and target.owner else None
+            if recycle is None or owner is None or owner.team != "marketing":
+                continue
+            day = cadence.steps[step - 1].day
+            for seg, after_days, min_touches in pairs(recycle.after_days, recycle.min_touches,
+                                                      list(pb.segments)):
+                early = []
+                if after_days is not None and day < after_days:
+                    early.append(f"on business day {day}, before the "
+                                 f"{count(after_days, 'business day')} the SLA requires")
+                if min_touches is not None and step < min_touches:
+                    early.append(f"after {count(step, 'touch')}, fewer than the "
+                                 f"{min_touches} the SLA requires")
+                if early:
+                    yield Finding(EXIT_BEFORE_RECYCLE, branch.where("after_step"
+                                                                    if branch.after_step
+                                                                    else "when"),
+                                  f"cadence '{cid}' hands a lead that does not reply to "
+                                  f"marketing's '{branch.go_to}' {' and '.join(early)}"
+                                  f"{describe(seg)}",
+                                  "Branch after the recycle window and touches, or change "
+                                  "the SLA's recycle rule so both say the same.")
+
+
 def sla(ctx: Context) -> Iterator[Finding]:
     sla = ctx.playbook.sla
     if sla is None:
         return
     hours = sla.business_hours
-    if clock_minutes(hours.end) <= clock_minutes(hours.start):
+    if hours is not None and clock_minutes(hours.end) <= clock_minutes(hours.start):
         yield Finding(HOURS, hours.where("end"),
                       f"business hours end at {hours.end}, not after they start at "
                       f"{hours.start}", "Use a 24-hour clock, e.g. `start: '09:00'`, "
@@ -40,7 +91,7 @@ def sla(ctx: Context) -> Iterator[Finding]:
     segments = list(ctx.playbook.segments)
     fastest = None
     for tid, tier in sla.tiers.items():
-        cadence = ctx.playbook.cadences.get(tier.cadence)
+        cadence = ctx.playbook.cadences.get(tier.cadence) if tier.cadence else None
         first_day = min(s.day for s in cadence.steps) if cadence else 0
         for seg, response_time, _ in pairs(tier.response_time, None, segments):
             if response_time is None:
@@ -54,8 +105,9 @@ def sla(ctx: Context) -> Iterator[Finding]:
                               f"{describe(seg)}, but cadence '{tier.cadence}' first touches "
                               f"on business day {first_day}",
                               "Start the cadence on day 0, or lengthen the response time.")
-        if cadence is None:
-            continue  # an unknown cadence is reported by the reference check
+        if cadence is None or recycle is None:
+            continue  # an unknown cadence is reported by the reference check; without a
+            # cadence or a recycle rule, the practice is "not encoded" (practices.py)
         last = max(s.day for s in cadence.steps)
         for seg, after_days, min_touches in pairs(recycle.after_days, recycle.min_touches,
                                                   segments):
@@ -69,8 +121,9 @@ def sla(ctx: Context) -> Iterator[Finding]:
                               "finish the cadence before handing the lead back.")
             if min_touches is not None and len(cadence.steps) < min_touches:
                 yield Finding(TOUCHES, tier.where("cadence"),
-                              f"cadence '{tier.cadence}' has {len(cadence.steps)} touches, but "
-                              f"{min_touches} are required before recycling{describe(seg)}",
+                              f"cadence '{tier.cadence}' has {count(len(cadence.steps), 'touch')}"
+                              f", but {min_touches} are required before recycling"
+                              f"{describe(seg)}",
                               "Add steps to the cadence or lower `min_touches`.")
     previous = None
     for i, step in enumerate(sla.escalation):

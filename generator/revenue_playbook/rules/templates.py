@@ -158,7 +158,8 @@ def templates(ctx: Context) -> Iterator[Finding]:
     for tid, template in pb.templates.items():
         yield from ctx.memoised("template", (tid, values), (template, *fields),
                                 functools.partial(_listed, tid, template, ctx))
-        if tid not in used and not pb.unreadable:  # an unread file may use it
+        # an unread file or an invalid process, cadence or campaign may use it
+        if tid not in used and not pb.incomplete("processes", "cadences", "campaigns"):
             yield Finding(UNUSED_TEMPLATE, template.where(key=bool(template.path)),
                           f"template '{tid}' is not used anywhere",
                           "Reference it from a stage touchpoint, a cadence step or a "
