@@ -134,7 +134,7 @@ class Engine:
         if pb.sla:
             limits: list[tuple[object, ...]] = []
             for tid, tier in pb.sla.tiers.items():
-                cadence = pb.cadences.get(tier.cadence)
+                cadence = pb.cadences.get(tier.cadence) if tier.cadence else None
                 steps = len(cadence.steps) if cadence else 0
                 last = max((s.day for s in cadence.steps), default=0) if cadence else 0
                 # a row for every segment only where the response time differs by segment
@@ -505,7 +505,8 @@ class Engine:
                 "response-times", "Leads are followed up within the agreed response time",
                 f"{met:,} of {judged:,} leads first touched in time" if judged
                 else "no lead to judge yet", judged == met if judged else None))
-            recycle = pb.sla.recycle
+        recycle = pb.sla.recycle if pb.sla else None
+        if recycle is not None and recycle.to:  # else: no recycle rule stated
             row = self.con.execute(f"""
                 SELECT count(*), count(*) FILTER (WHERE (SELECT count(*) FROM touches a
                     WHERE a.lead_id = r.lead_id AND a.done_at >= c.started
@@ -522,6 +523,7 @@ class Engine:
                 "cadence-before-recycling", "The cadence is worked before a lead is recycled",
                 f"{kept:,} of {total:,} recycled leads had the whole cadence first" if total
                 else "no lead recycled yet", kept == total if total else None))
+        if pb.sla:
             commitment = pb.sla.marketing_commitment
             if commitment:
                 periods = self.periods(commitment.per)

@@ -96,7 +96,8 @@ def _lit(text: str) -> str:
 
 def connect(playbook: Playbook, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    tz = playbook.sla.business_hours.timezone if playbook.sla else "UTC"
+    # CRM exports write instants; without a stated time zone, days are counted in UTC
+    tz = playbook.timezone or "UTC"
     con.execute(f"SET TimeZone = {_lit(tz)}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")

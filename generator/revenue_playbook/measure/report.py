@@ -14,6 +14,7 @@ from .. import __version__
 from ..findings import Finding, Location, Severity
 from ..model import Playbook
 from ..report import GITHUB_LEVELS, SARIF_LEVELS, _escape_data, _escape_property
+from ..wording import NOT_DEFINED
 from .load import DATA_RULES
 from .result import KpiActual, Measurement
 
@@ -70,7 +71,8 @@ def _kpi_line(k: KpiActual) -> str:
         return f"  {k.name:<34} not measured (free-text formula)"
     value = number(latest.value if latest else None, k.unit)
     when = f"{k.per} from {latest.start:%Y-%m-%d}" if latest else k.per
-    return (f"  {k.name:<34} {value:>16}  target {number(k.target, k.unit):>14}  "
+    target = number(k.target, k.unit) if k.target is not None else NOT_DEFINED
+    return (f"  {k.name:<34} {value:>16}  target {target:>14}  "
             f"{k.status:<9} ({when})")
 
 

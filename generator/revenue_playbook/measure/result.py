@@ -23,7 +23,7 @@ class KpiActual:
     id: str
     name: str
     unit: str
-    target: float
+    target: float | None  # None: the playbook states no target
     better: str
     per: str
     kind: str | None  # None: not measured (a free-text formula)
@@ -43,6 +43,8 @@ class KpiActual:
         latest = self.latest
         if latest is None or latest.value is None:
             return "no data"
+        if self.target is None:
+            return "no target"  # measured, but nothing agreed to judge it against
         worse = latest.value < self.target if self.better == "higher" \
             else latest.value > self.target
         return "breached" if worse else "met"

@@ -126,7 +126,8 @@ def simulate(playbook: Playbook, options: Options) -> Records:
         touches: list[datetime] = []
         if sla and tier:
             response = calendar.minutes(str(value_for(sla.tiers[tier].response_time, segment)))
-            cadence = playbook.cadences.get(sla.tiers[tier].cadence)
+            cadence_id = sla.tiers[tier].cadence
+            cadence = playbook.cadences.get(cadence_id) if cadence_id else None
             late = not options.comply and rng.random() < options.late
             first = (response * (1.2 + rng.random()) if late
                      else response * (0.05 + 0.9 * rng.random()))
@@ -228,7 +229,7 @@ def write(playbook: Playbook, records: Records, folder: Path, shape: str = "neut
           parquet: bool = False) -> list[Path]:
     """Write the records into `folder` in `shape` (neutral, salesforce or hubspot)."""
     folder.mkdir(parents=True, exist_ok=True)
-    tz = ZoneInfo(playbook.sla.business_hours.timezone if playbook.sla else "UTC")
+    tz = ZoneInfo(playbook.timezone or "UTC")
     if shape == "neutral":
         files = _neutral(records, folder)
     elif shape == "salesforce":
