@@ -29,7 +29,7 @@ def unstated(tmp_path: Path) -> Path:
     text = text.replace("    timezone: Europe/Berlin\n", "")
     sla.write_text(text)
     team = defs / "team.yaml"
-    team.write_text(team.read_text().replace("      within: 1d\n", ""))
+    team.write_text(team.read_text().replace("      within: 1bd\n", ""))
     kpis = defs / "scorecard.yaml"
     kpis.write_text(kpis.read_text().replace("    target: 90\n", "", 1))
     return defs

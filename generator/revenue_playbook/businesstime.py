@@ -36,12 +36,36 @@ class Calendar:
         """The calendar of a playbook's SLA business hours (a plain week without an SLA)."""
         return cls(playbook.business_hours)
 
-    def minutes(self, duration: str) -> float:
-        """A duration such as `90m`, `1.5h` or `2d` in business minutes."""
-        amount, unit = parse_duration(duration)
-        if unit == "d":
+    def minutes(self, duration: str, days: str = "business") -> float:
+        """A duration (`90m`, `1.5bh`, `2bd`) in business minutes. Calendar time (`24ch`,
+        `3cd`) counts the share of business time an average week holds: for comparing a
+        calendar promise with business-day touches, not for timing one lead."""
+        amount, unit = parse_duration(duration, days)
+        if unit == "bd":
             return amount * self.day_minutes
-        return amount * 60 if unit == "h" else amount
+        if unit == "bh":
+            return amount * 60
+        if unit in ("ch", "cd"):
+            share = self.day_minutes / (24 * 60) * len(self.workdays or range(7)) / 7
+            return self.clock_minutes(duration, days) * share
+        return amount
+
+    @staticmethod
+    def clock_minutes(duration: str, days: str = "business") -> float:
+        """A duration on the clock, every day: `3cd` is 4,320 minutes (business units
+        counted as if every minute were business time)."""
+        amount, unit = parse_duration(duration, days)
+        return amount * {"m": 1, "bh": 60, "ch": 60, "bd": 24 * 60, "cd": 24 * 60}[unit]
+
+    def words(self, duration: str, days: str = "business") -> str:
+        """A duration in words a rep cannot misread: `2bh` "2 business hours", `14cd` "14
+        calendar days", `90m` "90 business minutes" (`120m` "2 business hours")."""
+        amount, unit = parse_duration(duration, days)
+        if unit == "m":
+            return self.describe(amount)
+        noun = {"bh": "business hour", "ch": "calendar hour", "bd": "business day",
+                "cd": "calendar day"}[unit]
+        return count(amount, noun)
 
     def describe(self, minutes: float) -> str:
         """Business minutes in words a rep reads at a glance."""

@@ -47,30 +47,63 @@ class Varies:
 
 # ---------------------------------------------------------------------------- value types
 
-# Business time: minutes, hours or business days. The one definition of the syntax: the
-# model checks it, the JSON Schema publishes it, `parse_duration` reads it.
-DURATION_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$"
+# Durations say whether they count business or calendar time: the one definition of the
+# syntax for the whole format (the model checks it, the JSON Schema publishes it,
+# `parse_duration` reads it, pages and exports word it with `wording.duration`):
+#   minutes  `30m`, `30 minutes` (business minutes)
+#   hours    `2bh`, `2 business hours`  or  `24ch`, `24 calendar hours`
+#   days     `3bd`, `3 business days`   or  `14cd`, `14 calendar days`
+# `h` and `d` alone are the old forms: still read, as business time (or calendar time in an
+# operational SLA whose `days:` is `calendar`), and reported by PB109 with the form to write.
+DURATION_UNITS: dict[str, str] = {
+    "m": "m", "min": "m", "minute": "m", "minutes": "m", "business minute": "m",
+    "business minutes": "m",
+    "bh": "bh", "business hour": "bh", "business hours": "bh",
+    "ch": "ch", "calendar hour": "ch", "calendar hours": "ch",
+    "bd": "bd", "business day": "bd", "business days": "bd",
+    "cd": "cd", "calendar day": "cd", "calendar days": "cd",
+    "h": "h", "d": "d"}
+OLD_UNITS = ("h", "d")
+DURATION_PATTERN = (r"^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|bh|ch|bd|cd|h|d|"
+                    r"business\s+(?:minutes?|hours?|days?)|calendar\s+(?:hours?|days?))\s*$")
 _DURATION = re.compile(DURATION_PATTERN)
+_UNIT_DAYS = {"m": 24 * 60, "bh": 24, "ch": 24, "h": 24, "bd": 1, "cd": 1, "d": 1}
 
 
-def parse_duration(text: str) -> tuple[float, str]:
-    """A duration such as `90m`, `1.5h` or `2d` as (amount, unit); unit is m, min, h or d."""
+def parse_duration(text: str, days: str = "business") -> tuple[float, str]:
+    """A duration as (amount, unit), unit one of `m` (business minutes), `bh`, `ch`, `bd`,
+    `cd`: `2 business hours` is (2.0, "bh"). An old `h` or `d` is read as business time,
+    or as calendar time when `days` is "calendar" (an operational SLA's `days:`)."""
+    amount, unit = _split_duration(text)
+    if unit in OLD_UNITS:
+        unit = ("c" if days == "calendar" else "b") + unit
+    return amount, unit
+
+
+def _split_duration(text: str) -> tuple[float, str]:
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"not a duration: {text!r}")
-    return float(match[1]), match[2]
+    return float(match[1]), DURATION_UNITS[" ".join(match[2].split())]
+
+
+def is_old_duration(text: str) -> bool:
+    """Whether a duration uses `h` or `d` alone, which does not say business or calendar."""
+    return _split_duration(text)[1] in OLD_UNITS
 
 
 def _duration(text: str) -> str:
     match = _DURATION.match(text)
     if not match:
-        raise ValueError("write a duration in business time like `30m`, `2h` or `3d`")
+        raise ValueError("write a duration that says business or calendar time, like "
+                         "`30m`, `2bh` (2 business hours), `3bd` (3 business days), `24ch` "
+                         "(24 calendar hours) or `14cd` (14 calendar days)")
     # in days of 24 hours, the longest business day there is: `9…9d` would count to infinity
-    days = float(match[1]) / {"m": 24 * 60, "min": 24 * 60, "h": 24, "d": 1}[match[2]]
+    days = float(match[1]) / _UNIT_DAYS[DURATION_UNITS[" ".join(match[2].split())]]
     if days > MAX_BUSINESS_DAYS:
         raise ValueError(f"write a duration of at most {MAX_BUSINESS_DAYS:,} business days "
                          "(about ten years)")
-    return text.strip()
+    return " ".join(text.split())
 
 
 def _clock(text: str) -> str:
@@ -101,13 +134,29 @@ def _timezone(text: str) -> str:
     return text
 
 
+_DAY_COUNT = re.compile(r"\s*(\d+)\s*(d|bd|cd|(?:business|calendar)\s+days?)\s*")
+
+
 def _days(value: Any) -> Any:
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+)\s*d\s*", value)
+        match = _DAY_COUNT.fullmatch(value)
         if not match:
-            raise ValueError("write a number of days like `14d` or `14`")
+            raise ValueError("write a number of days like `14bd` (business days), `14cd` "
+                             "(calendar days) or `14`")
         return int(match[1])
     return value
+
+
+def day_kind(value: Any) -> str | None:
+    """"business" or "calendar" when a count of days says which (`14bd`, `14 calendar
+    days`), None when it does not (`14`, `14d`)."""
+    if not isinstance(value, str):
+        return None
+    match = _DAY_COUNT.fullmatch(value)
+    if not match:
+        return None
+    unit = match[2]
+    return "business" if unit.startswith("b") else "calendar" if unit.startswith("c") else None
 
 
 def _colour(text: str) -> str:
@@ -117,8 +166,10 @@ def _colour(text: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_duration), Field(
-    description="Business time: minutes `m`, hours `h` or business days `d`, e.g. `1h`.",
-    examples=["30m", "1h", "2d"],
+    description="A duration that says business or calendar time: minutes `30m`, business "
+    "hours `2bh` (`2 business hours`), calendar hours `24ch`, business days `3bd`, calendar "
+    "days `14cd` (`14 calendar days`). Old `2h`/`3d` are read as business time (warning "
+    "PB109).", examples=["30m", "1bh", "2bd", "24ch", "14cd"],
     json_schema_extra={"pattern": DURATION_PATTERN})]
 Clock = Annotated[str, AfterValidator(_clock), Field(
     description="A time of day, 24-hour clock, e.g. `09:00`.", examples=["09:00"],
@@ -129,9 +180,10 @@ PlanDate = Annotated[date, AfterValidator(_plan_date), Field(
     description=f"A date (YYYY-MM-DD) between {EARLIEST} and {LATEST}.")]
 Days = Annotated[int, BeforeValidator(_days), Field(gt=0, le=MAX_BUSINESS_DAYS), WithJsonSchema({
     "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_BUSINESS_DAYS},
-              {"type": "string", "pattern": r"^\s*\d+\s*d\s*$"}],
-    "description": "A number of days, e.g. `14d` (business or calendar: see `days`).",
-    "examples": ["14d"]})]
+              {"type": "string", "pattern": "^" + _DAY_COUNT.pattern + "$"}],
+    "description": "A number of days: `14bd` business days, `14cd` calendar days (`14` or "
+    "`14d` count as `days:` says).",
+    "examples": ["14bd", "14cd"]})]
 Colour = Annotated[str, AfterValidator(_colour), Field(
     description="A colour for diagrams, `#` and six hex digits.", examples=["#2e7d32"],
     json_schema_extra={"pattern": r"^#[0-9a-fA-F]{6}$"})]
@@ -487,12 +539,37 @@ class Hygiene(Node):
         None, description="Warn the owner after this many days without activity.")
     act_after: PerSegment[Days] | None = Field(
         None, description="Take `action` after this many days without activity.")
-    days: DayKind = Field("business", description="Count business or calendar days.")
+    days: DayKind = Field("business", description="Count business or calendar days (set "
+                          "by `14bd` or `14cd` in `warn_after`/`act_after`).")
     action: HygieneAction | None = Field(
         None, description="At `act_after`: notify the owner or their manager, `close` the "
         "deal into a lost stage with a `reason`, or `move` it to stage `to`.")
     to: StageId | None = Field(None, description="The stage for `close` or `move`.")
     reason: ReasonId | None = Field(None, description="The reason recorded on `close`.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _days_from_units(cls, data: Any) -> Any:
+        # `act_after: 14cd` says calendar days itself: `days:` follows it, or must agree
+        if not isinstance(data, dict):
+            return data
+        said = set()
+        for name in ("warn_after", "act_after"):
+            value = data.get(name)
+            for one in value.values() if isinstance(value, dict) else [value]:
+                kind = day_kind(one)
+                if kind:
+                    said.add(kind)
+        if len(said) > 1:
+            raise ValueError("`warn_after` and `act_after` count days differently: use "
+                             "`bd` or `cd` in both")
+        if said:
+            kind = said.pop()
+            if "days" in data and data["days"] != kind:
+                raise ValueError(f"the days are {kind} days, but `days: {data['days']}`: "
+                                 "remove `days:`")
+            data = {**data, "days": kind}
+        return data
 
 
 class Stage(Node):

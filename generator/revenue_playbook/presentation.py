@@ -77,15 +77,14 @@ def weekday(day: str) -> str:
 
 
 def business_time(calendar: Calendar, duration: str) -> str:
-    """A duration from YAML (`1h`, `2d`) in words a rep reads at a glance."""
-    return calendar.describe(calendar.minutes(duration))
+    """A duration from YAML (`1bh`, `2bd`, `14cd`) in words a rep reads at a glance."""
+    return calendar.words(duration)
 
 
 def calendar_time(duration: str) -> str:
-    """A duration counted on the clock every day: `10d` is '10 calendar days'."""
-    amount = duration.rstrip("dhmin ").strip()
-    unit = {"d": "calendar day", "h": "hour"}.get(duration.strip()[-1], "minute")
-    return f"{amount} {unit}{'' if amount == '1' else 's'}"
+    """A duration of a field that counts calendar time (`days: calendar`): `10d` is '10
+    calendar days'."""
+    return Calendar().words(duration, "calendar")
 
 
 def campaign_day(offset: int) -> str:

@@ -19,6 +19,7 @@ from . import (
     cadences,
     campaigns,
     crm_drift,
+    durations,
     email_tools,
     hygiene,
     measures,
@@ -34,6 +35,7 @@ from .context import Check, Context
 
 # In the order they run (findings on the same line keep it).
 CHECKS: tuple[Check, ...] = (
+    durations.old_durations,
     alignment.campaign_previews,
     alignment.qualified_lead,
     alignment.handoffs,
@@ -64,8 +66,8 @@ CHECKS: tuple[Check, ...] = (
 
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
-    loader, assemble, references, sales_process, hygiene, outcomes, segments, cadences,
-    scoring, templates, email_tools, sla, campaigns, alignment, measures, crm_drift)
+    loader, assemble, durations, references, sales_process, hygiene, outcomes, segments,
+    cadences, scoring, templates, email_tools, sla, campaigns, alignment, measures, crm_drift)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:

@@ -106,7 +106,7 @@ def handoffs(ctx: Context) -> Iterator[Finding]:
                           f"leads pass from {stage.team} ('{sid}') to {nxt.team} "
                           f"('{target}') with no hand-off owner or time target",
                           f"Add to '{target}':\n  handoff:\n    owner: <role>\n"
-                          "    within: 1h")
+                          "    within: 1bh")
 
 
 def scorecard(ctx: Context) -> Iterator[Finding]:

@@ -16,8 +16,9 @@ from ..campaign_values import (
 )
 from ..cycles import loop_edges
 from ..findings import Finding, Location, Rule, Severity, Vocabulary
-from ..model import Binding, Campaign, CampaignEmail, CampaignStep, Playbook
+from ..model import Binding, Campaign, CampaignEmail, CampaignStep, Playbook, parse_duration
 from ..presentation import DAYS
+from ..wording import count
 from .context import Context
 
 PLANNING_LATE = Rule("PB601", "planning-before-launch", Severity.ERROR,
@@ -246,15 +247,9 @@ def _request_step(campaign: Campaign, email: CampaignEmail) -> str | None:
     return max(planning)[1] if planning else None
 
 
-def _calendar_minutes(duration: str) -> float:
-    """A duration counted on the clock, every day: `2d` is 48 hours."""
-    amount, unit = float(duration.rstrip("dhmin")), duration.lstrip("0123456789. ")
-    return amount * {"d": 24 * 60, "h": 60}.get(unit, 1)
-
-
-def _longest(cal: Calendar, lead_time: object) -> str:
+def _longest(cal: Calendar, lead_time: object, days: str) -> str:
     values = list(lead_time.values()) if isinstance(lead_time, dict) else [lead_time]
-    return max((str(v) for v in values), key=cal.minutes)
+    return max((str(v) for v in values), key=lambda v: cal.minutes(v, days))
 
 
 def request_lead_times(ctx: Context) -> Iterator[Finding]:
@@ -277,8 +272,8 @@ def request_lead_times(ctx: Context) -> Iterator[Finding]:
                 continue
             step = campaign.steps[sid]
             for op in slas.values():
-                lead = _longest(cal, op.lead_time)
-                needed = cal.minutes(lead)
+                lead = _longest(cal, op.lead_time, op.days)
+                needed = cal.minutes(lead, op.days)
                 asked: date | None = None
                 sent: date | None = None
                 if campaign.launch:
@@ -289,16 +284,15 @@ def request_lead_times(ctx: Context) -> Iterator[Finding]:
                     when = (f"requested on day {step.offset} (step '{sid}') and sent on day "
                             f"{email.send}")
                 business_gap = email.send - step.offset
-                if op.days == "calendar":
-                    needed = _calendar_minutes(lead)
+                if parse_duration(lead, op.days)[1] in ("ch", "cd"):
+                    needed = cal.clock_minutes(lead, op.days)
                     days = (sent - asked).days if asked and sent else business_gap * 7 // 5
                     gap = days * 24 * 60
-                    apart = f"{days} calendar days"
-                    notice = lead.replace("d", " calendar days").replace("h", " hours")
+                    apart = count(days, "calendar day")
                 else:
                     gap = business_gap * cal.day_minutes
-                    apart = f"{business_gap} business days"
-                    notice = cal.describe(needed)
+                    apart = count(business_gap, "business day")
+                notice = cal.words(lead, op.days)
                 if gap < needed:
                     yield Finding(LEAD_TIME, email.where("send"),
                                   f"email {i + 1} of campaign '{cid}' ('{email.template}') is "
