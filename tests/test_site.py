@@ -167,7 +167,8 @@ def test_draft_campaign_is_marked(example_site: Path) -> None:
 def test_roles_are_derived_from_the_definitions(example_site: Path) -> None:
     html = (example_site / "roles" / "index.html").read_text(encoding="utf-8")
     sdr = html[html.index('id="sdr"'):html.index('id="account_executive"')]
-    assert "Demo request within Mid-market 1h, Enterprise 30m" in sdr
+    assert ("Demo request within Mid-market 1 business hour, Enterprise 30 business minutes"
+            in sdr)
     assert "Qualified lead, first reply" in sdr
 
 

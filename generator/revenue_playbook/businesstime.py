@@ -41,6 +41,8 @@ class Calendar:
         `3cd`) counts the share of business time an average week holds: for comparing a
         calendar promise with business-day touches, not for timing one lead."""
         amount, unit = parse_duration(duration, days)
+        if unit == "eod":  # by the end of the day it came in: a minute before, at the latest
+            return max(self.day_minutes - 1, 0)
         if unit == "bd":
             return amount * self.day_minutes
         if unit == "bh":
@@ -55,12 +57,16 @@ class Calendar:
         """A duration on the clock, every day: `3cd` is 4,320 minutes (business units
         counted as if every minute were business time)."""
         amount, unit = parse_duration(duration, days)
+        if unit == "eod":
+            return 24 * 60 - 1
         return amount * {"m": 1, "bh": 60, "ch": 60, "bd": 24 * 60, "cd": 24 * 60}[unit]
 
     def words(self, duration: str, days: str = "business") -> str:
         """A duration in words a rep cannot misread: `2bh` "2 business hours", `14cd` "14
         calendar days", `90m` "90 business minutes" (`120m` "2 business hours")."""
         amount, unit = parse_duration(duration, days)
+        if unit == "eod":
+            return "the same business day"
         if unit == "m":
             return self.describe(amount)
         noun = {"bh": "business hour", "ch": "calendar hour", "bd": "business day",

@@ -139,10 +139,10 @@ def _summary(value: Any) -> Any:
 
 
 def _similar(a: Stage, b: Stage) -> float:
-    text_a = " ".join([a.name, a.purpose, *map(str, a.exit_criteria), *a.entry_criteria,
-                       a.crm_stage])
-    text_b = " ".join([b.name, b.purpose, *map(str, b.exit_criteria), *b.entry_criteria,
-                       b.crm_stage])
+    text_a = " ".join([a.name, a.purpose, *map(str, a.exit_criteria),
+                       *map(str, a.entry_criteria), a.crm_stage])
+    text_b = " ".join([b.name, b.purpose, *map(str, b.exit_criteria),
+                       *map(str, b.entry_criteria), b.crm_stage])
     return difflib.SequenceMatcher(None, text_a, text_b).ratio()
 
 

@@ -3,6 +3,7 @@ which team each KPI belongs to. Pure functions of the model."""
 
 from __future__ import annotations
 
+from .businesstime import Calendar
 from .model import KPI, Playbook, Team
 from .presentation import per_segment
 
@@ -36,6 +37,7 @@ def template_usage(pb: Playbook) -> dict[str, Usage]:
 def ownership(pb: Playbook) -> dict[str, Owned]:
     """Role id -> what it owns, from every owner field of the playbook."""
     owns: dict[str, Owned] = {rid: [] for rid in pb.roles}
+    calendar = Calendar.of(pb)
 
     def add(role: str | None, kind: str, what: str, page: str) -> None:
         if role in owns:
@@ -51,7 +53,8 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
     for life in pb.lifecycle.values():
         add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
         if life.handoff:
-            within = f" within {life.handoff.within}" if life.handoff.within else ""
+            within = f" within {calendar.words(life.handoff.within)}" \
+                if life.handoff.within else ""
             add(life.handoff.owner, "Hand-off", f"into {life.name}{within}", "lifecycle.md")
     for cadence in pb.cadences.values():
         add(cadence.owner, "Cadence", cadence.name, "sla.md")
@@ -61,12 +64,13 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
             "sla.md")
     if pb.sla:
         for tier in pb.sla.tiers.values():
-            within = per_segment(pb, tier.response_time)
+            within = per_segment(pb, tier.response_time, calendar.words)
             add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
         if pb.sla.recycle is not None:
             add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
         for step in pb.sla.escalation:
-            add(step.to, "Escalation", f"after {step.after}: {step.action}", "sla.md")
+            add(step.to, "Escalation", f"after {calendar.words(step.after)}: {step.action}",
+                "sla.md")
         if pb.sla.review:
             add(pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}", "sla.md")
     for tid, template in pb.templates.items():

@@ -64,16 +64,21 @@ DURATION_UNITS: dict[str, str] = {
     "cd": "cd", "calendar day": "cd", "calendar days": "cd",
     "h": "h", "d": "d"}
 OLD_UNITS = ("h", "d")
+# "By the end of the same business day": a deadline, not an amount of time.
+SAME_DAY = re.compile(r"\s*(?:(?:by\s+)?(?:the\s+)?end\s+of\s+the\s+)?same\s+business\s+day"
+                      r"\s*|\s*eod\s*", re.IGNORECASE)
 DURATION_PATTERN = (r"^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|bh|ch|bd|cd|h|d|"
-                    r"business\s+(?:minutes?|hours?|days?)|calendar\s+(?:hours?|days?))\s*$")
-_DURATION = re.compile(DURATION_PATTERN)
+                    r"business\s+(?:minutes?|hours?|days?)|calendar\s+(?:hours?|days?))\s*$"
+                    r"|^" + SAME_DAY.pattern + "$")
+_DURATION = re.compile(DURATION_PATTERN, re.IGNORECASE)
 _UNIT_DAYS = {"m": 24 * 60, "bh": 24, "ch": 24, "h": 24, "bd": 1, "cd": 1, "d": 1}
 
 
 def parse_duration(text: str, days: str = "business") -> tuple[float, str]:
     """A duration as (amount, unit), unit one of `m` (business minutes), `bh`, `ch`, `bd`,
-    `cd`: `2 business hours` is (2.0, "bh"). An old `h` or `d` is read as business time,
-    or as calendar time when `days` is "calendar" (an operational SLA's `days:`)."""
+    `cd`, or `eod` for "the end of the same business day" (amount 0): `2 business hours` is
+    (2.0, "bh"). An old `h` or `d` is read as business time, or as calendar time when
+    `days` is "calendar" (an operational SLA's `days:`)."""
     amount, unit = _split_duration(text)
     if unit in OLD_UNITS:
         unit = ("c" if days == "calendar" else "b") + unit
@@ -81,10 +86,12 @@ def parse_duration(text: str, days: str = "business") -> tuple[float, str]:
 
 
 def _split_duration(text: str) -> tuple[float, str]:
+    if SAME_DAY.fullmatch(text):
+        return 0.0, "eod"
     match = _DURATION.match(text)
-    if not match:
+    if not match or match[1] is None:
         raise ValueError(f"not a duration: {text!r}")
-    return float(match[1]), DURATION_UNITS[" ".join(match[2].split())]
+    return float(match[1]), DURATION_UNITS[" ".join(match[2].lower().split())]
 
 
 def is_old_duration(text: str) -> bool:
@@ -97,9 +104,12 @@ def _duration(text: str) -> str:
     if not match:
         raise ValueError("write a duration that says business or calendar time, like "
                          "`30m`, `2bh` (2 business hours), `3bd` (3 business days), `24ch` "
-                         "(24 calendar hours) or `14cd` (14 calendar days)")
+                         "(24 calendar hours), `14cd` (14 calendar days) or `same business "
+                         "day`")
+    if match[1] is None:
+        return "same business day"
     # in days of 24 hours, the longest business day there is: `9…9d` would count to infinity
-    days = float(match[1]) / _UNIT_DAYS[DURATION_UNITS[" ".join(match[2].split())]]
+    days = float(match[1]) / _UNIT_DAYS[DURATION_UNITS[" ".join(match[2].lower().split())]]
     if days > MAX_BUSINESS_DAYS:
         raise ValueError(f"write a duration of at most {MAX_BUSINESS_DAYS:,} business days "
                          "(about ten years)")
@@ -168,8 +178,9 @@ def _colour(text: str) -> str:
 Duration = Annotated[str, AfterValidator(_duration), Field(
     description="A duration that says business or calendar time: minutes `30m`, business "
     "hours `2bh` (`2 business hours`), calendar hours `24ch`, business days `3bd`, calendar "
-    "days `14cd` (`14 calendar days`). Old `2h`/`3d` are read as business time (warning "
-    "PB109).", examples=["30m", "1bh", "2bd", "24ch", "14cd"],
+    "days `14cd` (`14 calendar days`), or `same business day` (by its end). Old `2h`/`3d` "
+    "are read as business time (warning PB109).",
+    examples=["30m", "1bh", "2bd", "24ch", "14cd", "same business day"],
     json_schema_extra={"pattern": DURATION_PATTERN})]
 Clock = Annotated[str, AfterValidator(_clock), Field(
     description="A time of day, 24-hour clock, e.g. `09:00`.", examples=["09:00"],
@@ -424,6 +435,33 @@ BUILTIN_OUTCOMES: dict[str, dict[str, str]] = {
 # ---------------------------------------------------------------------------- lead lifecycle
 
 
+class AllOf(Node):
+    """Conditions that must all hold together: one option of an `any_of`."""
+
+    all_of: list[Text] = Field(min_length=2, description="Every one of these holds.")
+
+    def __str__(self) -> str:
+        return " and ".join(self.all_of)
+
+
+class AnyOf(Node):
+    """Options of which any one is enough (an MQL by a demo request, or by score); an
+    option may be `{all_of: [...]}`."""
+
+    any_of: list[Text | AllOf] = Field(min_length=2, description="Any one of these holds.")
+
+    def __str__(self) -> str:
+        return "any one of: " + "; ".join(f"({option})" if isinstance(option, AllOf)
+                                          else option for option in self.any_of)
+
+
+Criteria = Annotated[list[Text | AnyOf], Field(
+    description="A checklist: every item holds; an item `{any_of: [...]}` holds when any "
+    "one of its options does, and an option `{all_of: [...]}` when all of its parts do.",
+    examples=[["Works at a company of 50+ employees",
+               {"any_of": ["Requested a demo", {"all_of": ["Score of 90+", "Work email"]}]}]])]
+
+
 class Handoff(Node):
     """A hand-off between teams: someone owns it and it has a time target."""
 
@@ -443,7 +481,11 @@ class LifecycleStage(Node):
                               "checked at this stage).")
     owner: RoleId | None = None
     description: Markdown = ""
-    entry_criteria: list[Text] = Field([], description="What must be true to enter.")
+    entry_criteria: Criteria = []
+    deal_stages: list[StageId] = Field([], description="The deal stages that put a lead "
+                                       "in this lifecycle stage (HubSpot and Salesforce "
+                                       "sync the two): each deal stage belongs to at most "
+                                       "one lifecycle stage.")
     qualified: Literal["marketing", "sales"] | None = Field(
         None, description="`marketing`: the marketing-qualified point (MQL, used by scoring "
         "and marketing's commitment); `sales`: the sales-qualified point (SQL, where sales "
@@ -481,7 +523,23 @@ class LeadStatus(Node):
     converted: bool = Field(False, description="Salesforce converts the lead into a contact, "
                             "account and opportunity with this status; exactly one status "
                             "is the converted one.")
+    reasons: list[ReasonId] = Field([], description="The reasons a rep picks when setting "
+                                    "this status (why a lead is disqualified or recycled).")
+    stale_after: Days | None = Field(None, description="Days in this status without "
+                                     "activity after which the lead is stale (`14bd` "
+                                     "business or `30cd` calendar days; business by default).")
+    stale_to: LeadStatusId | None = Field(None, description="The status a stale lead is "
+                                          "moved to (with `stale_after`).")
     crm: CrmValues = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stale_days(cls, data: Any) -> Any:
+        if isinstance(data, dict) and day_kind(data.get("stale_after")) is not None:
+            data = {**data, "stale_days": day_kind(data["stale_after"])}
+        return data
+
+    stale_days: DayKind = Field("business", description="Set by `stale_after` (`bd`/`cd`).")
 
 
 class ScoringRule(Node):
@@ -596,7 +654,13 @@ class Stage(Node):
                                     "activity is stale, and what then happens.")
     required_fields: list[Text] = Field([], description="CRM fields that must be filled to "
                                         "enter this stage (as the CRM names them).")
-    entry_criteria: list[Text] = []
+    entry_criteria: Criteria = []
+    enter_from: list[StageId] = Field([], description="The only stages a deal may enter "
+                                      "this one from (\"Duplicate only from stage 0\"): "
+                                      "checked against every stage's `next`.")
+    no_campaigns: bool = Field(False, description="Contacts of deals in this stage are not "
+                               "sent marketing campaigns (checked against each campaign's "
+                               "`audience`).")
     exit_criteria: list[Text | Criterion] = Field(
         [], description="A checklist; an item may name the CRM field that records it: "
         "`{criterion: Economic buyer named, field: Economic_Buyer__c}`.")
@@ -627,6 +691,13 @@ class SalesProcess(Node):
         "export updates (e.g. `default`) instead of creating a new one; `salesforce:` the "
         "API name of its Opportunity record type and sales process.")] = {}
     entry: StageId | None = Field(None, description="Defaults to the first stage.")
+    movement: list[Literal["forward_only", "no_skipping"]] = Field(
+        [], description="How deals move, checked against every `next` and `returns_to`: "
+        "`forward_only` (never back to an earlier stage), `no_skipping` (only to the "
+        "following working stage, or to a terminal one).")
+    deal_types: dict[str, Reason] = Field(
+        {}, description="The kinds of deal this process handles (new business, add-on, "
+        "renewal), `id: name` or `id: {name, description}`.")
     stages: dict[str, Stage] = Field(min_length=1)
 
     def entry_stage(self) -> str | None:
@@ -745,6 +816,10 @@ class ResponseTier(Node):
     cadence: CadenceId | None = Field(None, description="The follow-up cadence; when left "
                                       "out, the first-touch and recycle checks of this tier "
                                       "are not encoded.")
+    min_touches: PerSegment[Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="Touches before a lead of this tier may be recycled, where they "
+        "differ from the recycle rule's (one number or one per segment).",
+        examples=[8, {"enterprise": 10, "default": 6}])
 
 
 class Recycle(Node):
@@ -867,6 +942,17 @@ class CampaignEmail(Node):
                                             "`values`).")
 
 
+class Audience(Node):
+    """Who a campaign reaches, by lifecycle stage and deal stage, and who it must not."""
+
+    lifecycle: list[LifecycleId] = Field([], description="Leads in these lifecycle stages.")
+    deal_stages: list[StageId] = Field([], description="Contacts of deals in these stages.")
+    exclude_lifecycle: list[LifecycleId] = Field([], description="Never leads in these.")
+    exclude_deal_stages: list[StageId] = Field([], description="Never contacts of deals in "
+                                               "these stages.")
+    description: Markdown = ""
+
+
 class Campaign(Node):
     """A marketing campaign: plan, execution and optimization, previewed by sales."""
 
@@ -886,6 +972,8 @@ class Campaign(Node):
                                             "shared by all of the campaign's emails.")
     emails: list[CampaignEmail] = []
     kpis: list[KpiId] = []
+    audience: Audience | None = Field(None, description="Who the campaign reaches and who "
+                                      "it must not reach, by lifecycle and deal stage.")
     sales_inclusion: list[RoleId] = Field([], description="Sales roles that receive every "
                                           "email the prospects receive.")
 

@@ -134,6 +134,7 @@ FILTERS = {
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,
     "channel_icon": presentation.channel_icon, "reason_name": presentation.reason_name,
     # counts and articles, and what the playbook does not state (wording.py)
+    "movement": presentation.movement,
     "a": wording.with_article, "count": wording.count, "or_not_defined": or_not_defined,
 }
 

@@ -45,6 +45,7 @@ from .presentation import (
     TEAM_TITLES,
     hygiene_action,
     hygiene_rows,
+    movement,
     render_sample,
     stage_segment_rows,
     when,
@@ -287,6 +288,9 @@ def _stage_values(pb: Playbook, pid: str, sid: str) -> dict[str, Any]:
                 hygiene=stage_hygiene(pb, process, stage) if stage.hygiene else None,
                 outcome=pb.outcome(stage.outcome) if stage.outcome else None,
                 counts_as=pb.counts_as(stage.outcome),
+                lifecycle=next(((lid, life) for lid, life in pb.lifecycle.items()
+                                if sid in life.deal_stages), None),
+                moves=movement(process, sid),
                 by_segment=stage_segment_rows(pb, process, stage),
                 stage_agenda=agenda.stage_agenda(pb, sid))
 

@@ -255,6 +255,22 @@ def hygiene_action(playbook: Playbook, stage_process: Any, rule: Any) -> str:
     return text
 
 
+MOVEMENT_WORDS = {"forward_only": "forward only, never back to an earlier stage",
+                  "no_skipping": "one stage at a time, never skipping one"}
+
+
+def movement(process: Any, stage_id: str | None = None) -> str:
+    """How deals move, in words: the process's policy, and (for a stage) where it may be
+    entered from: "forward only, never back to an earlier stage; entered only from New"."""
+    parts = [MOVEMENT_WORDS[policy] for policy in process.movement]
+    stage = process.stages.get(stage_id) if stage_id else None
+    if stage is not None and stage.enter_from:
+        names = [process.stages[s].name if s in process.stages else s
+                 for s in stage.enter_from]
+        parts.append(f"entered only from {' or '.join(names)}")
+    return "; ".join(parts)
+
+
 def process_segments(playbook: Playbook, process: Any) -> list[str]:
     """The segments a process serves: those it names, or every declared one."""
     return [s for s in process.segments if s in playbook.segments] or list(playbook.segments)

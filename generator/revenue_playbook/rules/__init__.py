@@ -24,6 +24,7 @@ from . import (
     hygiene,
     measures,
     outcomes,
+    policies,
     references,
     sales_process,
     scoring,
@@ -61,13 +62,18 @@ CHECKS: tuple[Check, ...] = (
     references.unknown_references,
     sla.sla,
     sla.cadence_exits,
+    policies.movement,
+    policies.lifecycle_deal_stages,
+    policies.campaign_audiences,
+    policies.lead_status_staleness,
     measures.kpi_measures,
 )
 
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
     loader, assemble, durations, references, sales_process, hygiene, outcomes, segments,
-    cadences, scoring, templates, email_tools, sla, campaigns, alignment, measures, crm_drift)
+    cadences, scoring, templates, email_tools, sla, campaigns, alignment, policies, measures,
+    crm_drift)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:

@@ -79,6 +79,8 @@ def reasons(ctx: Context) -> Iterator[Finding]:
                               "stage (`outcome:`), e.g. the closed-lost stage.")
     for status in pb.lifecycle.values():
         used.update(status.reasons)
+    for lead_status in pb.lead_statuses.values():
+        used.update(lead_status.reasons)
     recycle = pb.sla.recycle if pb.sla else None
     if recycle is not None and isinstance(recycle.reasons, list):
         used.update(recycle.reasons)
@@ -90,7 +92,7 @@ def reasons(ctx: Context) -> Iterator[Finding]:
                                   f"recycle reason '{rid}' is not a reason of lifecycle "
                                   f"stage '{recycle.to}' ({', '.join(target.reasons)})",
                                   f"Add it to the `reasons:` of '{recycle.to}'.")
-    if pb.incomplete("processes", "lifecycle", "sla"):
+    if pb.incomplete("processes", "lifecycle", "sla", "lead_statuses"):
         return  # an unread or invalid definition may offer them: no cascade of its error
     for rid, reason in pb.reasons.items():
         if rid not in used:

@@ -34,12 +34,15 @@ RULE_BY_KIND = {
     "outcomes": Rule("PB211", "unknown-outcome", Severity.ERROR,
                      "Every outcome is built in (won, lost, disqualified, duplicate, recycled) "
                      "or declared under `outcomes:`.", "references"),
+    "lead_statuses": Rule("PB212", "unknown-lead-status", Severity.ERROR,
+                          "Every lead status named is declared under `lead_statuses:`.",
+                          "references"),
 }
 
 NOUN = {"roles": "role", "templates": "template", "stages": "stage", "kpis": "KPI",
         "personas": "persona", "cadences": "cadence", "lifecycle": "lifecycle stage",
         "funnel": "funnel phase", "segments": "segment", "reasons": "reason",
-        "outcomes": "outcome"}
+        "outcomes": "outcome", "lead_statuses": "lead status"}
 
 
 @cache

@@ -105,13 +105,16 @@ def sla(ctx: Context) -> Iterator[Finding]:
                               f"{describe(seg)}, but cadence '{tier.cadence}' first touches "
                               f"on business day {first_day}",
                               "Start the cadence on day 0, or lengthen the response time.")
-        if cadence is None or recycle is None:
+        own_touches = tier.min_touches is not None
+        if cadence is None or (recycle is None and not own_touches):
             continue  # an unknown cadence is reported by the reference check; without a
             # cadence or a recycle rule, the practice is "not encoded" (practices.py)
         last = max(s.day for s in cadence.steps)
-        for seg, after_days, min_touches in pairs(recycle.after_days, recycle.min_touches,
-                                                  segments):
-            if after_days is not None and last > after_days:
+        window = recycle.after_days if recycle is not None else None
+        needed = tier.min_touches if own_touches else \
+            recycle.min_touches if recycle is not None else None
+        for seg, after_days, min_touches in pairs(window, needed, segments):
+            if recycle is not None and after_days is not None and last > after_days:
                 yield Finding(WINDOW, recycle.where("after_days",
                                                     *key_path(recycle.after_days, seg)),
                               f"leads may be recycled after "
@@ -120,9 +123,10 @@ def sla(ctx: Context) -> Iterator[Finding]:
                               "Lengthen the recycle window or shorten the cadence: sales must "
                               "finish the cadence before handing the lead back.")
             if min_touches is not None and len(cadence.steps) < min_touches:
+                whose = f" for tier '{tid}'" if own_touches else ""
                 yield Finding(TOUCHES, tier.where("cadence"),
                               f"cadence '{tier.cadence}' has {count(len(cadence.steps), 'touch')}"
-                              f", but {min_touches} are required before recycling"
+                              f", but {min_touches} are required before recycling{whose}"
                               f"{describe(seg)}",
                               "Add steps to the cadence or lower `min_touches`.")
     previous = None
@@ -130,10 +134,12 @@ def sla(ctx: Context) -> Iterator[Finding]:
         after = cal.minutes(step.after)
         if fastest is not None and after < fastest and i == 0:
             yield Finding(ESCALATION, step.where("after"),
-                          f"escalation after {step.after} comes before the fastest response "
+                          f"escalation after {cal.words(step.after)} comes before the fastest "
+                          "response "
                           "time has passed", "Escalate only once a response time is missed.")
         if previous is not None and after <= previous:
             yield Finding(ESCALATION, step.where("after"),
-                          f"escalation after {step.after} is not later than the one before",
+                          f"escalation after {cal.words(step.after)} is not later than the one "
+                          "before",
                           "List escalations from first to last.")
         previous = after
