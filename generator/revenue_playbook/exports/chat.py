@@ -17,8 +17,8 @@ from typing import Any
 
 from ..diff import AREA_TITLES, Change
 from ..encoders import slack_mrkdwn, slack_plain, teams_text
-from . import webhook
 from ..wording import count
+from . import webhook
 
 SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"
 TEAMS_ENV = "PLAYBOOK_TEAMS_WEBHOOK_URL"
