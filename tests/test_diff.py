@@ -53,8 +53,8 @@ def test_identical_playbooks_have_no_changes() -> None:
                                     "          - day: 3\n            channel: email")},
                  ["stage 'Discovery': email touchpoint 'Recap the call' moved "
                   "(day 1 → day 3)"], id="touchpoint-moved"),
-    pytest.param({"sla.yaml": sub("response_time: 1h", "response_time: 30m")},
-                 ["SLA, tier 'demo': response time (1h → 30m)"], id="sla-number"),
+    pytest.param({"sla.yaml": sub("response_time: 1bh", "response_time: 30m")},
+                 ["SLA, tier 'demo': response time (1bh → 30m)"], id="sla-number"),
     pytest.param({"sla.yaml": sub("    after_days: 5\n", "    after_days: 8\n")},
                  ["SLA: after days (5 → 8)"], id="recycle-window"),
     pytest.param({"scorecard.yaml": sub("target: 90", "target: 92")},
@@ -111,14 +111,14 @@ def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
     root = tmp_path / "new"
     shutil.copytree(MINIMAL, root)
     sla = root / "sla.yaml"
-    sla.write_text(sla.read_text().replace("response_time: 1h", "response_time: 30m"))
+    sla.write_text(sla.read_text().replace("response_time: 1bh", "response_time: 30m"))
     hello = root / "templates" / "hello.yaml"
     hello.write_text(hello.read_text().replace("name: First reply to a demo request",
                                                "name: First <b>reply</b> *now*"))
     changes = diff_playbooks(validate(MINIMAL).playbook, validate(root).playbook)
     assert changes_to_text(changes) == (
         "SLA\n"
-        "  ~ SLA, tier 'demo': response time (1h → 30m)\n"
+        "  ~ SLA, tier 'demo': response time (1bh → 30m)\n"
         "\n"
         "Email templates\n"
         "  ~ template 'First <b>reply</b> *now*' (hello): name (First reply to a demo "
@@ -128,8 +128,8 @@ def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
     assert markdown.startswith("## SLA\n\n- **changed** SLA, tier 'demo': response time")
     assert changes_to_json(changes)[0] == {
         "action": "changed", "area": "sla", "subject": "SLA, tier 'demo'",
-        "detail": "response time", "old": "1h", "new": "30m", "diff": [],
-        "text": "SLA, tier 'demo': response time (1h → 30m)"}
+        "detail": "response time", "old": "1bh", "new": "30m", "diff": [],
+        "text": "SLA, tier 'demo': response time (1bh → 30m)"}
     assert changes_to_text([]) == "No changes."
 
 
@@ -150,11 +150,11 @@ def test_definitions_at_a_git_revision(tmp_path: Path) -> None:
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
     git("tag", "v1")
     sla = repo / "process_defs" / "sla.yaml"
-    sla.write_text(sla.read_text().replace("response_time: 1h", "response_time: 2h"))
+    sla.write_text(sla.read_text().replace("response_time: 1bh", "response_time: 2bh"))
     with definitions_at("v1", repo / "process_defs") as old:
-        assert "response_time: 1h" in (old / "sla.yaml").read_text()
+        assert "response_time: 1bh" in (old / "sla.yaml").read_text()
         changes = diff_playbooks(validate(old).playbook, validate(repo / "process_defs").playbook)
-    assert [c.sentence() for c in changes] == ["SLA, tier 'demo': response time (1h → 2h)"]
+    assert [c.sentence() for c in changes] == ["SLA, tier 'demo': response time (1bh → 2bh)"]
     with pytest.raises(RevisionError), definitions_at("HEAD~1", repo / "process_defs"):
         pass  # the first commit had no definitions
     with pytest.raises(RevisionError), definitions_at("no-such-tag", repo / "process_defs"):

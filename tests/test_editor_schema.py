@@ -57,7 +57,7 @@ MUTATIONS = [
     ("processes/new_business.yaml", "mid_market: 60,", "mid_market: 160,", "PB103"),
     ("processes/new_business.yaml", "channel: social", "channel: fax", "PB103"),
     ("meeting.yaml", "  day: tue", "  day: someday", "PB103"),
-    ("sla.yaml", "response_time: 4h", "response_time: four hours", "PB103"),
+    ("sla.yaml", "response_time: 4bh", "response_time: four hours", "PB103"),
     ("sla.yaml", 'start: "09:00"', 'start: "9 am"', "PB103"),
     ("kpis.yaml", "    target: 420", "    target: [420]", "PB103"),
     ("roles.yaml", "  revops:\n", "  RevOps Analyst:\n", "PB105"),

@@ -54,14 +54,14 @@ def test_diff_new_side_is_checked_too(repo: Path, precious: Path,
 def test_diff_still_reads_revisions_and_folders(repo: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     sla = repo / "process_defs" / "sla.yaml"
-    sla.write_text(sla.read_text().replace("response_time: 1h", "response_time: 2h"))
+    sla.write_text(sla.read_text().replace("response_time: 1bh", "response_time: 2bh"))
     assert main(["diff", "HEAD"]) == 0
-    assert "response time (1h → 2h)" in capsys.readouterr().out
+    assert "response time (1bh → 2bh)" in capsys.readouterr().out
     head = git(repo, "rev-parse", "HEAD").strip()
     assert main(["diff", head[:10]]) == 0
-    assert "response time (1h → 2h)" in capsys.readouterr().out
+    assert "response time (1bh → 2bh)" in capsys.readouterr().out
     assert main(["diff", str(MINIMAL), "process_defs"]) == 0
-    assert "response time (1h → 2h)" in capsys.readouterr().out
+    assert "response time (1bh → 2bh)" in capsys.readouterr().out
     assert main(["diff", "no-such-tag"]) == 2
     assert "'no-such-tag' is neither a folder nor a revision" in capsys.readouterr().err
 

@@ -52,13 +52,15 @@ def test_line_breaks_and_tabs():
 
 
 def test_one_duration_syntax():
-    assert parse_duration(" 1.5h ") == (1.5, "h")
-    assert parse_duration("90min") == (90.0, "min")
+    assert parse_duration(" 1.5h ") == (1.5, "bh")  # the old form: business hours
+    assert parse_duration("90min") == (90.0, "m")
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("3 weeks")
     calendar = Calendar(BusinessHours(timezone="UTC", start="09:00", end="17:30"))
     assert business_time(calendar, "2d") == "2 business days"
-    assert business_time(calendar, "17h") == "2 business days"  # 8.5 h days
+    # said as written: hours were turned into days ("72h" became "9 business days")
+    assert business_time(calendar, "17h") == "17 business hours"
+    assert business_time(calendar, "24ch") == "24 calendar hours"
     assert business_time(calendar, "90m") == "90 business minutes"
 
 

@@ -38,7 +38,7 @@ def test_publish_two_versions_with_what_changed(repo: Path,
     assert "This is the first published version of the playbook (1.0)" in first_changes
 
     edit(repo / "process_defs" / "sales.yaml", "name: Proposal\n", "name: Proposal and pricing\n")
-    edit(repo / "process_defs" / "sla.yaml", "response_time: 1h", "response_time: 30m")
+    edit(repo / "process_defs" / "sla.yaml", "response_time: 1bh", "response_time: 30m")
     git(repo, "commit", "-qam", "Playbook 1.1")
     assert main(["publish", "1.1", "--alias", "latest", "--title", "Q1 2027"]) == 0
     assert "Published 1.1 to branch gh-pages: 2 change(s) since 1.0." in \
@@ -56,7 +56,7 @@ def test_publish_two_versions_with_what_changed(repo: Path,
     assert "Changes since version <strong>1.0</strong>" in changes
     assert "stage 'Proposal and pricing': renamed (Proposal → Proposal and pricing)" in \
         changes.replace("&#39;", "'")
-    assert "SLA, tier 'demo': response time (1h → 30m)" in changes.replace("&#39;", "'")
+    assert "SLA, tier 'demo': response time (1bh → 30m)" in changes.replace("&#39;", "'")
     home = git(repo, "show", "gh-pages:1.1/index.html")
     assert 'href="changes/"' in home and "what changed in this version" in home
     # Material's version selector and outdated-version banner, fed by mike's versions.json
