@@ -389,7 +389,7 @@ class Engine:
         """).fetchall()
         order = list(self.pb.sla.tiers)
         tiers = self.pb.sla.tiers
-        found = [CadenceAdherence(tier, tiers[tier].cadence, int(steps), int(leads),
+        found = [CadenceAdherence(tier, tiers[tier].cadence or "", int(steps), int(leads),
                                   int(touches or 0), int(complete))
                  for tier, steps, leads, touches, complete in rows]
         return sorted(found, key=lambda c: order.index(c.tier))

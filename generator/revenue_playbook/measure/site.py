@@ -42,8 +42,9 @@ def trend_svg(kpi: KpiActual, ident: str) -> Markup:
     title and a description saying every value (the table below the chart says them too),
     drawn in the text colour so it reads in light and dark mode."""
     points = [(i, p.value) for i, p in enumerate(kpi.periods) if p.value is not None]
-    values = [v for _, v in points] + [kpi.target]
-    low, high = min(values), max(values)
+    target = kpi.target  # None: the playbook states no target, and none is drawn
+    values = [v for _, v in points] + ([target] if target is not None else [])
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if high == low:
         high, low = high + 1, low - 1
     span = high - low
@@ -59,17 +60,20 @@ def trend_svg(kpi: KpiActual, ident: str) -> Markup:
     described = "; ".join(f"{period_label(p.start, kpi.per)}: {number(p.value, kpi.unit)}"
                           + ("" if p.complete else " (so far)") for p in kpi.periods)
     title = f"{kpi.name}: actual per {_period_noun(kpi.per)} against the target"
-    desc = f"{described}. Target {number(kpi.target, kpi.unit)}, {kpi.better} is better."
+    desc = (f"{described}. Target {number(target, kpi.unit)}, {kpi.better} is better."
+            if target is not None else f"{described}. Target not defined.")
     parts = [f'<svg class="pb-trend" role="img" aria-labelledby="{ident}-t {ident}-d" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
              'style="width:100%;max-width:30rem;height:auto" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{ident}-t">{escape(title)}</title>',
              f'<desc id="{ident}-d">{escape(desc)}</desc>']
-    ty = y(kpi.target)
-    parts.append(f'<line x1="{LEFT}" y1="{ty}" x2="{RIGHT}" y2="{ty}" stroke="currentColor" '
-                 'stroke-width="1.5" stroke-dasharray="6 4" stroke-opacity="0.7"/>')
-    parts.append(f'<text x="{RIGHT}" y="{ty - 5}" text-anchor="end" font-size="12" '
-                 f'fill="currentColor">target {escape(number(kpi.target, kpi.unit))}</text>')
+    if target is not None:
+        ty = y(target)
+        parts.append(f'<line x1="{LEFT}" y1="{ty}" x2="{RIGHT}" y2="{ty}" '
+                     'stroke="currentColor" stroke-width="1.5" stroke-dasharray="6 4" '
+                     'stroke-opacity="0.7"/>')
+        parts.append(f'<text x="{RIGHT}" y="{ty - 5}" text-anchor="end" font-size="12" '
+                     f'fill="currentColor">target {escape(number(target, kpi.unit))}</text>')
     runs: list[list[tuple[int, float]]] = []
     for i, v in points:
         if runs and runs[-1][-1][0] == i - 1:
