@@ -385,3 +385,28 @@ def test_declared_merge_fields_are_exported(tmp_path, capsys) -> None:
     text = (out / "hubspot" / "recap.txt").read_text()
     assert re.findall(r"\{\{.*?\}\}", text) == ["{{ contact.firstname }}",
                                                  "{{ owner.firstname }}"]
+
+
+def test_a_noncharacter_no_export_can_hold_is_refused_at_its_line(tmp_path, capsys) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    sales = defs / "sales.yaml"
+    sales.write_text(sales.read_text().replace("        name: Discovery\n",
+                                               '        name: "Disco\\uFFFEvery"\n', 1))
+    assert main(["validate", str(defs), "--no-color"]) == 1
+    assert re.search(r"sales\.yaml:7:15: error PB003 the value holds U\+FFFE",
+                     capsys.readouterr().out)
+    assert main(["export", "salesforce", str(defs), "--out", str(tmp_path / "sf")]) == 1
+    assert not (tmp_path / "sf").exists()
+
+
+def test_the_html_preview_follows_the_invisible_character_policy(tmp_path, capsys) -> None:
+    defs = defs_with(tmp_path, {("templates/hello.yaml", ("subject",)):
+                                "{{ first_name }}, your\u202e demo\u200b\x0b",
+                                STEP: "Write\u2066 the\x1b brief"})
+    for kind, name in (("template", "hello"), ("campaign", "launch")):
+        page = tmp_path / f"{name}.html"
+        assert main(["preview", kind, name, str(defs), "--html", str(page)]) == 0
+        html = page.read_text(encoding="utf-8")
+        assert not INVISIBLE.search(html.replace("\n", "")), kind
+    assert "Dana, your demo" in (tmp_path / "hello.html").read_text(encoding="utf-8")

@@ -241,6 +241,9 @@ def _decimal(text: str, kind: type, pattern: re.Pattern[str], written: type) -> 
     return value if str(value) == text else written(value, text)
 
 
+_NONCHARACTER = re.compile("[\ufffe\uffff]")
+
+
 def _loc(display: str, mark: yaml.Mark) -> Location:
     return Location(display, mark.line + 1, mark.column + 1)
 
@@ -263,11 +266,24 @@ class _Builder:
             raise _TooBig(node.start_mark,
                           f"values are nested more than {self.limits.max_depth} deep")
         if type(node) is _SCALAR:
+            if node.style == '"':
+                self._writable(node)
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, depth + 1) for child in node.value]
         assert isinstance(node, yaml.MappingNode)  # the composer makes nothing else
         return self._mapping(node, depth)
+
+    def _writable(self, node: yaml.ScalarNode) -> None:
+        """An escape in a double-quoted value can write the noncharacters U+FFFE and U+FFFF,
+        which no output holds (XML 1.0 refuses them; YAML itself refuses them written out)."""
+        found = _NONCHARACTER.search(node.value)
+        if found is not None:
+            self.findings.append(Finding(
+                NOT_TEXT, _loc(self.source.display, node.start_mark),
+                f"the value holds U+{ord(found[0]):04X}, a noncharacter that no export can "
+                "write (XML 1.0 refuses it)",
+                f"Remove the `\\u{ord(found[0]):04X}` escape from the value."))
 
     def _too_many(self, node: yaml.Node) -> None:
         # An alias expands nodes written elsewhere: point at the top-level key whose value
@@ -313,6 +329,8 @@ class _Builder:
                 self.count += 1
                 if self.count > self.limits.max_values:
                     self._too_many(value_node)
+                if value_node.style == '"':
+                    self._writable(value_node)
                 result[key] = _scalar(value_node)
             else:
                 result[key] = self.build(value_node, depth + 1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .businesstime import Calendar
 from .campaign_values import Moment, email_moment, render_email, step_moment
+from .encoders import visible
 from .model import Playbook, Template
 from .presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, when
 from .wording import or_not_defined
@@ -39,7 +40,9 @@ class Preview:
         return "\n".join(out) + "\n"
 
     def html(self) -> str:
-        e = html.escape
+        def e(value: str) -> str:  # the pages' invisible-character policy, then HTML
+            return html.escape(visible(value))
+
         parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{e(self.title)}"
                  "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;"
                  "margin:2rem auto;padding:0 1rem;color:#1e293b}h1{font-size:1.6rem}"
