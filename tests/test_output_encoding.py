@@ -410,3 +410,16 @@ def test_the_html_preview_follows_the_invisible_character_policy(tmp_path, capsy
         html = page.read_text(encoding="utf-8")
         assert not INVISIBLE.search(html.replace("\n", "")), kind
     assert "Dana, your demo" in (tmp_path / "hello.html").read_text(encoding="utf-8")
+
+
+def test_build_and_serve_log_lines_show_escape_sequences_as_text(capsys) -> None:
+    import logging
+
+    from revenue_playbook import mkdocs_runner
+
+    mkdocs_runner._show_mkdocs_warnings()
+    logging.getLogger("mkdocs.plugins.playbook").warning("stage 'Disco%svery'", OSC52)
+    mkdocs_runner._say(f"The rebuild failed; the previous version stays:\nDisco{OSC52}")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert err.count("Disco\\u001b]52;c;ZXZpbA==\\u0007") == 2

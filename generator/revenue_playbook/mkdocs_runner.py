@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import safe_writes
+from .encoders import terminal
 from .invocation import serve_on_port_hint
 from .mkdocs_incremental import IncrementalBuilder
 from .mkdocs_plugin import InvalidDefinitions, PlaybookPlugin, RunOptions
@@ -128,7 +129,14 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(terminal(message), file=sys.stderr, flush=True)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """A log line with escape sequences from names and paths shown as text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal(super().format(record))
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -147,7 +155,7 @@ def _show_mkdocs_warnings(level: int = logging.WARNING) -> None:
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_playbook", False) for h in logger.handlers):
         handler: logging.Handler = _Stderr()
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.setFormatter(_TerminalFormatter("%(levelname)-7s -  %(message)s"))
         handler._playbook = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         # printed here only: a plugin's bare `logging.debug()` (print-site's) gives the root
