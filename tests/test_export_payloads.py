@@ -54,9 +54,8 @@ PAYLOADS = {
 # the payload (a spreadsheet looks at a cell's first character)
 SLOTS = [
     ("campaigns/launch.yaml", ("name",)), ("campaigns/launch.yaml", ("objective",)),
-    ("campaigns/launch.yaml", ("steps", "brief", "name")),
+    ("campaigns/launch.yaml", ("steps", "review", "name")),  # nothing waits for it
     ("campaigns/launch.yaml", ("steps", "brief", "description")),
-    ("campaigns/launch.yaml", ("steps", "send", "name")),
     ("sales.yaml", ("processes", "new_business", "name")),
     ("sales.yaml", ("processes", "new_business", "description")),
     ("sales.yaml", ("processes", "new_business", "stages", "discovery", "name")),
