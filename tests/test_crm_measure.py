@@ -240,3 +240,57 @@ def test_the_scale_benchmark_writes_its_figures(tmp_path: Path) -> None:
     assert figures["sizes"]["activities"] == 5000
     assert figures["measure"]["cpu_s"] > 0 and figures["scan"]["cpu_s"] > 0
     assert "measure / bare scan" in out.stdout
+
+
+def test_a_moved_holiday_changes_business_time_as_the_calendar_says(tmp_path: Path) -> None:
+    """A lead qualified on Wednesday 25 November at 16:30 and first touched on Friday the
+    27th at 10:00: with Thursday a holiday that is 60 + 60 business minutes; with the
+    holiday moved to the Friday, 60 + 510 (all of Thursday) + 0 (Friday is off)."""
+    from dataclasses import replace
+
+    (tmp_path / "leads.csv").write_text("lead_id,created_at,tier\n"
+                                        "L1,2026-11-25 16:30,high_intent\n")
+    (tmp_path / "lead_events.csv").write_text("lead_id,stage,entered_at\n"
+                                              "L1,mql,2026-11-25 16:30\n")
+    (tmp_path / "activities.csv").write_text("done_at,lead_id,channel\n"
+                                             "2026-11-27 10:00,L1,call\n")
+    pb = example_playbook()
+    hours = pb.sla.business_hours.model_copy(update={"holidays": [datetime(2026, 11, 27).date()]})
+    moved = replace(pb, sla=pb.sla.model_copy(update={"business_hours": hours}))
+    for playbook, minutes, in_time in ((pb, 120, 1), (moved, 570, 0)):
+        m = Engine(load(tmp_path, playbook), AS_OF).run()
+        (tier,) = m.sla
+        assert (tier.median_minutes, tier.met) == (minutes, in_time)  # 4 h = 240 minutes
+        kpi = next(k for k in m.kpis if k.id == "lead_response_time")
+        assert next(p.value for p in kpi.periods if str(p.start) == "2026-11-23") == minutes
+
+
+def test_vendor_exports_print_the_scorecard(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Data Loader CSVs as Salesforce writes them: every field quoted, API names, ids with
+    their key prefixes, times in UTC with milliseconds, extra fields the reader ignores."""
+    (tmp_path / "Lead.csv").write_text(
+        '"Id","IsDeleted","LastName","Company","Status","CreatedDate","OwnerId","Tier__c",'
+        '"SystemModstamp"\n'
+        '"00Q5g00000AbCdEEAV","false","Ng","Acme","Marketing qualified lead",'
+        '"2026-11-02T14:10:00.000Z","0055g00000XyZ12AAB","demo_request",'
+        '"2026-11-02T14:10:00.000Z"\n')
+    (tmp_path / "LeadHistory.csv").write_text(
+        '"Id","LeadId","Field","OldValue","NewValue","CreatedDate"\n'
+        '"0175g00001AbCdEAAV","00Q5g00000AbCdEEAV","created","","","2026-11-02T14:10:00.000Z"\n'
+        '"0175g00001AbCdFAAV","00Q5g00000AbCdEEAV","Status","Lead",'
+        '"Marketing qualified lead","2026-11-02T14:10:00.000Z"\n')
+    (tmp_path / "Task.csv").write_text(
+        '"Id","WhoId","WhatId","Subject","TaskSubtype","Status","ActivityDate",'
+        '"CreatedDate","CompletedDateTime"\n'
+        '"00T5g00000AbCdEEAV","00Q5g00000AbCdEEAV","","Call","Call","Completed",'
+        '"2026-11-02","2026-11-02T14:35:00.000Z","2026-11-02T14:35:00.000Z"\n')
+    code = main(["measure", str(tmp_path), str(EXAMPLE), "--as-of", "2026-11-20"])
+    out = capsys.readouterr().out
+    # 09:10 to 09:35 in New York: 25 business minutes. The lead has no segment and the
+    # demo request's response time is given per segment only: it is not judged.
+    assert "LeadHistory.csv (Salesforce LeadHistory): 2 read, 1 used, 0 rejected, 1 ignored" \
+        in out
+    assert "Lead response time" in out and "25.0 minutes" in out
+    assert "1 leads have no tier or no response time for their segment" in out
+    assert code == 1  # MQL volume and others miss their targets

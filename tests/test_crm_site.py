@@ -55,7 +55,7 @@ def test_a_build_with_data_shows_the_measured_pages(tmp_path: Path,
     # High-intent: L2 first touched after 270 of 240 business minutes
     assert "Demo request Enterprise 30 business minutes 1 1 100.0 %" in sla
     assert "High-intent MQL all 4 business hours 1 0 0.0 %" in sla
-    assert "1 leads have no tier" in sla
+    assert "1 leads have no tier or no response time for their segment" in sla
     reality = _text(site / "actuals" / "reality" / "index.html")
     # discovery: D1 won and D2 lost after it; 1 of 2 is 50 %, Wilson 95 % from 9 to 91 %
     assert "Discovery all 10 % 50 % 9–91 % 2 consistent" in reality

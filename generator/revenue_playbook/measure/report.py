@@ -94,7 +94,7 @@ def format_text(m: Measurement, playbook: Playbook, strict: bool = False) -> str
     out.append("")
     out.append(f"Scorecard (last complete period; as of {m.as_of:%Y-%m-%d %H:%M})")
     out.extend(_kpi_line(k) for k in m.kpis)
-    if m.sla:
+    if m.sla or m.untiered:
         out.append("")
         out.append("SLA: first touch within the response time (business time)")
         for t in m.sla:
@@ -103,7 +103,8 @@ def format_text(m: Measurement, playbook: Playbook, strict: bool = False) -> str
             out.append(f"  {t.name + seg:<34} {rate:>8} of {t.met + t.breached:,} leads "
                        f"within {t.limit_minutes:g} min; {t.pending:,} pending")
         if m.untiered:
-            out.append(f"  {m.untiered:,} leads have no tier and are not judged")
+            out.append(f"  {m.untiered:,} leads have no tier or no response time for their "
+                       "segment, and are not judged")
     if m.cadence:
         out.append("")
         out.append("Cadence adherence (touches made of the cadence's steps)")

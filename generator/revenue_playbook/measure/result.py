@@ -154,7 +154,7 @@ class Measurement:
     kpis: list[KpiActual]
     campaigns: dict[str, list[KpiActual]]
     sla: list[TierCompliance]
-    untiered: int  # leads with no tier: not judged against a response time
+    untiered: int  # leads with no tier, or none for their segment: not judged
     cadence: list[CadenceAdherence]
     stale: list[StaleStage]
     stages: list[StageFlow]
