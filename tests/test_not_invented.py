@@ -88,8 +88,13 @@ def test_a_pipeline_without_exit_criteria_is_not_encoded_not_an_error(tmp_path: 
     assert states["exit-criteria"] == "not encoded"
     sales.write_text(text.replace("        exit_criteria:\n          - Proposal accepted\n", ""))
     result = checked(defs)
-    assert [(f.code, f.message) for f in result.findings if f.code == "PB707"] == [
-        ("PB707", "stage 'proposal' has no exit criteria")]
+    assert [(f.code, f.message, f.effective_severity.value) for f in result.findings
+            if f.code == "PB707"] == [
+        ("PB707", "stage 'proposal' states no exit criteria: not encoded", "info")]
+    assert not result.failed(strict=True)
+    states = {p["id"]: (p["state"], p["missing"]) for p in json.loads(format_json(result))[
+        "alignment"]["practices"]}
+    assert states["exit-criteria"] == ("not encoded", "exit criteria of stage 'proposal'")
 
 
 def test_no_hand_off_anywhere_is_not_encoded(tmp_path: Path) -> None:

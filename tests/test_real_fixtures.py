@@ -4,6 +4,7 @@ source): each passes `validate --strict`, and its pages show what the source say
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,9 @@ def test_real_process_builds_strict(folder: Path, tmp_path: Path,
     # into process_defs/) as `playbook validate` does: nothing is repeated in mkdocs.yml
     monkeypatch.chdir(repo)
     assert main(["build", "--strict"]) == 0
-    assert (repo / "site" / "process" / "index.html").is_file()
+    assert (repo / "site" / "alignment" / "index.html").is_file()
+    if checked(folder).playbook.processes:
+        assert (repo / "site" / "process" / "index.html").is_file()
 
 
 def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
@@ -119,3 +122,100 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
     assert states["handoffs"] == "not encoded" and states["exit-criteria"] == "not encoded"
     assert "needs hand-off (\\`handoff:\\` on a lifecycle stage)" in alignment
     assert "needs exit criteria in process 'sales\\_pipeline'" in alignment
+
+
+# ------------------------------------------------------------- sources mapped, nothing invented
+
+MAPPED = [p for p in REAL if (p / "README.md").is_file()]
+NOT_STATED = "not stated by the source"  # the marker for a field a source leaves empty
+
+
+def _table(readme: Path) -> list[list[str]]:
+    rows = [line.strip().strip("|").split(" | ") for line in
+            readme.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row] for row in rows[1:]]  # without the header
+
+
+def _resolve(playbook: object, path: str) -> tuple[bool, object]:
+    """(found, value) for a dotted path into the playbook: `sla.tiers.p1.owner`."""
+    value = playbook
+    for part in path.split("."):
+        if isinstance(value, dict):
+            if part not in value:
+                return False, None
+            value = value[part]
+        elif hasattr(value, part):
+            value = getattr(value, part)
+        else:
+            return False, None
+    return True, value
+
+
+def _paths(cell: str) -> list[str]:
+    from revenue_playbook.model import SECTIONS
+    return [p for p in re.findall(r"`([a-z_][a-z0-9_.]*)`", cell)
+            if p.split(".")[0] in SECTIONS]
+
+
+def test_at_least_four_mapped_sources_of_different_kinds() -> None:
+    names = {p.name for p in MAPPED}
+    assert {"posthog_product_led", "gitlab_enterprise_segments", "orchestra_agency_pipeline",
+            "hivemq_support_hours"} <= names
+
+
+@pytest.mark.parametrize("folder", MAPPED, ids=[p.name for p in MAPPED])
+def test_every_rule_is_mapped_and_nothing_is_invented(folder: Path) -> None:
+    """Each README row names the field that encodes a rule of the source (which holds a
+    value), or a field marked "not stated by the source" (which the fixture leaves empty:
+    zero invented values)."""
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "https://" in readme and NOT_STATED in readme
+    pb = checked(folder).playbook
+    rows = _table(folder / "README.md")
+    assert len(rows) >= 8, folder
+    stated = unstated = 0
+    for rule, source, encoded in rows:
+        paths = _paths(encoded)
+        assert paths, f"{folder.name}: no field named for {rule!r}"
+        for path in paths:
+            found, value = _resolve(pb, path)
+            if encoded.startswith(NOT_STATED):
+                assert value in (None, "", [], {}), f"{folder.name}: {path} is filled"
+                unstated += 1
+            else:
+                assert source != "—" and found and value not in (None, "", [], {}), \
+                    f"{folder.name}: {path} does not hold {rule!r}"
+                stated += 1
+    assert stated and unstated
+    text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.yaml"))
+    assert not re.search(r"(?i)\b(todo|tbd|placeholder|example\.com|invented|assumed)\b",
+                         text)
+
+
+@pytest.mark.parametrize("folder", MAPPED, ids=[p.name for p in MAPPED])
+def test_what_a_source_leaves_out_is_shown_as_not_defined_or_left_off(folder: Path,
+                                                                      tmp_path: Path) -> None:
+    result = checked(folder)
+    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
+                      findings=result.findings)
+    alignment = site.pages["alignment.md"].markdown
+    assert "➖ not encoded" in alignment and "❌ not met" not in alignment
+
+
+def test_sources_rules_are_shown_where_reps_look(tmp_path: Path) -> None:
+    def pages(name: str) -> dict[str, str]:
+        result = checked(FIXTURES / "real" / name)
+        site = build_site(result.playbook, DiagramRenderer(tmp_path / name))
+        return {path: page.markdown for path, page in site.pages.items()}
+
+    posthog = pages("posthog_product_led")["lifecycle.md"]
+    assert "any one of: (MRR between $500 and $1,667 and Employee count over 50" in posthog
+    hivemq = pages("hivemq_support_hours")["sla.md"]
+    assert "09:00–18:00" in hivemq and "Europe/Berlin" in hivemq
+    assert "| Basic Support 1 business day, Extended Support 4 business hours |" in hivemq
+    assert "*not defined*" in hivemq  # who responds
+    orchestra = pages("orchestra_agency_pipeline")
+    assert "entered only from Contract Out" in orchestra["stages/closed_won.md"]
+    assert "**Win probability:** 95%" in orchestra["stages/contract_out.md"]
+    gitlab = pages("gitlab_enterprise_segments")
+    assert "Qualified (converted)" in gitlab["lifecycle.md"]

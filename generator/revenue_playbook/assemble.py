@@ -61,7 +61,9 @@ NO_DEFINITIONS = Rule("PB107", "no-definitions", Severity.ERROR,
                       "The definitions folder exists and holds YAML files.", "schema")
 
 # A playbook may hold only what a team has: its company and one of these.
-CORE_SECTIONS = ("processes", "lifecycle", "campaigns")
+# What a playbook is about: at least one of them (an SLA alone is an agreement worth
+# publishing: a support or service desk's response times).
+CORE_SECTIONS = ("processes", "lifecycle", "campaigns", "sla")
 
 
 def _slug(text: str) -> str:
@@ -471,9 +473,9 @@ class Assembler:
         if not any(getattr(pb, key) or key in pb.broken for key in CORE_SECTIONS):
             self.findings.append(Finding(
                 MISSING_SECTION, where,
-                "the playbook defines no sales process, lead lifecycle or campaign",
-                "Add at least one of `processes:`, `lifecycle:` or `campaigns:`; every other "
-                "section is optional."))
+                "the playbook defines no sales process, lead lifecycle, campaign or SLA",
+                "Add at least one of `processes:`, `lifecycle:`, `campaigns:` or `sla:`; "
+                "every other section is optional."))
 
 
 def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None = None,

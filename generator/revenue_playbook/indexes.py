@@ -91,8 +91,10 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
     return owns
 
 
-def kpis_of(pb: Playbook, team: Team) -> list[tuple[str, KPI]]:
-    """The KPIs owned by a role of `team` (a KPI without a known owner counts as the
-    revenue leadership's)."""
-    return [(kid, k) for kid, k in pb.kpis.items()
-            if (pb.roles[k.owner].team if k.owner in pb.roles else "revenue") == team]
+def kpis_of(pb: Playbook, team: Team | None) -> list[tuple[str, KPI]]:
+    """The KPIs owned by a role of `team` (a KPI whose owner is not a known role counts as
+    the revenue leadership's); `None`: the KPIs whose owner is not stated."""
+    if team is None:
+        return [(kid, k) for kid, k in pb.kpis.items() if k.owner is None]
+    return [(kid, k) for kid, k in pb.kpis.items() if k.owner is not None
+            and (pb.roles[k.owner].team if k.owner in pb.roles else "revenue") == team]

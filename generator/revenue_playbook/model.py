@@ -1024,11 +1024,14 @@ class KPI(Node):
     measure: Measure | None = Field(None, description="The formula in a form `playbook "
                                     "measure` computes from CRM data.")
     unit: Unit = "count"
-    owner: RoleId
+    owner: RoleId | None = Field(None, description="The role that owns it; \"not defined\" "
+                                 "when left out.")
     target: float | None = Field(None, description="\"not defined\" when left out.")
     better: Literal["higher", "lower"] = "higher"
     frequency: Frequency = "weekly"
-    customer_focused: bool = False
+    customer_focused: bool | None = Field(
+        None, description="`true` for a KPI about customers (retention, satisfaction); "
+        "`false` for one that is not; left out when the source does not say.")
     teams: list[Team] = []
 
 

@@ -184,7 +184,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     page("downloads/index.md", "downloads.md.j2", values=dict(entries=entries))
     if pb.kpis or pb.revenue_goal:
         page("scorecard.md", "scorecard.md.j2", values=lambda pb: dict(
-            teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]))
+            teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]
+            + [("Owner not defined", kpis_of(pb, None))]))
 
     # values of their own, so that a page showing one is kept while it comes out the same
     page("roles.md", "roles.md.j2", values=lambda pb: dict(

@@ -34,7 +34,15 @@ def _need(*sections: str) -> Callable[[Playbook], str]:
 def _qualified(pb: Playbook) -> str:
     if not pb.lifecycle:
         return "`lifecycle:`"
-    return "" if pb.qualified_point("marketing") else "a `qualified: marketing` stage"
+    return "" if pb.qualified_point("marketing") else "`qualified: marketing` stage"
+
+
+def _customer_kpis(pb: Playbook) -> str:
+    if not pb.kpis:
+        return "`kpis:`"
+    if all(k.customer_focused is None for k in pb.kpis.values()):
+        return "`customer_focused:` on a KPI"
+    return ""
 
 
 def _handoffs(pb: Playbook) -> str:
@@ -73,7 +81,12 @@ def _exit_criteria(pb: Playbook) -> str:
     if not pb.processes:
         return "`processes:`"
     silent = [pid for pid in pb.processes if not states_exit_criteria(pb, pid)]
-    return f"exit criteria in process {_ids(silent)}" if silent else ""
+    if silent:
+        return f"exit criteria in process {_ids(silent)}"
+    without = [sid for process in pb.processes.values()
+               for sid, stage in process.stages.items()
+               if not stage.outcome and not stage.exit_criteria]
+    return f"exit criteria of stage {_ids(without)}" if without else ""
 
 
 def states_exit_criteria(pb: Playbook, process_id: str) -> bool:
@@ -102,7 +115,7 @@ PRACTICES: tuple[Practice, ...] = (
              ("PB701", "PB602"), (("Campaigns", "campaigns/index.md"),), _need("campaigns")),
     Practice("customer-kpis", "Customer-focused KPIs on a shared scorecard",
              "Both teams own KPIs, at least one of them about customers.",
-             ("PB704",), (("Scorecard", "scorecard.md"),), _need("kpis")),
+             ("PB704",), (("Scorecard", "scorecard.md"),), _customer_kpis),
     Practice("goal-owner", "One accountable owner of the revenue goal",
              "One role owns the revenue goal and the KPI that tracks it.",
              ("PB705",), (("Scorecard", "scorecard.md"),), _need("revenue_goal")),

@@ -112,7 +112,7 @@ def _period_noun(per: str) -> str:
 @dataclass
 class KpiView:
     actual: KpiActual
-    owner: str
+    owner: str | None  # None: the playbook names no owner
     chart: Markup | None
     rows: list[tuple[str, str, int, bool]]  # period, value, over how many, complete
 

@@ -22,8 +22,10 @@ GOAL_OWNER = Rule("PB705", "revenue-goal-owner", Severity.ERROR,
                   "tracks it.", "alignment")
 EMAIL_TEMPLATE = Rule("PB706", "email-template", Severity.ERROR,
                       "Every email touchpoint names a template.", "alignment")
-EXIT_CRITERIA = Rule("PB707", "exit-criteria", Severity.ERROR,
-                     "Every working sales stage has exit criteria.", "alignment")
+EXIT_CRITERIA = Rule("PB707", "exit-criteria", Severity.INFO,
+                     "Every working sales stage has exit criteria (said as information by "
+                     "default, since a source may not state them: set it to `error` to "
+                     "require them).", "alignment")
 SKIPPED = Rule("PB709", "alignment-not-encoded", Severity.INFO,
                "Says once which alignment practices were not checked because the playbook "
                "leaves out what they need.", "alignment")
@@ -48,12 +50,7 @@ def qualified_lead(ctx: Context) -> Iterator[Finding]:
     points = {kind: [sid for sid, st in pb.lifecycle.items() if st.qualified == kind]
               for kind in ("marketing", "sales")}
     if not points["marketing"]:
-        first = next(iter(pb.lifecycle.values()))
-        yield Finding(ONE_QUALIFIED, first.where(key=bool(first.path)),
-                      "no lifecycle stage is marked as the marketing-qualified point",
-                      "Add `qualified: marketing` to the stage both teams agreed on "
-                      "(usually MQL).")
-        return
+        return  # no qualified point stated: "not encoded" (practices.py, PB709)
     for kind, found in points.items():
         for sid in found[1:]:
             yield Finding(ONE_QUALIFIED, pb.lifecycle[sid].where("qualified"),
@@ -111,7 +108,8 @@ def handoffs(ctx: Context) -> Iterator[Finding]:
 
 def scorecard(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
-    if pb.kpis and not any(k.customer_focused for k in pb.kpis.values()):
+    stated = [k.customer_focused for k in pb.kpis.values() if k.customer_focused is not None]
+    if stated and not any(stated):  # none stated at all: "not encoded" (practices.py)
         first = next(iter(pb.kpis.values()))
         yield Finding(CUSTOMER_KPI, first.where(key=bool(first.path)),
                       "no KPI on the scorecard is customer-focused",
@@ -150,7 +148,7 @@ def exit_criteria(ctx: Context) -> Iterator[Finding]:
         for sid, stage in process.stages.items():
             if not stage.outcome and not stage.exit_criteria:
                 yield Finding(EXIT_CRITERIA, stage.where(key=True),
-                              f"stage '{sid}' has no exit criteria",
+                              f"stage '{sid}' states no exit criteria: not encoded",
                               "Add `exit_criteria:` as a checklist a rep can verify before "
                               "moving the deal on.")
 
@@ -181,6 +179,8 @@ def not_encoded(ctx: Context) -> Iterator[Finding]:
     by_missing: dict[str, list] = {}
     for practice in PRACTICES:
         missing = practice.missing(pb)
+        if missing.startswith("exit criteria of stage"):
+            continue  # PB707 says it at each stage
         if missing:
             by_missing.setdefault(missing, []).append(practice)
     where = pb.company.where(key=bool(pb.company.path)) if pb.company.source else Location(".")

@@ -13,8 +13,9 @@ SCORING = Rule("PB310", "scoring-threshold", Severity.ERROR,
 
 def lead_scoring(ctx: Context) -> Iterator[Finding]:
     scoring = ctx.playbook.scoring
-    if scoring is None:
-        return
+    if scoring is None or not (scoring.fit or scoring.behaviour):
+        return  # a threshold without its points table (a source that gives only the
+        # number): the points are not encoded, so whether they reach it is not known
     best = sum(r.points for r in scoring.fit + scoring.behaviour if r.points > 0)
     if best < scoring.threshold:
         yield Finding(SCORING, scoring.where("threshold"),
