@@ -58,3 +58,10 @@ def diagram_block(name: str, svg: bytes, title: str, description: str = "") -> M
         f'<div class="pb-diagram__frame" tabindex="0" role="region" '
         f'aria-label="{escape(title)} (scrolls sideways when wider than the page)">'
         f"{text}</div></div>")
+
+
+def not_drawn_note(title: str, why: str) -> Markup:
+    """In place of a diagram too large to draw (`diagram_limits`): what it would show and
+    why it does not."""
+    return Markup(f'<p class="pb-diagram-note"><strong>{escape(title)}</strong>: not drawn, '
+                  f"it has {escape(why)}. The same content follows as text.</p>")

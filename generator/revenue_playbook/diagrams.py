@@ -250,13 +250,13 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
     launch_label = "Launch" + (f"\\n{campaign.launch.isoformat()}" if campaign.launch else "")
     lines.append(f'  "launch" [label="{launch_label}", shape=diamond, style=filled, '
                  'fillcolor="#4f46e5", fontcolor="white", class="launch"];')
+    depended_on = {dep for s in campaign.steps.values() if s.phase == "planning"
+                   for dep in s.depends_on}
     for sid, step in campaign.steps.items():
         for dep in step.depends_on:
             if dep in campaign.steps:
                 lines.append(f"  {_node_id('step', dep)} -> {_node_id('step', sid)};")
-        if step.phase == "planning" and not any(sid in s.depends_on
-                                                for s in campaign.steps.values()
-                                                if s.phase == "planning"):
+        if step.phase == "planning" and sid not in depended_on:
             lines.append(f'  {_node_id("step", sid)} -> "launch" [style=dotted];')
     for i, email in enumerate(campaign.emails):
         template = playbook.templates.get(email.template)
@@ -278,6 +278,11 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
 
 class DiagramError(Exception):
     """Graphviz is missing or failed: an environment problem, said in plain words."""
+
+
+class DiagramTimeout(DiagramError):
+    """`dot` ran past its time: laying the same graphs out again one by one would only
+    take as long again."""
 
 
 # Part of every cache key: bump it when clean_svg changes what it makes of dot's output.
@@ -333,8 +338,8 @@ class DiagramRenderer:
                                "(`apt-get install graphviz`, `brew install graphviz`) and "
                                "try again") from None
         except subprocess.TimeoutExpired:
-            raise DiagramError(f"Graphviz's `dot` took more than {self.timeout:g} s; a "
-                               "diagram may be too large") from None
+            raise DiagramTimeout(f"Graphviz's `dot` took more than {self.timeout:g} s; a "
+                                 "diagram may be too large") from None
         except OSError as exc:
             raise DiagramError(f"Graphviz's `dot` could not be started: {exc}") from None
         if proc.returncode != 0:
@@ -411,6 +416,8 @@ class DiagramRenderer:
             parts = _split_svgs(out)
             if len(parts) == len(sources):
                 return [clean_svg(p) for p in parts]
+        except DiagramTimeout:
+            raise
         except DiagramError:
             pass
         # one graph broke the batch: render one by one so the error names it

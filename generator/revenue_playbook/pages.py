@@ -27,7 +27,8 @@ from .campaign_values import (
     render_email,
     step_moment,
 )
-from .diagram_html import diagram_block
+from .diagram_html import diagram_block, not_drawn_note
+from .diagram_limits import Size, campaign_size, lifecycle_size, process_size, timeline_size
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 from .downloads import downloads
 from .findings import Finding
@@ -98,6 +99,14 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     # each diagram's DOT source and each page's values are made from the playbook they are
     # handed (the build records what they read): they capture ids and constants only
     dot_makers: dict[str, Callable[[Playbook], str]] = {}
+    # diagrams too large to draw (see diagram_limits): never handed to `dot`; their pages
+    # say why
+    not_drawn: dict[str, str] = {}
+
+    def drawable(name: str, size: Size, noun: str) -> bool:
+        if size.too_large:
+            not_drawn[name] = size.describe(noun)
+        return not size.too_large
     plan: list[tuple[str, str, Node | None, list[str], Any]] = []
     # template names, for links: a page linking a template reads its name, not all of it
     template_names = {tid: template.name for tid, template in pb.templates.items()}
@@ -123,6 +132,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     met, total = score(statuses)
     page("alignment.md", "alignment.md.j2", values=dict(statuses=statuses, met=met, total=total))
     for pid in pb.processes:
+        if not drawable(f"process-{pid}", process_size(pb.processes[pid]), "stages"):
+            continue
         dot_makers[f"process-{pid}"] = functools.partial(
             process_dot, process_id=pid,
             stage_url=lambda sid: url(f"stages/{sid}.md", "process/index.md"))
@@ -138,17 +149,23 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
             path = f"stages/{sid}.md"
             names = []
             if stage.touchpoints:
-                dot_makers[f"stage-{sid}"] = functools.partial(
-                    _stage_dot, sid=sid, pid=pid, url=functools.partial(email_url, page=path))
+                if drawable(f"stage-{sid}", timeline_size(stage.touchpoints), "nodes"):
+                    dot_makers[f"stage-{sid}"] = functools.partial(
+                        _stage_dot, sid=sid, pid=pid,
+                        url=functools.partial(email_url, page=path))
                 names.append(f"stage-{sid}")
             if stage.cadence in pb.cadences:
                 names.append(f"cadence-{stage.cadence}")
             page(path, "stage.md.j2", stage, names,
                  functools.partial(_stage_values, pid=pid, sid=sid))
     if pb.lifecycle:
-        dot_makers["lifecycle"] = lambda pb: lifecycle_dot(pb, lambda sid: f"#lifecycle-{sid}")
+        if drawable("lifecycle", lifecycle_size(pb.lifecycle), "stages"):
+            dot_makers["lifecycle"] = lambda pb: lifecycle_dot(pb,
+                                                               lambda sid: f"#lifecycle-{sid}")
         page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
     for cid in pb.cadences:
+        if not drawable(f"cadence-{cid}", timeline_size(pb.cadences[cid].steps), "nodes"):
+            continue
         dot_makers[f"cadence-{cid}"] = functools.partial(
             _cadence_dot, cid=cid, url=lambda t: url(f"emails/{t}.md", "sla.md"))
     if pb.sla or pb.service_levels:
@@ -175,8 +192,10 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
             calendars.meeting_calendar(pb))
     for cid, campaign in pb.campaigns.items():
-        dot_makers[f"campaign-{cid}"] = functools.partial(
-            _campaign_dot, cid=cid, url=functools.partial(email_url, page=f"campaigns/{cid}.md"))
+        if drawable(f"campaign-{cid}", campaign_size(campaign), "nodes"):
+            dot_makers[f"campaign-{cid}"] = functools.partial(
+                _campaign_dot, cid=cid,
+                url=functools.partial(email_url, page=f"campaigns/{cid}.md"))
         page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
              functools.partial(_campaign_values, cid=cid))
     entries, files = downloads(pb, build)
@@ -207,7 +226,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     for name, make_dot in dot_makers.items():
         dots[name] = build.page(f"dot:{name}", functools.partial(_dot, make_dot))
     svgs = renderer.render_many(dots)
-    build.shared = {**build.shared, "svg": svgs}
+    build.shared = {**build.shared, "svg": svgs, "not_drawn": not_drawn}
     cache = renderer.cache_dir
     env = page_environment(cache / "pages" if cache is not None else None)
     constants = {"phase_titles": PHASE_TITLES, "has_changes": changes_markdown is not None,
@@ -217,7 +236,10 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
                  template_name: str = template_name, diagrams: list[str] = diagrams,
                  values: Any = values) -> str:
             inline = {name: diagram_block(name, shared["svg"][name], *_diagram_title(pb, name))
-                      for name in diagrams if name in shared["svg"]}
+                      if name in shared["svg"] else
+                      not_drawn_note(_diagram_title(pb, name)[0], shared["not_drawn"][name])
+                      for name in diagrams
+                      if name in shared["svg"] or name in shared["not_drawn"]}
             context = values(pb) if callable(values) else values
             return env.get_template(template_name).render(
                 pb=pb, calendar=Calendar.of(pb), usage=shared["usage"],

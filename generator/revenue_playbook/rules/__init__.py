@@ -19,6 +19,7 @@ from . import (
     cadences,
     campaigns,
     crm_drift,
+    diagram_size,
     durations,
     email_tools,
     hygiene,
@@ -67,13 +68,14 @@ CHECKS: tuple[Check, ...] = (
     policies.campaign_audiences,
     policies.lead_status_staleness,
     measures.kpi_measures,
+    diagram_size.diagram_sizes,
 )
 
 # Where rules are defined: PB0xx reading files, PB1xx the schema, then the checks'.
 RULE_MODULES: tuple[ModuleType, ...] = (
-    loader, assemble, durations, references, sales_process, hygiene, outcomes, segments,
-    cadences, scoring, templates, email_tools, sla, campaigns, alignment, policies, measures,
-    crm_drift)
+    loader, assemble, diagram_size, durations, references, sales_process, hygiene, outcomes,
+    segments, cadences, scoring, templates, email_tools, sla, campaigns, alignment, policies,
+    measures, crm_drift)
 
 
 def rules_in(module: ModuleType) -> list[Rule]:
