@@ -502,6 +502,12 @@ def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None =
     if cache is not None:
         cache.forget_all_but(files)
     assembler.finish(root)
+    revised = assembler.playbook.revised
+    for shown, source in assembler.sources.items():
+        try:
+            revised[shown] = int(source.path.stat().st_mtime)
+        except OSError:
+            continue
     return assembler.playbook, assembler.sources, findings + assembler.findings
 
 

@@ -22,7 +22,8 @@ import icalendar
 from .businesstime import Calendar
 from .campaign_values import campaign_timezone, email_moment, step_moment
 from .encoders import ics_line, ics_text
-from .model import WEEKDAYS, Playbook
+from .ical_timezones import open_ended
+from .model import LATEST, WEEKDAYS, Node, Playbook
 from .presentation import MONTHS, campaign_day
 from .wording import count
 
@@ -111,6 +112,32 @@ def _stamp(days: Iterable[date]) -> datetime:
     return datetime.combine(first, time(0), UTC)
 
 
+SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def revision(playbook: Playbook, nodes: Iterable[Node | None]) -> datetime | None:
+    """When the definitions a calendar is made from last changed: the newest modification
+    time of their files (to the second, UTC), or None for definitions not read from files.
+
+    A calendar app updates an event it imported again only when the event has the same UID
+    and a higher SEQUENCE (or a later DTSTAMP): both follow this moment, so an edited
+    definition updates the events, and an unchanged one writes the same bytes."""
+    revised = playbook.revised
+    times = [t for node in nodes if node is not None and node.source is not None
+             if (t := revised.get(node.source.display)) is not None]
+    return datetime.fromtimestamp(max(times), UTC) if times else None
+
+
+def _versioned(event: icalendar.Event, changed: datetime | None) -> None:
+    """SEQUENCE (minutes since 2020 at the definitions' last change: it grows with every
+    edit) and LAST-MODIFIED, when the definitions' files are known."""
+    if changed is None:
+        event.add("sequence", 0)
+        return
+    event.add("last-modified", changed)
+    event.add("sequence", max(0, int((changed - SEQUENCE_EPOCH).total_seconds()) // 60))
+
+
 def _new_calendar(name: str, timezone: str | None) -> icalendar.Calendar:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -137,7 +164,8 @@ def campaign_ics(playbook: Playbook, campaign_id: str) -> bytes:
     return _campaign_ics(*_campaign_facts(playbook, campaign_id))
 
 
-CampaignFacts = tuple[str, str, str | None, tuple[Entry, ...], tuple[str, ...], str]
+CampaignFacts = tuple[str, str, str | None, tuple[Entry, ...], tuple[str, ...], str,
+                      datetime | None]
 
 
 def _campaign_facts(playbook: Playbook, campaign_id: str) -> CampaignFacts:
@@ -146,8 +174,10 @@ def _campaign_facts(playbook: Playbook, campaign_id: str) -> CampaignFacts:
     entries = tuple(campaign_entries(playbook, campaign_id))
     owners = tuple(owner.name if (owner := playbook.roles.get(entry.owner)) else ""
                    for entry in entries)
+    sources: list[Node | None] = [campaign, playbook.sla, playbook.company,
+                                  *(playbook.roles.get(e.owner) for e in entries)]
     return (campaign_id, campaign.name, campaign_timezone(playbook, campaign), entries, owners,
-            _domain(playbook))
+            _domain(playbook), revision(playbook, sources))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -157,13 +187,15 @@ def _campaign_ics(*facts: Any) -> bytes:
 
 def _campaign_calendar(campaign_id: str, name: str, timezone: str | None,
                        entries: tuple[Entry, ...], owners: tuple[str, ...], domain: str,
+                       changed: datetime | None = None,
                        stamp: datetime | None = None) -> icalendar.Calendar:
     cal = _new_calendar(name, timezone)
-    dtstamp = stamp or _stamp(e.day for e in entries)
+    dtstamp = stamp or changed or _stamp(e.day for e in entries)
     for entry, owner in zip(entries, owners, strict=True):
         event = icalendar.Event()
         event.add("uid", f"{campaign_id}-{entry.key}@{domain}")
         event.add("dtstamp", dtstamp)
+        _versioned(event, changed)
         event.add("summary", ics_text(f"{name}: {entry.title}"))
         if entry.start is not None:
             event.add("dtstart", entry.start)
@@ -229,7 +261,10 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     cal = _new_calendar(meeting.name, timezone)
     event = icalendar.Event()
     event.add("uid", f"revenue-meeting@{_domain(playbook)}")
-    event.add("dtstamp", stamp or _stamp([first]))
+    changed = revision(playbook, [meeting, playbook.sla, playbook.company,
+                        *(playbook.roles.get(r) for r in [meeting.chair])])
+    event.add("dtstamp", stamp or changed or _stamp([first]))
+    _versioned(event, changed)
     event.add("summary", ics_text(meeting.name))
     event.add("dtstart", begin)
     event.add("dtend", begin + timedelta(minutes=meeting.duration_minutes))
@@ -244,7 +279,12 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     event.add("description", ics_text("\n".join(
         ([f"Chair: {chair.name}"] if chair else []) + ["Agenda:", *agenda])))
     cal.add_component(event)
-    _add_timezones(cal, first, first + timedelta(days=366 * 5))  # rules for five years
+    # the meeting repeats for ever: its time zone by the zone's rule for every year to come
+    zone_rules = open_ended(timezone, first) if timezone and timezone != "UTC" else None
+    if zone_rules is not None:
+        cal.subcomponents.insert(0, zone_rules)
+    elif timezone:  # UTC needs none; a zone whose rule no RRULE can say: listed to the end
+        _add_timezones(cal, first, LATEST)
     return cal
 
 

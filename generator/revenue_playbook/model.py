@@ -1202,6 +1202,9 @@ class Playbook:
     kpis: dict[str, KPI] = field(default_factory=dict)
     revenue_goal: RevenueGoal | None = None
     meeting: Meeting | None = None
+    # when each definition file last changed (whole seconds since the epoch), by the path
+    # messages show: calendars version their events by it (SEQUENCE, DTSTAMP)
+    revised: dict[str, int] = field(default_factory=dict)
     # ids defined but invalid, by kind: references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=dict)
     # files that could not be read at all: what they define is unknown, so checks that
