@@ -212,7 +212,8 @@ def test_company_alone_is_not_a_playbook(tmp_path: Path,
     monkeypatch.chdir(root)
     result = validate(Path("."))
     assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == [
-        ".: PB106 the playbook defines no sales process, lead lifecycle, campaign or SLA"]
+        ".: PB106 the playbook defines no sales process, lead lifecycle, lead status, "
+        "campaign or SLA"]
     (root / "company.yaml").unlink()
     (root / "sales.yaml").write_text(
         (MINIMAL / "sales.yaml").read_text(encoding="utf-8"), encoding="utf-8")

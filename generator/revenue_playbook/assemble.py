@@ -63,7 +63,7 @@ NO_DEFINITIONS = Rule("PB107", "no-definitions", Severity.ERROR,
 # A playbook may hold only what a team has: its company and one of these.
 # What a playbook is about: at least one of them (an SLA alone is an agreement worth
 # publishing: a support or service desk's response times).
-CORE_SECTIONS = ("processes", "lifecycle", "campaigns", "sla")
+CORE_SECTIONS = ("processes", "lifecycle", "lead_statuses", "campaigns", "sla")
 
 
 def _slug(text: str) -> str:
@@ -473,8 +473,10 @@ class Assembler:
         if not any(getattr(pb, key) or key in pb.broken for key in CORE_SECTIONS):
             self.findings.append(Finding(
                 MISSING_SECTION, where,
-                "the playbook defines no sales process, lead lifecycle, campaign or SLA",
-                "Add at least one of `processes:`, `lifecycle:`, `campaigns:` or `sla:`; "
+                "the playbook defines no sales process, lead lifecycle, lead status, campaign "
+                "or SLA",
+                "Add at least one of `processes:`, `lifecycle:`, `lead_statuses:`, "
+                "`campaigns:` or `sla:`; "
                 "every other section is optional."))
 
 

@@ -11,14 +11,14 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "Metadata API folder: OpportunityStage and LeadStatus value sets, a Path per "
            "sales process with each stage's guidance and key fields, package.xml",
            "`sf project deploy start --metadata-dir salesforce --target-org ORG`",
-           salesforce.export, lambda pb: bool(pb.processes)),
+           salesforce.export, lambda pb: bool(pb.processes or pb.lifecycle or pb.lead_statuses)),
     Target("hubspot", "HubSpot",
            "CRM API v3 request bodies: a deal pipeline per sales process; lifecycle stage "
            "and lead status property options; calls.json lists each call",
            "send each body in calls.json with a private app token, e.g. `curl -X POST "
            "https://api.hubapi.com/crm/v3/pipelines/deals -H 'Authorization: Bearer TOKEN' "
            "-H 'Content-Type: application/json' -d @pipelines/new_business.json`",
-           hubspot.export, lambda pb: bool(pb.processes or pb.lifecycle)),
+           hubspot.export, lambda pb: bool(pb.processes or pb.lifecycle or pb.lead_statuses)),
     Target("emails", "Sales and marketing tools",
            "Each template in the merge-field syntax of every tool it names in `tools:` "
            "(HubSpot, Salesforce, Marketo, Outreach, Salesloft): TOOL/ID.txt and "
