@@ -219,3 +219,15 @@ def test_sources_rules_are_shown_where_reps_look(tmp_path: Path) -> None:
     assert "**Win probability:** 95%" in orchestra["stages/contract_out.md"]
     gitlab = pages("gitlab_enterprise_segments")
     assert "Qualified (converted)" in gitlab["lifecycle.md"]
+
+
+def test_segment_criteria_are_shown(tmp_path: Path) -> None:
+    """Segment criteria ("2001+ employees") were kept but shown on no page."""
+    result = checked(FIXTURES / "real" / "gitlab_enterprise_segments")
+    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    lifecycle = site.pages["lifecycle.md"].markdown
+    assert "## Customer segments" in lifecycle
+    assert "| **Large** | 751-4999 users |" in lifecycle
+    hivemq = checked(FIXTURES / "real" / "hivemq_support_hours")
+    sla = build_site(hivemq.playbook, DiagramRenderer(tmp_path / "c2")).pages["sla.md"]
+    assert "| **Basic Support** | *not defined* |" in sla.markdown
