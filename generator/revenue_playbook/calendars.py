@@ -309,19 +309,33 @@ class Day:
 class Month:
     year: int
     month: int
-    weeks: tuple[tuple[Day, ...], ...]  # Monday first
+    weeks: tuple[tuple[Day, ...], ...]  # Monday first; none for a run of empty months
+    until: tuple[int, int] | None = None  # (year, month): the last of a run without dates
 
     @property
     def title(self) -> str:
         return f"{MONTHS[self.month - 1]} {self.year}"
 
     @property
+    def until_title(self) -> str:
+        return f"{MONTHS[self.until[1] - 1]} {self.until[0]}" if self.until else ""
+
+    @property
     def entries(self) -> list[Entry]:
         return [e for week in self.weeks for d in week if d.in_month for e in d.entries]
 
 
+# Empty months between two months with dates are drawn as grids up to this many; a longer
+# run (campaigns years apart: dates may lie anywhere from 1970 to 2199) is one line saying
+# there is nothing from one month to another, so the page grows with its dates, not with
+# the time between them (two campaigns at 1970 and 2199 made a 10 MB page of 2,760 empty
+# months).
+EMPTY_MONTHS_DRAWN = 2
+
+
 def months(playbook: Playbook, entries: list[Entry]) -> list[Month]:
-    """Month grids (Monday first) from the first entry's month to the last one's."""
+    """Month grids (Monday first) from the first entry's month to the last one's, a run of
+    more than `EMPTY_MONTHS_DRAWN` empty months as one `Month` without weeks."""
     if not entries:
         return []
     calendar = Calendar.of(playbook)
@@ -329,11 +343,8 @@ def months(playbook: Playbook, entries: list[Entry]) -> list[Month]:
     by_day: dict[date, list[Entry]] = {}
     for entry in entries:
         by_day.setdefault(entry.day, []).append(entry)
-    first = min(by_day)
-    last = max(by_day)
-    out = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
+
+    def grid(year: int, month: int) -> Month:
         start = date(year, month, 1)
         start -= timedelta(days=start.weekday())
         weeks = []
@@ -347,6 +358,17 @@ def months(playbook: Playbook, entries: list[Entry]) -> list[Month]:
             weeks.append(tuple(week))
             if day.month != month or day.year != year:
                 break
-        out.append(Month(year, month, tuple(weeks)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return Month(year, month, tuple(weeks))
+
+    def ym(index: int) -> tuple[int, int]:
+        return index // 12, index % 12 + 1
+
+    busy = sorted({day.year * 12 + day.month - 1 for day in by_day})
+    out: list[Month] = []
+    for before, index in zip([None, *busy], busy, strict=False):
+        if before is not None and index - before - 1 > EMPTY_MONTHS_DRAWN:
+            out.append(Month(*ym(before + 1), (), until=ym(index - 1)))
+        elif before is not None:
+            out += [grid(*ym(between)) for between in range(before + 1, index)]
+        out.append(grid(*ym(index)))
     return out
