@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from ..encoders import json_clean, visible
@@ -41,15 +42,85 @@ def html(subject: str, body: str) -> bytes:
     return b"<!DOCTYPE html>\n" + ET.tostring(root, encoding="utf-8", method="html") + b"\n"
 
 
+# Salesforce fills a merge field from the record the email is sent to: `Contact.` and
+# `Account.` fields are blank in an email to a lead, `Lead.` fields in one to a contact;
+# `Recipient.` fields are filled for either (Salesforce Help, "Merge Fields for Lightning
+# Email Templates").
+SALESFORCE_OBJECTS = {"Contact": "contact", "Account": "contact", "Lead": "lead"}
+
+
+def recipients(playbook: Playbook) -> dict[str, dict[str, str]]:
+    """Who each template is sent to, by Salesforce object ("lead", "contact"), with where
+    that use is written: a cadence an SLA tier or a lifecycle-driven follow-up starts goes
+    to leads, a sales stage's touchpoints and cadence to the deal's contacts, a campaign
+    email to leads and contacts alike."""
+    found: dict[str, dict[str, str]] = {}
+
+    def sent(tid: str | None, kind: str, how: str) -> None:
+        if tid:
+            found.setdefault(tid, {}).setdefault(kind, how)
+
+    def cadence(cid: str | None, kind: str, how: str) -> None:
+        if cid in playbook.cadences:
+            for step in playbook.cadences[cid].steps:
+                sent(step.template, kind, f"{how}, cadence '{cid}'")
+    if playbook.sla is not None:
+        for tier_id, tier in playbook.sla.tiers.items():
+            cadence(tier.cadence, "lead", f"SLA tier '{tier_id}'")
+    for sid, stage in playbook.stages.items():
+        for touch in stage.touchpoints:
+            sent(touch.template, "contact", f"sales stage '{sid}'")
+        cadence(stage.cadence, "contact", f"sales stage '{sid}'")
+    for cid, campaign in playbook.campaigns.items():
+        for email in campaign.emails:
+            for kind in ("lead", "contact"):
+                sent(email.template, kind, f"campaign '{cid}'")
+    return found
+
+
+def salesforce_objects(tid: str, template: Template, playbook: Playbook,
+                       sent_to: dict[str, str]) -> list[Problem]:
+    """A problem for each merge field the template uses whose Salesforce token names an
+    object the template is not sent to (it would be blank)."""
+    problems = []
+    text = f"{template.subject}\n{template.body}"
+    for name in sorted(set(re.findall(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)", text))):
+        variable = template.variables.get(name) or playbook.merge_fields.get(name)
+        token = variable.tokens.get("salesforce") if variable is not None else None
+        if not token or variable is None:
+            continue
+        needs = SALESFORCE_OBJECTS.get(token.split(".", 1)[0])
+        other = next((kind for kind in ("lead", "contact") if kind in sent_to and
+                      kind != needs), None)
+        if needs is None or other is None:
+            continue
+        obj, _, field = token.partition(".")
+        if obj == "Account":
+            hint = (f"A lead has no account: use `Lead.Company` where the template goes to "
+                    f"leads only, or give the template its own `{name}` variable.")
+        else:
+            hint = (f"Use `Recipient.{field}`: Salesforce fills it for a lead and a contact "
+                    f"alike.")
+        problems.append(Problem(
+            f"template '{tid}' goes to {other}s ({sent_to[other]}), where Salesforce leaves "
+            f"{{{{{{{token}}}}}}} blank: it is a field of the {needs}",
+            variable.where("tokens", "salesforce"), hint))
+    return problems
+
+
 def templates_for(playbook: Playbook, tool: str) -> list[tuple[str, Template]]:
     return [(tid, t) for tid, t in playbook.templates.items() if tool in t.tools]
 
 
 def export(playbook: Playbook) -> Output:
     out = Output()
+    sent_to = recipients(playbook)
     for tool in TOOLS:
         index = []
         for tid, template in templates_for(playbook, tool):
+            if tool == "salesforce":
+                out.problems += salesforce_objects(tid, template, playbook,
+                                                   sent_to.get(tid, {}))
             written = for_tool(template, playbook, tool)
             for part, converted in (("subject", written.subject), ("body", written.body)):
                 for issue in converted.issues:
