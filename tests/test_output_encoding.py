@@ -424,3 +424,14 @@ def test_build_and_serve_log_lines_show_escape_sequences_as_text(capsys) -> None
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert err.count("Disco\\u001b]52;c;ZXZpbA==\\u0007") == 2
+
+
+def test_measure_shows_escape_sequences_as_text(tmp_path, capsys) -> None:
+    defs = defs_with(tmp_path, {STAGE: f"Disco{OSC52}very"})
+    data = tmp_path / "crm"
+    assert main(["simulate", str(data), str(defs), "--leads", "50"]) == 0
+    capsys.readouterr()
+    main(["measure", str(data), str(defs)])
+    out = capsys.readouterr().out
+    assert "Disco\\u001b]52;c;ZXZpbA==\\u0007very" in out
+    assert "\x1b" not in out and "\x07" not in out

@@ -543,10 +543,10 @@ def measure(data: str, path: str | None, fmt: str, as_of: Any, records: bool,
         except (ValueError, sqlglot.errors.SqlglotError) as exc:
             raise UsageProblem(f"cannot compile for '{dialect}': {exc}") from None
         for name, sql in compiled.items():
-            click.echo(f"-- {name}\n{sql};\n")
+            echo(f"-- {name}\n{sql};\n")
         return EXIT_OK
     measurement = engine.run()
-    click.echo(report.REPORTERS[fmt](measurement, result.playbook, strict))
+    echo(report.REPORTERS[fmt](measurement, result.playbook, strict))
     return EXIT_INVALID if report.failed(measurement, strict) else EXIT_OK
 
 
@@ -575,7 +575,7 @@ def simulate(out: str, path: str | None, shape: str, leads: int, seed: int, star
     records = sim.simulate(result.playbook, sim.Options(leads=leads, seed=seed,
                                                         start=start.date(), comply=comply))
     files = sim.write(result.playbook, records, target, shape, parquet)
-    click.echo(f"Wrote {len(files)} file(s) to {target}: {len(records.leads):,} leads, "
+    echo(f"Wrote {len(files)} file(s) to {target}: {len(records.leads):,} leads, "
                f"{len(records.activities):,} activities, {len(records.deals):,} deals")
     return EXIT_OK
 
