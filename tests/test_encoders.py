@@ -81,3 +81,22 @@ def test_terminal_shows_escapes_and_keeps_tabs_and_line_feeds() -> None:
     # inside a JSON string the escapes read back as the characters they stand for
     text = json.dumps({"k": "\x9b\u202e\U000e0041"}, ensure_ascii=False)
     assert json.loads(encoders.terminal(text)) == {"k": "\x9b\u202e\U000e0041"}
+
+
+def test_the_cli_prints_only_through_its_escaping_echo() -> None:
+    """`cli.echo` shows escape sequences as text; a new command printing with click.echo
+    directly would pass them to the terminal (coloured validate output escapes its own)."""
+    import ast
+    import inspect
+
+    from revenue_playbook import cli
+
+    tree = ast.parse(inspect.getsource(cli))
+    direct = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef) or function.name in ("echo", "validate"):
+            continue
+        direct += [f"{function.name}:{node.lineno}" for node in ast.walk(function)
+                   if isinstance(node, ast.Attribute) and node.attr in ("echo", "secho")
+                   and isinstance(node.value, ast.Name) and node.value.id == "click"]
+    assert direct == []
