@@ -34,10 +34,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "in Asana, + Create > Project > Import spreadsheet, then choose the CSV",
            taskboards.asana, lambda pb: bool(pb.campaigns)),
     Target("trello", "Trello",
-           "A board per campaign in Trello's board JSON: a list per phase, a card per step "
-           "with its member, due date and the steps it waits for",
-           "create the board through Trello's REST API from the JSON (lists, then cards), "
-           "or give it to an importer that reads Trello's board export",
+           "A board file per campaign (a list per phase, a card per step with its owner, "
+           "due date and the steps it waits for) and create_board.py, which makes the "
+           "board through Trello's REST API (Trello imports no board file)",
+           "`TRELLO_KEY=... TRELLO_TOKEN=... python3 create_board.py CAMPAIGN.json` "
+           "(Python 3, nothing to install; key and token from Trello's API key page)",
            taskboards.trello, lambda pb: bool(pb.campaigns)),
     Target("ics", "Calendars",
            "An iCalendar file per campaign (deadlines, the sales preview gate, sends and "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.resources
 import io
 import json
 import zoneinfo
@@ -188,7 +189,12 @@ def asana(playbook: Playbook) -> Output:
 
 
 def trello(playbook: Playbook) -> Output:
+    """A board file per campaign, and `create_board.py`: Trello imports no board file, so
+    the script makes each board through Trello's documented REST calls."""
     out = Output()
     for cid in playbook.campaigns:
         out.files[f"{cid}.json"] = trello_board(playbook, cid)
+    if playbook.campaigns:
+        out.files["create_board.py"] = (
+            importlib.resources.files(__package__) / "trello_board_script.py").read_bytes()
     return out
