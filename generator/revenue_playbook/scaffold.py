@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -64,9 +66,52 @@ def scaffold_files(name: str) -> dict[str, str | bytes]:
     return files
 
 
+# Characters a company name cannot hold: controls (U+007F among them), format characters
+# (bidi overrides, zero-width), surrogates, private-use and unassigned code points, and line
+# or paragraph separators. YAML refuses some, pages drop others: either way the name the
+# user typed would not be the one shown.
+_NOT_IN_A_NAME = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def check_name(name: str) -> None:
+    """Refuse a company name the new playbook could not hold as written."""
+    if not name.strip():
+        raise ScaffoldError("--name is empty or only spaces: give the company's name, e.g. "
+                            "--name \"Acme\"; nothing was written")
+    for index, char in enumerate(name):
+        if unicodedata.category(char) in _NOT_IN_A_NAME:
+            what = unicodedata.name(char, "a control or invisible character").lower()
+            raise ScaffoldError(
+                f"--name holds U+{ord(char):04X} ({what}) at character {index + 1}: a "
+                "company name is letters, digits, spaces and punctuation; nothing was written")
+
+
+def _check_validates(files: dict[str, str | bytes], name: str) -> None:
+    """The new definitions as `playbook validate` reads them: any error refuses the name
+    (a safety net under `check_name`: init never writes a playbook that does not validate)."""
+    from .validate import validate
+
+    with tempfile.TemporaryDirectory(prefix="playbook-init-") as tmp:
+        root = Path(tmp)
+        for relative, text in files.items():
+            if relative.startswith("process_defs/") or relative == "pyproject.toml":
+                path = root / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        errors = validate(root / "process_defs").errors
+    if errors:
+        raise ScaffoldError(f"--name {name!r} makes definitions that do not validate "
+                            f"({errors[0].code} {errors[0].message}); choose another name; "
+                            "nothing was written")
+
+
 def scaffold(target: Path, name: str | None = None) -> list[Path]:
-    """Write a new playbook into `target`; refuse, writing nothing, if any file exists."""
-    files = scaffold_files(name or target.resolve().name.replace("-", " ").title())
+    """Write a new playbook into `target`; refuse, writing nothing, if any file exists or
+    the name would make a playbook that does not validate."""
+    name = name if name is not None else target.resolve().name.replace("-", " ").title()
+    check_name(name)
+    files = scaffold_files(name)
+    _check_validates(files, name)
     existing = [path for path in files if (target / path).exists()]
     if existing:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
