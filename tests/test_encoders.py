@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -100,3 +101,16 @@ def test_the_cli_prints_only_through_its_escaping_echo() -> None:
                    if isinstance(node, ast.Attribute) and node.attr in ("echo", "secho")
                    and isinstance(node.value, ast.Name) and node.value.id == "click"]
     assert direct == []
+
+
+def test_a_cut_slack_text_ends_on_a_whole_escape() -> None:
+    from revenue_playbook.diff import Change
+    from revenue_playbook.exports import chat
+
+    for shift in range(5):  # the cut falls on each character of an escape in turn
+        change = Change("changed", "stages", "stage 'x'", "name", old="a" * (shift + 1),
+                        new="&" * 4000)  # every character an escape of five
+        message = chat.slack_message(chat.Summary("v2", [change]))
+        text = message["blocks"][1]["text"]["text"]
+        assert len(text) <= chat.SLACK_SECTION_MAX
+        assert re.fullmatch(r"[^&]*(&amp;)+…", text.replace("\n", " ")), text[-20:]

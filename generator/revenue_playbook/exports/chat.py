@@ -59,7 +59,14 @@ def _counts(changes: list[Change]) -> list[str]:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """`text` in at most `limit` characters; never cut inside an escape (`&amp;`)."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit - 1]
+    amp = kept.rfind("&")
+    if amp >= 0 and ";" not in kept[amp:]:
+        kept = kept[:amp]  # half an escape would show as text
+    return kept + "…"
 
 
 def slack_message(summary: Summary, full: bool = True) -> dict[str, Any]:
