@@ -101,7 +101,7 @@ def all_entries(playbook: Playbook) -> list[Entry]:
 
 def _domain(playbook: Playbook) -> str:
     site = playbook.company.website if playbook.company else ""
-    host = site.split("://", 1)[-1].split("/", 1)[0].strip()
+    host = "".join(ics_line(site.split("://", 1)[-1].split("/", 1)[0]).split())
     return host or "playbook.invalid"
 
 
