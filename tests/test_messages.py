@@ -116,3 +116,11 @@ def test_schema_examples_fit_their_field() -> None:
     text = json.dumps(stage["probability"])
     assert "30d" not in text and "14d" not in text  # no duration shown for a percentage
     assert stage["forecast_category"]["examples"][0] == "pipeline"
+
+
+def test_one_calendar_day_is_singular(tmp_path: Path) -> None:
+    defs = edited(tmp_path, "        hygiene: {warn_after: 10d}\n",
+                  "        hygiene: {warn_after: 1cd}\n")
+    messages = [f.message for f in checked(defs).findings if f.code == "PB307"]
+    assert messages == ["'discovery' is stale after 1 calendar day but typically takes "
+                        "5 business days"]
