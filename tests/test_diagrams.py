@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, MINIMAL
+from helpers import EXAMPLE, FIXTURES, MINIMAL
 
 from revenue_playbook.businesstime import Calendar
 from revenue_playbook.diagrams import (
@@ -67,8 +67,18 @@ def test_dot_is_deterministic_and_styles_outcomes(example) -> None:
 def test_lifecycle_handoffs_carry_owner_and_time(example) -> None:
     dot = lifecycle_dot(example)
     assert 'subgraph "cluster_marketing"' in dot and 'subgraph "cluster_sales"' in dot
-    assert "hand-off: SDR Manager, within 1h" in dot.replace("\\n", " ")
-    assert "Demo request Mid-market 1h, Enterprise 30m" in dot.replace("\\n", " ")
+    # durations in words, as on the pages: "1bh" is never shown raw
+    assert "hand-off: SDR Manager, within 1 business hour" in dot.replace("\\n", " ")
+    assert ("Demo request Mid-market 1 business hour, Enterprise 30 business minutes"
+            in dot.replace("\\n", " "))
+
+
+def test_lifecycle_stages_without_a_team_are_drawn_outside_the_swimlanes() -> None:
+    """GitLab's waterfall states no team per stage: every stage is still drawn."""
+    pb = validate(FIXTURES / "real" / "gitlab_enterprise_segments").playbook
+    dot = lifecycle_dot(pb)
+    assert "cluster_" not in dot
+    assert all(f'id="life-{sid}"' in dot for sid in pb.lifecycle)
     assert "(MQL: marketing-qualified)" in dot and "(SQL: sales-qualified)" in dot
 
 

@@ -147,12 +147,17 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
     lifecycle = playbook.lifecycle
     # top to bottom: the hand-off labels make a left-to-right layout twice as wide
     lines = ['digraph "lifecycle" {', _HEADER, "  rankdir=TB; newrank=true;"]
-    teams = [t for t in TEAM_TITLES if any(s.team == t for s in lifecycle.values())]
+    teams: list[str | None] = [t for t in TEAM_TITLES
+                               if any(s.team == t for s in lifecycle.values())]
+    if any(s.team is None for s in lifecycle.values()):
+        teams.append(None)  # stages whose team is not stated: outside any swimlane
     tiers = playbook.sla.tiers if playbook.sla else {}
+    calendar = Calendar.of(playbook)
     for team in teams:
-        lines.append(f'  subgraph "cluster_{team}" {{')
-        lines.append(f'    label="{escape_label(TEAM_TITLES[team])}"; style="rounded,dashed"; '
-                     'color="#94a3b8"; fontname="Helvetica";')
+        if team is not None:
+            lines.append(f'  subgraph "cluster_{team}" {{')
+            lines.append(f'    label="{escape_label(TEAM_TITLES[team])}"; '  # type: ignore[index]
+                         'style="rounded,dashed"; color="#94a3b8"; fontname="Helvetica";')
         for sid, stage in lifecycle.items():
             if stage.team != team:
                 continue
@@ -167,7 +172,8 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                 target="_top" if stage_url else None, tooltip=stage.description or stage.name,
                 id=f"life-{sid}", **{"class": "qualified" if stage.qualified else "stage"},
                 **style) + ";")
-        lines.append("  }")
+        if team is not None:
+            lines.append("  }")
     for sid, stage in lifecycle.items():
         for target in stage.next:
             nxt = lifecycle.get(target)
@@ -175,11 +181,12 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                 continue
             attrs: dict[str, object] = {}
             if nxt.team != stage.team and nxt.handoff:
-                text = f"hand-off: {role_name(playbook, nxt.handoff.owner)}, " \
-                       f"within {nxt.handoff.within}"
+                text = f"hand-off: {role_name(playbook, nxt.handoff.owner)}"
+                if nxt.handoff.within:
+                    text += f", within {calendar.words(nxt.handoff.within)}"
                 if stage.qualified == "marketing" and tiers:
                     text += "; SLA " + ", ".join(
-                        f"{t.name} {per_segment(playbook, t.response_time)}"
+                        f"{t.name} {per_segment(playbook, t.response_time, calendar.words)}"
                         for t in tiers.values())
                 attrs = {"label": _wrap(text, 30), "color": "#a16207", "penwidth": 2,
                          "fontcolor": "#92400e", "class": "handoff"}
