@@ -54,7 +54,7 @@ def test_left_out_values_validate_strict_and_show_as_not_defined(tmp_path: Path)
     lifecycle = site.pages["lifecycle.md"].markdown
     assert "time target *not defined*" in lifecycle
     scorecard = site.pages["scorecard.md"].markdown
-    assert "<dd markdown>*not defined*, weekly</dd>" in scorecard
+    assert "<dd markdown>*not defined*, review frequency *not defined*</dd>" in scorecard
     # the agenda of the cadence names no recycling that was never agreed
     assert "Recycle the lead" not in sla
 

@@ -1028,7 +1028,8 @@ class KPI(Node):
                                  "when left out.")
     target: float | None = Field(None, description="\"not defined\" when left out.")
     better: Literal["higher", "lower"] = "higher"
-    frequency: Frequency = "weekly"
+    frequency: Frequency | None = Field(None, description="How often it is reviewed; \"not "
+                                        "defined\" when left out.")
     customer_focused: bool | None = Field(
         None, description="`true` for a KPI about customers (retention, satisfaction); "
         "`false` for one that is not; left out when the source does not say.")

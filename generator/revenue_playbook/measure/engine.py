@@ -192,7 +192,9 @@ class Engine:
 
     def kpi(self, kid: str, kpi: KPI, scope: Scope | None = None) -> KpiActual:
         measure = kpi.measure
-        per = (measure.per if measure and measure.per else None) or kpi.frequency
+        # a KPI that states no review frequency is measured by week (the page says the
+        # frequency is not defined)
+        per = (measure.per if measure and measure.per else None) or kpi.frequency or "weekly"
         actual = KpiActual(kid, kpi.name, kpi.unit, kpi.target, kpi.better, per,
                            measure.kind if measure else None,
                            scope=scope.campaign or "" if scope else "")
@@ -562,5 +564,5 @@ def queries(engine: Engine) -> Iterator[tuple[str, str]]:
     """(name, SQL) of every KPI query, for `warehouse.py`."""
     for kid, kpi in engine.pb.kpis.items():
         if kpi.measure is not None:
-            per = kpi.measure.per or kpi.frequency
+            per = kpi.measure.per or kpi.frequency or "weekly"
             yield f"kpi:{kid}", engine.kpi_sql(kpi, per, Scope())
