@@ -21,7 +21,8 @@ destination:
 Control characters differ per format: CSV and JSON keep tabs and line breaks (quoted or
 escaped by their serialisers); XML keeps tab and line feed; iCalendar turns every line break
 into its `\\n`; a terminal shows a tab and line feed as such and everything else invisible
-as an escape.
+as an escape. Email tools' merge-field syntax is checked where templates are written in it
+(`merge_tokens`: literal text that a tool would read as a merge field is an error).
 """
 
 from __future__ import annotations
