@@ -9,6 +9,8 @@ import re
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
 from revenue_playbook import encoders
@@ -114,3 +116,34 @@ def test_a_cut_slack_text_ends_on_a_whole_escape() -> None:
         text = message["blocks"][1]["text"]["text"]
         assert len(text) <= chat.SLACK_SECTION_MAX
         assert re.fullmatch(r"[^&]*(&amp;)+…", text.replace("\n", " ")), text[-20:]
+
+
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40) | \
+    st.lists(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", " ", "\x1b", "\x85",
+                              "\u202e", "\u200b", "\ufffe", "&", "<", ">", '"', "'", "a",
+                              "\\", "u", "001b"]), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_every_encoder_holds_for_any_text(value: str) -> None:
+    from lxml import etree
+
+    cell = encoders.csv_cell(value)
+    assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
+    try:
+        text = encoders.xml_text(value)
+    except encoders.Unwritable:
+        assert "\ufffe" in value or "\uffff" in value
+    else:
+        node = etree.Element("v")
+        node.text = text  # lxml refuses what XML 1.0 cannot hold
+        assert etree.fromstring(etree.tostring(node)).text in (text, None)
+    shown = encoders.terminal(value)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown)
+    assert json.loads(encoders.terminal(json.dumps(value, ensure_ascii=False))) == value
+    for one_line in (encoders.slack_plain(value), encoders.teams_text(value),
+                     encoders.ics_line(value)):
+        assert "\n" not in one_line and "\r" not in one_line
+    assert not re.search("[<>]", encoders.slack_mrkdwn(value))
+    assert not re.search("[<>\"']", encoders.html_attribute(value))
