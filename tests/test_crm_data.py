@@ -175,3 +175,23 @@ def test_stages_are_found_by_their_per_crm_names(tmp_path: Path) -> None:
     assert data.findings == []
     assert _table(data, "SELECT deal_id, stage, entered_at FROM deal_stages") == [
         ("9", "discovery", datetime(2026, 11, 2, 10, 0))]
+
+
+def test_hostile_files_are_findings_never_tracebacks(tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_bytes(b"lead_id,created_at\nL1,2026-11-02\n"
+                                         b"\xff\xfe,2026-11-03\n")
+    (tmp_path / "activities.csv").mkdir()  # a folder named like an export
+    (tmp_path / "lead_events.csv").symlink_to("/etc/passwd")  # a link leading out
+    (tmp_path / "deal_stages.csv").write_text("deal_id,stage,entered_at\nD1,disco\x00very,"
+                                              "2026-11-02\nD2,discovery," + "x" * 100_000 + "\n")
+    data = load(tmp_path, example_playbook())
+    found = sorted((Path(f.location.file).name, f.location.line, f.code) for f in data.findings)
+    assert found == [("activities.csv", 0, "PD106"), ("deal_stages.csv", 2, "PD103"),
+                     ("deal_stages.csv", 3, "PD102"), ("lead_events.csv", 0, "PD106"),
+                     ("leads.csv", 3, "PD108")]
+    unicode = next(f for f in data.findings if f.code == "PD108")
+    assert unicode.hint == "Save the file as UTF-8."
+    long = next(f for f in data.findings if f.code == "PD102")
+    assert len(long.message) < 200 and "..." in long.message  # a long value is cut short
+    stage = next(f for f in data.findings if f.code == "PD103")
+    assert "'disco?very'" in stage.message  # an invisible character shown, not printed

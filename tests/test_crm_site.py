@@ -63,6 +63,8 @@ def test_a_build_with_data_shows_the_measured_pages(tmp_path: Path,
     assert not (site / "actuals" / "records").exists()  # record-level: not asked for
     scorecard = (site / "scorecard" / "index.html").read_text(encoding="utf-8")
     assert 'href="../actuals/"' in scorecard
+    assert ("median business time from Marketing qualified lead to the first touch"
+            in _text(site / "scorecard" / "index.html"))
 
 
 @pytest.mark.slow

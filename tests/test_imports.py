@@ -150,9 +150,10 @@ def test_core_does_not_import_adapters():
 # `playbook validate` runs on every commit (a pre-commit hook): it loads the checks, never
 # what builds, renders, exports or publishes the site.
 SITE_PACKAGES = {"mkdocs", "material", "markdown", "pymdownx", "pygments", "mike", "icalendar",
-                 "nh3", "defusedxml", "watchdog", "playwright"}
+                 "nh3", "defusedxml", "watchdog", "playwright", "duckdb", "sqlglot"}
 SITE_MODULES = {"pages", "downloads", "exports", "calendars", "diagrams", "markup", "sanitize",
-                "preview", "publish", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental"}
+                "preview", "publish", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental",
+                "measure"}
 PROBE = """
 import gc, json, sys
 from revenue_playbook.console import run

@@ -120,6 +120,36 @@ def or_not_defined(value: Any) -> Markup:
     return Markup(markup.text(value))
 
 
+@jinja2.pass_context
+def measure_words(context: jinja2.runtime.Context, kpi: Any) -> str:
+    """`kpi|measure_words`: how `playbook measure` computes the KPI, in words."""
+    pb = context["pb"]
+    m = kpi.measure
+
+    def name(event: str | None) -> str:
+        if event in pb.lifecycle:
+            return str(pb.lifecycle[event].name)
+        if event in pb.stages:
+            return str(pb.stages[event].name)
+        return {"created": "creation", "first_touch": "the first touch"}.get(event or "", "")
+
+    within = f" within {m.within} days" if m.within else ""
+    per = m.per or kpi.frequency
+    return {
+        "entries": f"leads (or deals) entering {name(m.stage)}, per {per} period",
+        "conversion": f"share of those entering {name(m.from_)} who reach {name(m.to)}"
+                      f"{within}",
+        "cohort_conversion": f"share of the leads created in each {per} period who reach "
+                             f"{name(m.to)}{within}",
+        "median_time": f"median business time from {name(m.from_)} to {name(m.to)}",
+        "sum": f"sum of the amounts of deals {m.of} in each {per} period",
+        "weighted_sum": "amounts won since the start of the year plus open pipeline × each "
+                        "stage's probability" + (", as a share of the revenue goal"
+                                                 if m.per_goal else ""),
+        "win_rate": "deals won among those closed in each period",
+    }[m.kind]
+
+
 FILTERS = {
     # escaping (markup.py)
     "text": markup.text, "md": markup.markdown, "cell": markup.cell,
@@ -128,7 +158,7 @@ FILTERS = {
     # wording (presentation.py)
     "link": link, "anchor_link": anchor_link, "url": url, "business_time": business_time,
     "role_name": role_name, "per_segment": per_segment, "segment_names": segment_names,
-    "reason": reason, "crm_names": crm_names,
+    "reason": reason, "crm_names": crm_names, "measure_words": measure_words,
     "money": presentation.money, "weekday": presentation.weekday,
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,

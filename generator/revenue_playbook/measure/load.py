@@ -121,7 +121,13 @@ def load(folder: Path, playbook: Playbook, threads: int | None = None) -> Data:
         path = Path(entry.path)
         display = str(path)
         suffix = path.suffix.lower()
-        if entry.name.startswith(".") or (entry.is_dir(follow_symlinks=False)):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            data.findings.append(_finding("PD106", display, 0, 0,
+                                          f"folder '{entry.name}' is not read: the exports "
+                                          "are the files of the data folder itself",
+                                          "Move its files up, or name that folder instead."))
             continue
         if suffix not in (".csv", ".parquet") or not entry.is_file(follow_symlinks=False):
             data.findings.append(_finding("PD106", display, 0, 0,
@@ -198,9 +204,10 @@ def _rejected_rows(con: duckdb.DuckDBPyConnection, raw: str, display: str, data:
     if not rows:
         return 0
     for line, column, message in rows[:EXAMPLES]:
+        hint = ("Save the file as UTF-8." if "unicode" in str(message).lower() else
+                "Quote values holding commas or line breaks.")
         data.findings.append(_finding("PD108", display, int(line), int(column or 1),
-                                      f"row {line} cannot be read: {message}",
-                                      "Quote values holding commas or line breaks."))
+                                      f"row {line} cannot be read: {message}", hint))
     if len(rows) > EXAMPLES:
         data.findings.append(_finding("PD108", display, int(rows[EXAMPLES][0]), 1,
                                       f"{len(rows) - EXAMPLES:,} more rows cannot be read"))
