@@ -294,3 +294,18 @@ def test_vendor_exports_print_the_scorecard(tmp_path: Path,
     assert "Lead response time" in out and "25.0 minutes" in out
     assert "1 leads have no tier or no response time for their segment" in out
     assert code == 1  # MQL volume and others miss their targets
+
+
+def test_deals_without_history_close_when_they_closed(tmp_path: Path) -> None:
+    """An Opportunity export alone: each deal is in its stage since it was created, and a
+    closed one was closed on its close date (the win rate counts it in that month)."""
+    (tmp_path / "Opportunity.csv").write_text(
+        "Id,Name,StageName,Amount,CloseDate,IsClosed,CreatedDate\n"
+        "006A,A,Closed Won,100,2026-11-20,true,2026-09-01T14:00:00Z\n"
+        "006B,B,Closed Lost,100,2026-11-21,true,2026-10-01T14:00:00Z\n"
+        "006C,C,Closed Lost,100,2026-10-05,true,2026-09-10T14:00:00Z\n"
+        "006D,D,2 - Demo,100,2026-12-20,false,2026-10-01T14:00:00Z\n")
+    m = Engine(load(tmp_path, example_playbook()), AS_OF).run()
+    win = next(k for k in m.kpis if k.id == "win_rate")
+    rates = {str(p.start): (p.value, p.count) for p in win.periods if p.count}
+    assert rates == {"2026-10-01": (0, 1), "2026-11-01": (50, 2)}

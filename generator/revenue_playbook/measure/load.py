@@ -575,7 +575,11 @@ def _derive(con: duckdb.DuckDBPyConnection, data: Data) -> None:
             SELECT deal_id, stage, entered_at FROM ordered
             WHERE before IS NULL OR before <> stage
             UNION ALL
-            SELECT d.deal_id, d.stage, d.created_at FROM deals d
+            -- no history: the deal entered its stage when created, or, a closed one, when
+            -- it closed
+            SELECT d.deal_id, d.stage, CASE WHEN f.outcome IS NOT NULL
+                THEN coalesce(d.closed_at, d.created_at) ELSE d.created_at END
+            FROM deals d LEFT JOIN stage_facts f ON f.id = d.stage
             WHERE NOT EXISTS (SELECT 1 FROM deal_stages s WHERE s.deal_id = d.deal_id)
         )
         SELECT deal_id, stage, entered_at,
