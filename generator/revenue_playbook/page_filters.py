@@ -120,6 +120,22 @@ def or_not_defined(value: Any) -> Markup:
     return Markup(markup.text(value))
 
 
+def thousands(value: int) -> str:
+    """`n|thousands`: a whole number with thousands separators."""
+    return f"{value:,}"
+
+
+def kpi_value(value: float | None, unit: str) -> str:
+    """`value|kpi_value(unit)`: a measured value, or a target, in its unit."""
+    return "not defined" if value is None else presentation.kpi_value(value, unit)
+
+
+@jinja2.pass_context
+def business_minutes(context: jinja2.runtime.Context, minutes: float) -> str:
+    """`minutes|business_minutes`: business minutes in words ("4 business hours")."""
+    return str(context["calendar"].describe(minutes))
+
+
 @jinja2.pass_context
 def measure_words(context: jinja2.runtime.Context, kpi: Any) -> str:
     """`kpi|measure_words`: how `playbook measure` computes the KPI, in words."""
@@ -134,7 +150,7 @@ def measure_words(context: jinja2.runtime.Context, kpi: Any) -> str:
         return {"created": "creation", "first_touch": "the first touch"}.get(event or "", "")
 
     within = f" within {m.within} days" if m.within else ""
-    per = m.per or kpi.frequency
+    per = m.per or kpi.frequency or "weekly"  # measured by week when not stated
     return {
         "entries": f"leads (or deals) entering {name(m.stage)}, per {per} period",
         "conversion": f"share of those entering {name(m.from_)} who reach {name(m.to)}"
@@ -159,6 +175,7 @@ FILTERS = {
     "link": link, "anchor_link": anchor_link, "url": url, "business_time": business_time,
     "role_name": role_name, "per_segment": per_segment, "segment_names": segment_names,
     "reason": reason, "crm_names": crm_names, "measure_words": measure_words,
+    "thousands": thousands, "kpi_value": kpi_value, "business_minutes": business_minutes,
     "money": presentation.money, "weekday": presentation.weekday,
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,

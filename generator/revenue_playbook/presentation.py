@@ -156,6 +156,21 @@ def kpi_target(kpi: KPI) -> str:
     return f"{'≤' if kpi.better == 'lower' else '≥'} {value}{_UNIT_SUFFIX.get(kpi.unit, '')}"
 
 
+def kpi_value(value: float | None, unit: str) -> str:
+    """A measured KPI value in its unit, for people: "12.5 %", "1,500,000", "32.5 minutes"."""
+    if value is None:
+        return "no data"
+    if unit == "percent":
+        return f"{value:.1f} %"
+    if unit == "currency":
+        return f"{value:,.0f}"
+    if unit in ("minutes", "hours", "days"):
+        return f"{value:,.1f} {unit}"
+    if unit in ("ratio", "score"):
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
 # ---------------------------------------------------------------------------- sample emails
 
 

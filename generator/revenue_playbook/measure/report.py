@@ -13,6 +13,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..findings import Finding, Location, Severity
 from ..model import Playbook
+from ..presentation import kpi_value
 from ..report import GITHUB_LEVELS, SARIF_LEVELS, _escape_data, _escape_property
 from ..wording import NOT_DEFINED
 from .load import DATA_RULES
@@ -22,18 +23,8 @@ BREACHED = DATA_RULES["PM001"]
 
 
 def number(value: float | None, unit: str) -> str:
-    """A KPI value in its unit, for people."""
-    if value is None:
-        return "no data"
-    if unit == "percent":
-        return f"{value:.1f} %"
-    if unit == "currency":
-        return f"{value:,.0f}"
-    if unit in ("minutes", "hours", "days"):
-        return f"{value:,.1f} {unit}"
-    if unit in ("ratio", "score"):
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
+    """A KPI value in its unit, for people ("not defined" for a target left out)."""
+    return "not defined" if value is None and unit == "target" else kpi_value(value, unit)
 
 
 def breaches(measurement: Measurement, playbook: Playbook) -> list[Finding]:
@@ -47,7 +38,7 @@ def breaches(measurement: Measurement, playbook: Playbook) -> list[Finding]:
         found.append(Finding(BREACHED, where, f"KPI '{kpi.id}' ({kpi.name}) was "
                              f"{number(latest.value, kpi.unit)} in the {kpi.per} period from "
                              f"{latest.start:%-d %B %Y}, against a target of "
-                             f"{number(kpi.target, kpi.unit)} ({kpi.better} is better)"))
+                             f"{kpi_value(kpi.target, kpi.unit)} ({kpi.better} is better)"))
     return found
 
 

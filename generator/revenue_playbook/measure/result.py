@@ -44,6 +44,8 @@ class KpiActual:
         if latest is None or latest.value is None:
             return "no data"
         if self.target is None:
+            return "no target"
+        if self.target is None:
             return "no target"  # measured, but nothing agreed to judge it against
         worse = latest.value < self.target if self.better == "higher" \
             else latest.value > self.target

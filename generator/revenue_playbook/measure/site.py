@@ -140,10 +140,9 @@ def page_values(measurement: Measurement, playbook: Playbook) -> dict[str, dict[
     views = [kpi_view(k, playbook) for k in m.kpis]
     campaigns = {cid: [kpi_view(k, playbook, f"{cid}-") for k in found]
                  for cid, found in m.campaigns.items()}
-    shared = {"as_of": m.as_of, "files": m.files, "findings": len(m.findings),
-              "rows": sum(f.read for f in m.files),
-              "rejected": sum(f.rejected for f in m.files), "records": m.record_level,
-              "number": number}
+    shared = {"as_of": f"{m.as_of:%-d %B %Y, %H:%M}", "files": len(m.files),
+              "findings": len(m.findings), "rows": sum(f.read for f in m.files),
+              "rejected": sum(f.rejected for f in m.files), "records": m.record_level}
     by_id = {v.actual.id: v for v in views}
     agenda = []
     if playbook.meeting:
