@@ -111,3 +111,24 @@ def test_lead_status_staleness_and_reasons(tmp_path: Path) -> None:
     assert ("- **Attempting to contact**: after 10 calendar days without activity, the lead "
             "moves to Nurture.") in lifecycle
     assert "| Nurture | Bad timing |" in lifecycle
+
+
+def test_a_cadence_per_segment(tmp_path: Path) -> None:
+    defs = tmp_path / "defs"
+    shutil.copytree(MINIMAL, defs)
+    (defs / "segments.yaml").write_text(
+        "segments:\n  mid: {name: Mid-market}\n  ent: {name: Enterprise}\n")
+    edit(defs, "sla.yaml", "      cadence: hot\n", "      cadence: {mid: hot, ent: slow}\n")
+    edit(defs, "sales.yaml", "\ncadences:\n",
+         "\ncadences:\n  slow:\n    name: Enterprise follow-up\n    owner: ae\n    steps:\n"
+         "      - {day: 0, channel: call}\n      - {day: 3, channel: call}\n")
+    result = validate(defs, load_settings(defs))
+    assert [f.message for f in result.findings if f.code == "PB504"] == [
+        "cadence 'slow' has 2 touches, but 3 are required before recycling for segment 'ent'"]
+    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    sla = site.pages["sla.md"].markdown
+    assert "Mid-market: [Hot lead follow-up](#cadence-hot)<br>Enterprise: [Enterprise " \
+           "follow-up](#cadence-slow)" in sla
+    edit(defs, "sla.yaml", "ent: slow}", "ent: slwo}")
+    [unknown] = [f for f in validate(defs, load_settings(defs)).findings if f.code == "PB206"]
+    assert unknown.message == "unknown cadence 'slwo'" and unknown.hint == "Did you mean 'slow'?"

@@ -78,7 +78,7 @@ def _entry_stage(playbook: Playbook) -> str | None:
 def cadence_agenda(playbook: Playbook, cadence_id: str) -> Agenda:
     cadence = playbook.cadences[cadence_id]
     tiers = [t for t in (playbook.sla.tiers.values() if playbook.sla else ())
-             if t.cadence == cadence_id]
+             if cadence_id in t.cadence_ids()]
     if tiers:
         calendar = Calendar.of(playbook)
 

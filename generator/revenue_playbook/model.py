@@ -813,9 +813,17 @@ class ResponseTier(Node):
     criteria: list[Text] = []
     response_time: PerSegment[Duration]
     owner: RoleId | None = None
-    cadence: CadenceId | None = Field(None, description="The follow-up cadence; when left "
-                                      "out, the first-touch and recycle checks of this tier "
-                                      "are not encoded.")
+    cadence: PerSegment[CadenceId] | None = Field(
+        None, description="The follow-up cadence, one for all or one per segment; when left "
+        "out, the first-touch and recycle checks of this tier are not encoded.",
+        examples=["inbound_hot", {"enterprise": "enterprise_follow_up", "default": "inbound_hot"}])
+
+    def cadence_ids(self) -> list[str]:
+        """Every cadence this tier names (one, or one per segment)."""
+        value = self.cadence
+        if value is None:
+            return []
+        return list(dict.fromkeys(value.values())) if isinstance(value, dict) else [value]
     min_touches: PerSegment[Annotated[int, Field(ge=1)]] | None = Field(
         None, description="Touches before a lead of this tier may be recycled, where they "
         "differ from the recycle rule's (one number or one per segment).",

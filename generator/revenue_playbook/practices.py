@@ -71,7 +71,7 @@ def _response(pb: Playbook) -> str:
             if getattr(pb.sla.recycle, name) is None]
     if gaps:
         return f"{' or '.join(gaps)} in the recycle rule"
-    without = [tid for tid, tier in pb.sla.tiers.items() if tier.cadence is None]
+    without = [tid for tid, tier in pb.sla.tiers.items() if not tier.cadence_ids()]
     if without:
         return f"cadence (`cadence:`) of lead tier {_ids(without)}"
     return ""

@@ -66,7 +66,8 @@ def recipients(playbook: Playbook) -> dict[str, dict[str, str]]:
                 sent(step.template, kind, f"{how}, cadence '{cid}'")
     if playbook.sla is not None:
         for tier_id, tier in playbook.sla.tiers.items():
-            cadence(tier.cadence, "lead", f"SLA tier '{tier_id}'")
+            for cadence_id in tier.cadence_ids():
+                cadence(cadence_id, "lead", f"SLA tier '{tier_id}'")
     for sid, stage in playbook.stages.items():
         for touch in stage.touchpoints:
             sent(touch.template, "contact", f"sales stage '{sid}'")

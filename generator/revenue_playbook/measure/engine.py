@@ -134,15 +134,18 @@ class Engine:
         if pb.sla:
             limits: list[tuple[object, ...]] = []
             for tid, tier in pb.sla.tiers.items():
-                cadence = pb.cadences.get(tier.cadence) if tier.cadence else None
-                steps = len(cadence.steps) if cadence else 0
-                last = max((s.day for s in cadence.steps), default=0) if cadence else 0
-                # a row for every segment only where the response time differs by segment
-                for seg in segments if isinstance(tier.response_time, dict) else [None]:
+                # a row for every segment only where the response time or the cadence
+                # differs by segment
+                varying = isinstance(tier.response_time, dict) or isinstance(tier.cadence, dict)
+                for seg in segments if varying else [None]:
+                    cadence_id = value_for(tier.cadence, seg)
+                    cadence = pb.cadences.get(cadence_id) if cadence_id else None
+                    steps = len(cadence.steps) if cadence else 0
+                    last = max((s.day for s in cadence.steps), default=0) if cadence else 0
                     limit = value_for(tier.response_time, seg)
                     if limit is not None:
                         limits.append((tid, seg, self.data.calendar.minutes(str(limit)),
-                                       tier.cadence, steps, last))
+                                       cadence_id, steps, last))
             _insert(con, "tier_limits", limits)
         # touches of leads, read once from the activities (the largest table)
         con.execute(f"CREATE OR REPLACE TEMP TABLE touches AS SELECT lead_id, done_at FROM "
@@ -391,7 +394,8 @@ class Engine:
         """).fetchall()
         order = list(self.pb.sla.tiers)
         tiers = self.pb.sla.tiers
-        found = [CadenceAdherence(tier, tiers[tier].cadence or "", int(steps), int(leads),
+        found = [CadenceAdherence(tier, ", ".join(tiers[tier].cadence_ids()), int(steps),
+                                  int(leads),
                                   int(touches or 0), int(complete))
                  for tier, steps, leads, touches, complete in rows]
         return sorted(found, key=lambda c: order.index(c.tier))

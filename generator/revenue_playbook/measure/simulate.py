@@ -126,7 +126,7 @@ def simulate(playbook: Playbook, options: Options) -> Records:
         touches: list[datetime] = []
         if sla and tier:
             response = calendar.minutes(str(value_for(sla.tiers[tier].response_time, segment)))
-            cadence_id = sla.tiers[tier].cadence
+            cadence_id = value_for(sla.tiers[tier].cadence, segment)
             cadence = playbook.cadences.get(cadence_id) if cadence_id else None
             late = not options.comply and rng.random() < options.late
             first = (response * (1.2 + rng.random()) if late

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from ..findings import Finding, Rule, Severity, Vocabulary
-from ..model import Node, Ref, walk
+from ..model import Node, Ref, _marked, segmented_fields, walk
 from .context import Context
 
 RULE_BY_KIND = {
@@ -57,6 +57,9 @@ def reference_fields(model: type[Node]) -> dict[str, str]:
                 refs += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, Ref)]
                 for inner in typing.get_args(arg):
                     refs += [m for m in getattr(inner, "__metadata__", ()) if isinstance(m, Ref)]
+        if not refs and name in segmented_fields(model):
+            marked = _marked(info.annotation, Ref)  # a per-segment reference
+            refs = [marked] if marked is not None else []
         if refs:
             found[name] = refs[0].kind
     return found
@@ -103,6 +106,10 @@ def _references_in(definition: Node) -> list[Reference]:
     for node in walk(definition):
         for name, kind in reference_fields(type(node)).items():
             value = getattr(node, name)
+            if isinstance(value, dict) and name in segmented_fields(type(node)):
+                found.extend((node, (name, seg), kind, item) for seg, item in value.items()
+                             if isinstance(item, str))
+                continue
             if isinstance(value, dict):
                 continue  # e.g. recycle reasons written inline: definitions, not references
             values = value if isinstance(value, list) else [value]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..businesstime import clock_minutes
 from ..findings import Finding, Rule, Severity
-from ..segments import describe, key_path, pairs
+from ..segments import describe, key_path, pairs, value_for
 from ..wording import count
 from .context import Context
 
@@ -91,41 +91,47 @@ def sla(ctx: Context) -> Iterator[Finding]:
     segments = list(ctx.playbook.segments)
     fastest = None
     for tid, tier in sla.tiers.items():
-        cadence = ctx.playbook.cadences.get(tier.cadence) if tier.cadence else None
-        first_day = min(s.day for s in cadence.steps) if cadence else 0
-        for seg, response_time, _ in pairs(tier.response_time, None, segments):
+        for seg, response_time, cadence_id in pairs(tier.response_time, tier.cadence,
+                                                    segments):
             if response_time is None:
                 continue  # a missing segment value is reported by PB312
+            cadence = ctx.playbook.cadences.get(cadence_id) if cadence_id else None
+            first_day = min(s.day for s in cadence.steps) if cadence else 0
             response = cal.minutes(response_time)
             fastest = response if fastest is None else min(fastest, response)
             if cadence is not None and first_day * cal.day_minutes > response:
                 yield Finding(FIRST_TOUCH, tier.where("response_time",
                                                       *key_path(tier.response_time, seg)),
-                              f"tier '{tid}' promises a response within {response_time}"
-                              f"{describe(seg)}, but cadence '{tier.cadence}' first touches "
-                              f"on business day {first_day}",
+                              f"tier '{tid}' promises a response within "
+                              f"{cal.words(response_time)}{describe(seg)}, but cadence "
+                              f"'{cadence_id}' first touches on business day {first_day}",
                               "Start the cadence on day 0, or lengthen the response time.")
         own_touches = tier.min_touches is not None
-        if cadence is None or (recycle is None and not own_touches):
-            continue  # an unknown cadence is reported by the reference check; without a
-            # cadence or a recycle rule, the practice is "not encoded" (practices.py)
-        last = max(s.day for s in cadence.steps)
+        if recycle is None and not own_touches:
+            continue  # without a recycle rule, the practice is "not encoded" (practices.py)
         window = recycle.after_days if recycle is not None else None
         needed = tier.min_touches if own_touches else \
             recycle.min_touches if recycle is not None else None
-        for seg, after_days, min_touches in pairs(window, needed, segments):
+        by_segment = any(isinstance(v, dict) for v in (window, needed, tier.cadence))
+        for seg in segments if by_segment else [None]:
+            after_days, min_touches = value_for(window, seg), value_for(needed, seg)
+            cadence_id = value_for(tier.cadence, seg)
+            cadence = ctx.playbook.cadences.get(cadence_id) if cadence_id else None
+            if cadence is None:
+                continue  # an unknown cadence is reported by the reference check
+            last = max(s.day for s in cadence.steps)
             if recycle is not None and after_days is not None and last > after_days:
                 yield Finding(WINDOW, recycle.where("after_days",
                                                     *key_path(recycle.after_days, seg)),
                               f"leads may be recycled after "
                               f"{cal.describe(after_days * cal.day_minutes)}{describe(seg)}, "
-                              f"but cadence '{tier.cadence}' (tier '{tid}') runs to day {last}",
+                              f"but cadence '{cadence_id}' (tier '{tid}') runs to day {last}",
                               "Lengthen the recycle window or shorten the cadence: sales must "
                               "finish the cadence before handing the lead back.")
             if min_touches is not None and len(cadence.steps) < min_touches:
                 whose = f" for tier '{tid}'" if own_touches else ""
                 yield Finding(TOUCHES, tier.where("cadence"),
-                              f"cadence '{tier.cadence}' has {count(len(cadence.steps), 'touch')}"
+                              f"cadence '{cadence_id}' has {count(len(cadence.steps), 'touch')}"
                               f", but {min_touches} are required before recycling{whose}"
                               f"{describe(seg)}",
                               "Add steps to the cadence or lower `min_touches`.")
