@@ -55,7 +55,11 @@ def crm_probability(stage, crm: str) -> int:
 
 def check_salesforce(out: Path, xsd: etree.XMLSchema) -> dict[str, etree._ElementTree]:
     docs = {}
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+    # `.playbook-manifest.json` lists what the export wrote (so that --force replaces only
+    # that); the Metadata API deploys what package.xml names and, AutoUpdatePackage being
+    # false by default, adds no other file of the folder
+    for path in sorted(p for p in out.rglob("*") if p.is_file()
+                       and p.name != ".playbook-manifest.json"):
         doc = etree.parse(str(path))
         assert xsd.validate(doc), f"{path.relative_to(out)}: {xsd.error_log}"
         docs[path.relative_to(out).as_posix()] = doc
@@ -208,15 +212,23 @@ def test_unknown_target_is_a_usage_error(tmp_path, capsys) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_a_folder_with_other_files_is_not_replaced_without_force(tmp_path, capsys) -> None:
+def test_a_folder_with_other_files_is_never_replaced(tmp_path, capsys) -> None:
+    """Without --force a non-empty folder is refused; with it, only a folder holding
+    nothing but an earlier export is replaced, never files Playbook did not write."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "mine.txt").write_text("keep me")
     assert main(["export", "salesforce", str(EXAMPLE), "--out", str(out)]) == 2
     assert "not empty; pass --force" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert main(["export", "salesforce", str(EXAMPLE), "--out", str(out), "--force"]) == 2
+    assert "Playbook did not make it (it holds mine.txt)" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    (out / "mine.txt").unlink()
+    assert main(["export", "salesforce", str(EXAMPLE), "--out", str(out)]) == 0
     assert main(["export", "salesforce", str(EXAMPLE), "--out", str(out), "--force"]) == 0
-    assert (out / "package.xml").is_file() and not (out / "mine.txt").exists()
+    assert (out / "package.xml").is_file()
+    assert (out / ".playbook-manifest.json").is_file()  # what the export wrote
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
 
 

@@ -89,15 +89,19 @@ def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> in
               help="Write every schema (one per kind of file) into this folder.")
 def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
     """Print the JSON Schema of a definition file (or of a one-item file in folder KIND)."""
+    from . import safe_writes
+
+    sources = safe_writes.project_sources()
     if all_dir:
         from .model import schema_files
 
         folder = Path(all_dir)
+        documents = {name: (json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+                     .encode("utf-8") for name, document in schema_files().items()}
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, document in schema_files().items():
-                (folder / name).write_text(json.dumps(document, indent=2, ensure_ascii=False)
-                                           + "\n", encoding="utf-8")
+            safe_writes.write_files(folder, documents, "the schemas", sources)
+        except safe_writes.Refused as exc:
+            raise UsageProblem(str(exc)) from None
         except OSError as exc:
             raise UsageProblem(f"cannot write {folder}: {exc.strerror or exc}") from None
         echo(f"Schemas written to {folder}")
@@ -105,7 +109,9 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
     text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            safe_writes.write_file(Path(output), text, "the schema", sources)
+        except safe_writes.Refused as exc:
+            raise UsageProblem(str(exc)) from None
         except OSError as exc:
             raise UsageProblem(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
@@ -177,7 +183,7 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
     one is complete."""
     import os
 
-    from . import mkdocs_runner
+    from . import mkdocs_runner, safe_writes
     from .mkdocs_plugin import InvalidDefinitions
 
     # the same sources give the same bytes: the build date is the last commit's
@@ -193,6 +199,8 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
         return EXIT_INVALID
     except mkdocs_runner.BuildFailed as exc:
         raise UsageProblem(f"build failed: {exc}") from None
+    except safe_writes.Refused as exc:
+        raise UsageProblem(str(exc)) from None
     echo(f"Site built in {target}")
     return EXIT_OK
 
@@ -223,15 +231,18 @@ def preview() -> None:
     """Preview a template or a campaign as it will be sent."""
 
 
-def _show(preview_doc, html_file: str | None) -> int:  # type: ignore[no-untyped-def]
+def _show(preview_doc, html_file: str | None,  # type: ignore[no-untyped-def]
+          root: Path | None = None) -> int:
+    from . import safe_writes
+
     if html_file:
-        target = Path(html_file)
-        partial = target.with_name(f".{target.name}.partial")
+        sources = safe_writes.project_sources(defs=root)
         try:  # replaced in one step: a browser reloading it never sees half a page
-            partial.write_text(preview_doc.html(), encoding="utf-8")
-            partial.replace(target)
+            safe_writes.write_file(Path(html_file), preview_doc.html(), "the preview",
+                                   sources)
+        except safe_writes.Refused as exc:
+            raise UsageProblem(str(exc)) from None
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise UsageProblem(f"cannot write {html_file}: {exc.strerror or exc}") from None
         echo(f"Preview written to {html_file}")
     else:
@@ -248,11 +259,24 @@ def _preview(kind: str, wanted: str, path: str | None, html_file: str | None,
     from .preview import campaign_preview, template_preview
 
     make = template_preview if kind == "template" else campaign_preview
+    if html_file:  # refused at once, not after the first render (nor in a watch loop)
+        _check_output(Path(html_file), "the preview", defs_folder(path))
     if not watch:
         result = _validated(path)
         _pick(kind, wanted, list(getattr(result.playbook, f"{kind}s")))
-        return _show(make(result.playbook, wanted), html_file)
+        return _show(make(result.playbook, wanted), html_file, defs_folder(path))
     return _watch(kind, wanted, path, html_file, make)
+
+
+def _check_output(target: Path, what: str, defs: Path | None, kind: str = "file") -> None:
+    """The one rule for an output path (`safe_writes.check_target`), as a usage error."""
+    from . import safe_writes
+
+    try:
+        safe_writes.check_target(target, safe_writes.project_sources(defs=defs), what,
+                                 kind=kind)
+    except safe_writes.Refused as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
@@ -277,7 +301,7 @@ def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
                 else:
                     try:
                         _pick(kind, wanted, list(getattr(result.playbook, f"{kind}s")))
-                        _show(make(result.playbook, wanted), html_file)
+                        _show(make(result.playbook, wanted), html_file, root)
                     except UsageProblem as problem:  # renamed or removed: wait for it
                         echo(f"error: {problem}", err=True)
                 echo(f"Watching {root} for changes (Ctrl-C to stop).", err=True)
@@ -394,12 +418,16 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     """Write the playbook in a tool's own format into a folder: TARGET is salesforce,
     hubspot, emails, asana, trello, ics, or all (each target in a folder of its own).
     Nothing is written unless the whole export succeeds."""
+    from . import safe_writes
     from .exports import TARGETS, ExportFailed
     from .exports.export import export_files
     from .exports.writing import WriteError, write_folder
 
-    result = _validated(path)
     out = Path(out_dir or f"export/{target}")
+    root = defs_folder(path)
+    sources = safe_writes.project_sources(defs=root)
+    _check_output(out, "the export", root, kind="folder")
+    result = _validated(path)
     try:
         files, warnings = export_files(result.playbook, target)
     except ExportFailed as exc:
@@ -410,8 +438,9 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     for warning in warnings:
         echo(str(warning).replace("error:", "warning:", 1), err=True)
     try:
-        write_folder(files, out, force)
-    except WriteError as exc:
+        for note in write_folder(files, out, force, sources):
+            echo(f"note: {note}", err=True)
+    except (WriteError, safe_writes.Refused) as exc:
         raise UsageProblem(str(exc)) from None
     echo(f"Exported {len(files)} file(s) to {out}")
     return EXIT_OK
@@ -566,15 +595,30 @@ def simulate(out: str, path: str | None, shape: str, leads: int, seed: int, star
              comply: bool, parquet: bool) -> int:
     """Write a CRM's exports simulated from the playbook into OUT (a new or empty folder),
     to try `playbook measure` or test a dashboard."""
+    from . import safe_writes
     from .measure import simulate as sim
 
-    result = _validated(path)
     target = Path(out)
+    root = defs_folder(path)
+    _check_output(target, "the simulated exports", root, kind="folder")
+    result = _validated(path)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageProblem(f"'{target}' is not an empty folder; name a new one")
     records = sim.simulate(result.playbook, sim.Options(leads=leads, seed=seed,
                                                         start=start.date(), comply=comply))
-    files = sim.write(result.playbook, records, target, shape, parquet)
+    files: list[Path] = []
+
+    def fill(staging: Path) -> None:  # written aside, swapped in whole (safe_writes)
+        files.extend(target / p.relative_to(staging)
+                     for p in sim.write(result.playbook, records, staging, shape, parquet))
+
+    try:
+        safe_writes.replace_folder(target, "the simulated exports", fill, force=False,
+                                   sources=safe_writes.project_sources(defs=root))
+    except safe_writes.Refused as exc:
+        raise UsageProblem(str(exc)) from None
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {target}: {exc.strerror or exc}") from None
     echo(f"Wrote {len(files)} file(s) to {target}: {len(records.leads):,} leads, "
                f"{len(records.activities):,} activities, {len(records.deals):,} deals")
     return EXIT_OK
@@ -658,12 +702,13 @@ def _announce(done, title: str | None, site_url: str) -> None:  # type: ignore[n
 def init(directory: str, name: str | None) -> int:
     """Start a new playbook repository in DIRECTORY: definitions with one of each kind,
     mkdocs.yml, Makefile, CI workflow and README. Never overwrites a file."""
+    from . import safe_writes
     from .scaffold import ScaffoldError, scaffold
 
     target = Path(directory)
     try:
-        written = scaffold(target, name)
-    except ScaffoldError as exc:
+        written = scaffold(target, name, safe_writes.project_sources())
+    except (ScaffoldError, safe_writes.Refused, safe_writes.OutsideTarget) as exc:
         raise UsageProblem(str(exc)) from None
     except OSError as exc:
         raise UsageProblem(f"cannot write {target}: {exc.strerror or exc}") from None

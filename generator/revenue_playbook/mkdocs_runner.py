@@ -3,7 +3,6 @@ like the plugin; the options of a build reach the plugin as arguments (`RunOptio
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import gc
 import logging
@@ -72,27 +71,26 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
     one folder take turns, and a build first clears what a killed one left beside it.
     """
     config = _load(config_file)
-    target = (Path(site_dir) if site_dir else Path(config.site_dir)).resolve()
-    with contextlib.ExitStack() as stack:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(safe_writes.locked(target.parent, lambda: _say(
-                f"Waiting for another build writing beside {target} to finish...")))
-            for note in safe_writes.recover(target.parent, target.name):
-                _say(f"note: {note}")
-            staging = safe_writes.staging_beside(target)
-        except OSError as exc:
-            raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") \
-                from None
-        stack.callback(shutil.rmtree, staging, ignore_errors=True)
+    target = Path(site_dir) if site_dir else Path(config.site_dir)
+    sources = safe_writes.project_sources(config_file=config_file, extra={
+        "the docs folder": Path(config.docs_dir)})
+    def fill(staging: Path) -> None:
         try:
             render(config_file, staging, strict, changes=changes, version=version)
-            safe_writes.swap_in(staging, target)
         except OSError as exc:
             raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
-        except safe_writes.OutsideTarget as exc:
-            raise BuildFailed(str(exc)) from None
-    return target
+
+    try:
+        notes = safe_writes.replace_folder(
+            target, "the site", fill, sources=sources, waiting=lambda: _say(
+                f"Waiting for another build writing beside {target} to finish..."))
+    except OSError as exc:
+        raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
+    except safe_writes.OutsideTarget as exc:
+        raise BuildFailed(str(exc)) from None
+    for note in notes:
+        _say(f"note: {note}")
+    return target.resolve()
 
 
 def render(config_file: Path, out_dir: Path, strict: bool = False, *,

@@ -152,6 +152,11 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
             raise PublishError(f"the build failed: {exc}") from None
 
     if to_dir is not None:
+        try:
+            safe_writes.check_target(to_dir, safe_writes.project_sources(
+                config_file=config_file, defs=defs), "the published site")
+        except safe_writes.Refused as exc:
+            raise PublishError(str(exc)) from None
         _publish_to_folder(to_dir, entry, default, build, notes)
     else:
         _publish_with_mike(repo, branch, push, entry, default, build)

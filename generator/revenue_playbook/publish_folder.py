@@ -67,7 +67,24 @@ def session(folder: Path, notes: list[str]) -> Iterator[list[dict[str, Any]]]:
         raise FolderError(f"{folder} is not a folder")
     with safe_writes.locked(folder, lambda: print(
             f"Waiting for another publish to {folder} to finish...", flush=True)):
+        _refuse_foreign(folder)
         yield repair(folder, notes)
+
+
+def _refuse_foreign(folder: Path) -> None:
+    """A folder Playbook has not published to (no versions.json, no note of an interrupted
+    publish) must be empty: its index.html, or anything else, is not ours to replace."""
+    if (folder / VERSIONS).exists() or (folder / NOTE).exists():
+        return
+    pattern = safe_writes.staging_names()
+    theirs = sorted(entry.name for entry in folder.iterdir()
+                    if not pattern.fullmatch(entry.name))
+    if theirs:
+        shown = ", ".join(theirs[:5]) + (f" and {len(theirs) - 5} more"
+                                        if len(theirs) > 5 else "")
+        raise FolderError(f"refusing to publish into {folder}: it holds files Playbook did "
+                          f"not publish ({shown}) and no {VERSIONS}; nothing was written: "
+                          "publish into an empty folder or one Playbook published to")
 
 
 def publish(folder: Path, versions: list[dict[str, Any]], entry: dict[str, Any],

@@ -8,6 +8,7 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
+from . import safe_writes
 from .install_source import InstallSource, install_source
 from .model import schema_files
 from .own_wheel import WheelUnavailable, own_wheel
@@ -105,25 +106,20 @@ def _check_validates(files: dict[str, str | bytes], name: str) -> None:
                             "nothing was written")
 
 
-def scaffold(target: Path, name: str | None = None) -> list[Path]:
-    """Write a new playbook into `target`; refuse, writing nothing, if any file exists or
-    the name would make a playbook that does not validate."""
+def scaffold(target: Path, name: str | None = None,
+             sources: safe_writes.Sources | None = None) -> list[Path]:
+    """Write a new playbook into `target`; refuse, writing nothing, if the name would make a
+    playbook that does not validate, if any of its paths is taken (a file, a link, even a
+    dangling one, or a file where a folder belongs), or if `target` is or holds the
+    `sources` of a project. No write follows a link, and a failure or Ctrl-C leaves
+    nothing of it (`safe_writes.write_new_files`)."""
     name = name if name is not None else target.resolve().name.replace("-", " ").title()
     check_name(name)
     files = scaffold_files(name)
     _check_validates(files, name)
-    existing = [path for path in files if (target / path).exists()]
-    if existing:
-        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
-        raise ScaffoldError(f"{target} already has {shown}; nothing was written (choose a new "
-                            "folder, or move those files away)")
-    written = []
-    for relative, text in files.items():
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    try:
+        return safe_writes.write_new_files(
+            target, {path: text if isinstance(text, bytes) else text.encode("utf-8")
+                     for path, text in files.items()}, "a new playbook", sources)
+    except safe_writes.Refused as exc:
+        raise ScaffoldError(str(exc)) from None

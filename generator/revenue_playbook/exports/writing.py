@@ -1,11 +1,11 @@
-"""Writing an export folder in one step: a failed export leaves nothing behind."""
+"""Writing an export folder in one step: a failed export leaves nothing behind, and an
+export never removes a file it did not write (see `safe_writes.replace_folder`)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
+from .. import safe_writes
 from .base import Files
 
 
@@ -20,36 +20,21 @@ def _safe(relative: str) -> PurePosixPath:
     return path
 
 
-def write_folder(files: Files, out: Path, force: bool = False) -> None:
-    """Write `files` into folder `out`: into a temporary sibling first, renamed into place
-    when complete. An existing non-empty `out` is replaced only with `force`."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise WriteError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise WriteError(f"{out} is not empty; pass --force to replace it with the export "
-                         "(its contents are replaced as a whole)")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
-        raise WriteError(f"cannot write {out}: {exc.strerror or exc}") from None
-    try:
+def write_folder(files: Files, out: Path, force: bool = False,
+                 sources: safe_writes.Sources | None = None) -> list[str]:
+    """Write `files` into folder `out`: into a staging folder beside it, swapped in when
+    complete. A missing or empty `out` is filled; a non-empty one is replaced only with
+    `force`, and only if it holds nothing but an earlier export's files. `sources` (the
+    project's) are refused as a target. Returns notes on leftovers of killed runs that
+    were cleaned."""
+    def fill(staging: Path) -> None:
         for relative, data in sorted(files.items()):
             target = staging.joinpath(*_safe(relative).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            out.rename(old / "x")
-            try:
-                staging.rename(out)
-            except OSError:
-                (old / "x").rename(out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
+
+    try:
+        return safe_writes.replace_folder(Path(out), "the export", fill, force=force,
+                                          sources=sources)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(f"cannot write {out}: {exc.strerror or exc}") from None
