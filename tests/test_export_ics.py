@@ -17,7 +17,7 @@ def test_every_campaign_and_the_meeting_as_calendars(tmp_path) -> None:
     assert main(["export", "ics", str(EXAMPLE), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{cid}.ics" for cid, c in playbook.campaigns.items() if c.launch]
-        + ["revenue-meeting.ics"])
+        + ["revenue-meeting.ics", ".playbook-manifest.json"])  # the list of what was written
     webinar = icalendar.Calendar.from_ical((out / "retention_webinar.ics").read_bytes())
     events = {str(e["summary"]): e for e in webinar.walk("VEVENT")}
     campaign = playbook.campaigns["retention_webinar"]
