@@ -51,10 +51,11 @@ def tree(root: Path) -> dict[str, bytes | str]:
     return found
 
 
-@pytest.mark.parametrize("out", [".", "process_defs", "playbook", ".git", "..",
+@pytest.mark.parametrize("out", [".", "{repo}", "process_defs", "playbook", ".git", "..",
                                  "process_defs/asana", ".git/asana"])
 def test_export_never_replaces_the_sources(repo: Path, out: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = out.format(repo=repo)  # `--out "$PWD" --force` replaced the whole project
     before = tree(repo.parent)
     assert main(["export", "asana", "--out", out, "--force"]) == 2
     err = capsys.readouterr().err
