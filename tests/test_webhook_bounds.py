@@ -152,3 +152,36 @@ def test_publish_ends_after_the_deadline_and_a_bad_url_only_warns(
     assert "warning: PLAYBOOK_TEAMS_WEBHOOK_URL is not a valid URL" in captured.err
     assert "SECRET" not in captured.out + captured.err
     assert "Traceback" not in captured.err
+
+
+def test_the_environments_proxy_is_used_except_for_this_machine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As urllib did: `http_proxy` carries the post (a plain-HTTP proxy sees the whole URL);
+    a webhook on 127.0.0.1 is reached directly."""
+    seen: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as proxy:
+        def answer() -> None:
+            conn, _ = proxy.accept()
+            with conn:
+                seen.append(conn.recv(65536))
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+        worker = threading.Thread(target=answer, daemon=True)
+        worker.start()
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        assert chat.post("http://hooks.example/services/x", {"text": "hi"}, 5) is None
+        worker.join(5)
+    assert seen and seen[0].startswith(b"POST http://hooks.example/services/x HTTP/1.1\r\n")
+    with socket.create_server(("127.0.0.1", 0)) as dead:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{dead.getsockname()[1]}")
+    with socket.create_server(("127.0.0.1", 0)) as hook:
+        def ok() -> None:
+            conn, _ = hook.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+        threading.Thread(target=ok, daemon=True).start()
+        assert chat.post(f"http://127.0.0.1:{hook.getsockname()[1]}/x", {}, 5) is None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import ipaddress
 import socket
 import ssl
 import threading
@@ -88,12 +89,20 @@ def endpoint(url: str) -> Endpoint:
                     target)
 
 
+def _loopback(host: str) -> bool:
+    """This machine: never reached through a proxy."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _connection(to: Endpoint, deadline: float) -> tuple[http.client.HTTPConnection, str]:
     """A connection to `to` (through the environment's proxy, if any) and the request
     target to send on it."""
     proxies = urllib.request.getproxies()
     proxy = proxies.get(to.scheme)
-    if proxy and not urllib.request.proxy_bypass(to.host):
+    if proxy and not _loopback(to.host) and not urllib.request.proxy_bypass(to.host):
         via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         headers = {}
         if via.username is not None:
