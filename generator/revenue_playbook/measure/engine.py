@@ -152,27 +152,33 @@ class Engine:
                     f"activities WHERE {TOUCH} AND lead_id IS NOT NULL")
         mql = pb.qualified_point("marketing")
         self.mql = mql
-        # the moment the SLA clock starts for each lead (the MQL point, else creation),
-        # and its first touch after that
+        con.execute("CREATE OR REPLACE TEMP TABLE business_day_n AS SELECT n, min(day) AS day "
+                    "FROM days WHERE business GROUP BY n")
+        # for each lead: the moment the SLA clock starts (the MQL point, else creation), its
+        # tier's limits for its segment, the day its cadence's window ends, and, in one pass
+        # over the touches, its first touch and the touches made inside that window
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE lead_clock AS
             WITH q AS (SELECT lead_id, entered_at FROM lead_first WHERE stage = {_lit(mql or '')}),
-            s AS (SELECT l.lead_id, l.tier, l.segment, coalesce(q.entered_at, l.created_at)
-                      AS started
-                  FROM leads l LEFT JOIN q USING (lead_id)),
-            t AS (SELECT s.lead_id, min(a.done_at) AS first_touch FROM s
-                  JOIN touches a ON a.lead_id = s.lead_id AND a.done_at >= s.started
-                  GROUP BY s.lead_id)
-            SELECT s.*, t.first_touch, coalesce(ls.segment, ld.segment) AS limit_segment,
-                coalesce(ls.minutes, ld.minutes) AS limit_minutes,
-                coalesce(ls.steps, ld.steps) AS steps,
-                coalesce(ls.last_day, ld.last_day) AS last_day
-            FROM s LEFT JOIN t USING (lead_id)
-            LEFT JOIN tier_limits ls ON ls.tier = s.tier AND ls.segment = s.segment
-            LEFT JOIN tier_limits ld ON ld.tier = s.tier AND ld.segment IS NULL
+            s AS (SELECT l.lead_id, l.tier, l.segment,
+                      coalesce(q.entered_at, l.created_at) AS started,
+                      coalesce(ls.segment, ld.segment) AS limit_segment,
+                      coalesce(ls.minutes, ld.minutes) AS limit_minutes,
+                      coalesce(ls.steps, ld.steps) AS steps,
+                      coalesce(ls.last_day, ld.last_day) AS last_day
+                  FROM leads l LEFT JOIN q USING (lead_id)
+                  LEFT JOIN tier_limits ls ON ls.tier = l.tier AND ls.segment = l.segment
+                  LEFT JOIN tier_limits ld ON ld.tier = l.tier AND ld.segment IS NULL),
+            e AS (SELECT s.*, bd.day AS cadence_ends FROM s
+                  LEFT JOIN days ds ON ds.day = CAST(s.started AS DATE)
+                  LEFT JOIN business_day_n bd ON bd.n = ds.n + s.last_day + 1),
+            t AS (SELECT e.lead_id, min(a.done_at) AS first_touch,
+                      count(*) FILTER (WHERE a.done_at < e.cadence_ends) AS cadence_touches
+                  FROM e JOIN touches a ON a.lead_id = e.lead_id AND a.done_at >= e.started
+                  GROUP BY e.lead_id)
+            SELECT e.*, t.first_touch, coalesce(t.cadence_touches, 0) AS cadence_touches
+            FROM e LEFT JOIN t USING (lead_id)
         """)
-        con.execute("CREATE OR REPLACE TEMP TABLE business_day_n AS SELECT n, min(day) AS day "
-                    "FROM days WHERE business GROUP BY n")
 
     # ------------------------------------------------------------------ KPIs
 
@@ -370,23 +376,16 @@ class Engine:
         if not self.pb.sla:
             return []
         rows = self.con.execute(f"""
-            WITH w AS MATERIALIZED (
-                SELECT c.lead_id, c.tier, c.steps, c.started, e.day AS ends
-                FROM lead_clock c
-                JOIN days ds ON ds.day = CAST(c.started AS DATE)
-                JOIN business_day_n e ON e.n = ds.n + c.last_day + 1
-                WHERE c.steps > 0 AND e.day <= DATE '{self.as_of.date()}'
+            WITH w AS (
+                SELECT lead_id, tier, steps, started, cadence_ends AS ends,
+                    cadence_touches AS made
+                FROM lead_clock
+                WHERE steps > 0 AND cadence_ends <= DATE '{self.as_of.date()}'
             ), exited AS (
                 SELECT DISTINCT w.lead_id FROM w JOIN lead_first f ON f.lead_id = w.lead_id
                     AND f.entered_at > w.started AND f.entered_at < w.ends
-            ), made AS (
-                SELECT w.lead_id, count(*) AS made FROM w JOIN touches a
-                    ON a.lead_id = w.lead_id AND a.done_at >= w.started AND a.done_at < w.ends
-                GROUP BY w.lead_id
             ), done AS (
-                SELECT w.*, coalesce(made.made, 0) AS made FROM w
-                LEFT JOIN made USING (lead_id)
-                WHERE w.lead_id NOT IN (SELECT lead_id FROM exited)
+                SELECT * FROM w WHERE lead_id NOT IN (SELECT lead_id FROM exited)
             )
             SELECT tier, max(steps), count(*), sum(least(made, steps)),
                 count(*) FILTER (WHERE made >= steps)
