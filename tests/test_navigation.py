@@ -52,11 +52,19 @@ def test_the_example_lists_its_pages_flat(tmp_path: Path) -> None:
     site = site_of(ROOT / "process_defs", tmp_path)
     assert sorted(leaves(site.nav)) == sorted(site.pages)
     sales = tab(site.nav, "Sales process")
-    assert titles(sales) == ["Overview", "Discovery", "Tailored demo", "Technical validation",
-                             "Proposal", "Negotiation", "Closing", "Closed won", "Closed lost",
-                             "Closed, no decision", "Disqualified", "Lead lifecycle", "SLA"]
+    assert titles(sales) == ["Sales process", "Discovery", "Tailored demo",
+                             "Technical validation", "Proposal", "Negotiation", "Closing",
+                             "Closed won", "Closed lost", "Closed, no decision", "Disqualified",
+                             "Lead lifecycle", "Response times (SLA)"]
     emails = titles(tab(site.nav, "Email templates"))
-    assert emails[0] == "All templates" and len(emails) == 20
+    assert emails[0] == "Email templates" and len(emails) == 20
+    # Home and Today stand alone; each section opens on its own overview page, named as
+    # the section (never "Overview"), so the phone's drawer reaches it in one tap
+    assert titles(site.nav)[:2] == ["Home", "Today"]
+    for section in titles(site.nav)[2:]:
+        first = tab(site.nav, section)[0]
+        assert titles([first]) == [section], section
+        assert next(iter(first.values())).endswith("index.md"), section
     assert emails[1:] == sorted(emails[1:], key=str.lower)
 
 
@@ -65,14 +73,15 @@ def test_long_sections_are_grouped_by_process_use_and_quarter(tmp_path: Path) ->
     site = site_of(tmp_path / "defs", tmp_path)
     assert sorted(leaves(site.nav)) == sorted(site.pages)  # every page, once
     sales = tab(site.nav, "Sales process")
-    assert titles(sales) == ["Overview", "Stages by process", "Lead lifecycle", "SLA"]
+    assert titles(sales) == ["Sales process", "Stages by process", "Lead lifecycle",
+                             "Response times (SLA)"]
     processes = sales[1]["Stages by process"]
     assert titles(processes) == ["New business"] + [
         f"New business (segment {n})" for n in range(2, 6)]
     assert all(len(group["New business (segment 3)"]) == 10 for group in processes[2:3])
 
     emails = tab(site.nav, "Email templates")
-    assert titles(emails) == ["All templates", "Templates by use"]
+    assert titles(emails) == ["Email templates", "Templates by use"]
     groups = emails[1]["Templates by use"]
     assert "Lead follow-up" in titles(groups)
     assert "Webinar: features that keep customers (segment 4)" in titles(groups)

@@ -71,7 +71,7 @@ def test_published_stale_deal_policy_closes_with_its_reason(tmp_path: Path) -> N
         14, "calendar", "close", "closed_lost", "ghosted")
     site = build_site(pb, DiagramRenderer(tmp_path / "cache"))
     process = site.pages["process/index.md"].markdown
-    assert "### Deal hygiene" in process
+    assert "### Stale deals: deal hygiene { #deal-hygiene }" in process
     assert ("| All segments | — | 14 calendar days | close the deal as Closed lost (Ghosted "
             "(no reply for more than 30 days)) |") in process
     lost = site.pages["stages/closed_lost.md"].markdown

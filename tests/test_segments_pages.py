@@ -23,12 +23,16 @@ def test_example_pages_show_segments_hygiene_outcomes_and_service_levels(
     assert "| Enterprise | 15 business days | 30 business days |" in discovery
     assert "After the second limit: close the deal as Closed lost" in discovery
     assert "**Forecast category:** Pipeline" in discovery
-    assert "Economic buyer named (CRM field `Economic_Buyer__c`)" in discovery
-    assert "**CRM fields required to enter:** `Amount`, `CloseDate`, `LeadSource`" in discovery
+    # reps read field names in words; the API names are on the admins' page
+    assert "Economic buyer named (recorded in the CRM: Economic buyer)" in discovery
+    assert "Economic_Buyer__c" not in discovery
+    assert "`Economic_Buyer__c`" in site.pages["reference/index.md"].markdown
+    assert "**Fill in before the deal enters:** Amount, Close date, Lead source" in discovery
     proposal = site.pages["stages/proposal.md"].markdown
     assert "## By segment" in proposal and "| Mid-market | 60% |" in proposal
     process = site.pages["process/index.md"].markdown
-    assert "### Deal hygiene" in process and "Segments: Mid-market, Enterprise" in process
+    assert "### Stale deals: deal hygiene { #deal-hygiene }" in process
+    assert "Segments: Mid-market, Enterprise" in process
     assert "move the deal back to Tailored demo" in process
     no_decision = site.pages["stages/closed_no_decision.md"].markdown
     assert 'This stage ends the process: No decision' in no_decision

@@ -39,8 +39,11 @@ def diagram_block(name: str, svg: bytes, title: str, description: str = "") -> M
     text = _INTERNAL_TITLE.sub("", text)
     ident = f"diagram-{name}"
     labels = f"{ident}-title" + (f" {ident}-desc" if description else "")
+    # Full screen stretches the diagram to the screen's width (playbook.css), within
+    # bounds: never below 90 % (edge labels stay at 12 px or more), never past 160 %.
     head = (f'<svg role="group" aria-labelledby="{labels}" width="{width}" height="{height}" '
-            f'style="width:{width}px;height:auto" ')
+            f'style="width:{width}px;min-width:{round(width * 0.9)}px;'
+            f'max-width:{round(width * 1.6)}px;height:auto" ')
     text = text.replace("<svg ", head, 1)
     inner = f'<title id="{ident}-title">{escape(title)}</title>'
     if description:
@@ -49,13 +52,16 @@ def diagram_block(name: str, svg: bytes, title: str, description: str = "") -> M
     # "Full screen" is a checkbox and its label: no script, no in-page anchor (the print
     # page renames anchors, and the links inside the diagram keep working)
     return Markup(
-        f'<div class="pb-diagram" data-search-exclude>'
+        # kept out of search on the inner blocks: Material's search parser loses track of an
+        # excluded block that holds another element of its own kind (a div in a div)
+        f'<div class="pb-diagram">'
         f'<input type="checkbox" class="pb-diagram__toggle" id="{ident}-full">'
-        f'<div class="pb-diagram__bar"><span class="pb-diagram__title">{escape(title)}</span>'
+        f'<div class="pb-diagram__bar" data-search-exclude>'
+        f'<span class="pb-diagram__title">{escape(title)}</span>'
         f'<label class="pb-diagram__open" for="{ident}-full">'
         f'<span class="pb-diagram__more">Full screen</span>'
         f'<span class="pb-diagram__less">Close</span></label></div>'
-        f'<div class="pb-diagram__frame" tabindex="0" role="region" '
+        f'<div class="pb-diagram__frame" data-search-exclude tabindex="0" role="region" '
         f'aria-label="{escape(title)} (scrolls sideways when wider than the page)">'
         f"{text}</div></div>")
 

@@ -128,11 +128,18 @@ def process_dot(playbook: Playbook, process_id: str, stage_url: Callable[[str], 
             style["penwidth"] = 2
         lines.append(f"  {_node_id('stage', sid)} " + _attrs(
             label=label, URL=stage_url(sid), target="_top", tooltip=stage.purpose or stage.name,
-            id=f"stage-{sid}", **{"class": stage.outcome or "stage"}, **style) + ";")
+            id=f"stage-{sid}",
+            # the page scrolls a diagram wider than the screen to its entry (playbook.js)
+            **{"class": (stage.outcome or "stage") + (" entry" if sid == entry else "")},
+            **style) + ";")
     for sid, stage in process.stages.items():
-        for target in process.successors(sid):
+        for n, target in enumerate(process.successors(sid)):
             if target in process.stages:
-                lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)};")
+                # the first next stage is the way forward: a straight line down the middle,
+                # so a phone shows the flow from its start without panning sideways
+                main = " [weight=10]" if n == 0 and not process.stages[target].outcome else ""
+                lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)}"
+                             f"{main};")
         for target in stage.returns_to:
             if target in process.stages:
                 lines.append(f"  {_node_id('stage', sid)} -> {_node_id('stage', target)} "
@@ -156,8 +163,15 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
     for team in teams:
         if team is not None:
             lines.append(f'  subgraph "cluster_{team}" {{')
-            lines.append(f'    label="{escape_label(TEAM_TITLES[team])}"; '  # type: ignore[index]
-                         'style="rounded,dashed"; color="#94a3b8"; fontname="Helvetica";')
+            # the team's name is a node of the lane, above its first stage: dot keeps
+            # edges off nodes, while a lane's own label is drawn wherever edges cross it
+            lines.append('    style="rounded,dashed"; color="#94a3b8";')
+            first = next(sid for sid, stage in lifecycle.items() if stage.team == team)
+            lines.append(f'    "team_{team}" ' + _attrs(
+                label=escape_label(TEAM_TITLES[team]),  # type: ignore[index]
+                shape="plaintext", style="",
+                **{"class": "team"}) + ";")
+            lines.append(f'    "team_{team}" -> {_node_id("life", first)} [style=invis];')
         for sid, stage in lifecycle.items():
             if stage.team != team:
                 continue
@@ -170,16 +184,18 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
             lines.append(f"    {_node_id('life', sid)} " + _attrs(
                 label=label, URL=stage_url(sid) if stage_url else None,
                 target="_top" if stage_url else None, tooltip=stage.description or stage.name,
-                id=f"life-{sid}", **{"class": "qualified" if stage.qualified else "stage"},
+                id=f"life-{sid}",
+                **{"class": ("qualified" if stage.qualified else "stage")
+                   + (" entry" if sid == next(iter(lifecycle)) else "")},
                 **style) + ";")
         if team is not None:
             lines.append("  }")
+    handoffs = 0
     for sid, stage in lifecycle.items():
         for target in stage.next:
             nxt = lifecycle.get(target)
             if nxt is None:
                 continue
-            attrs: dict[str, object] = {}
             if nxt.team != stage.team and nxt.handoff:
                 text = f"hand-off: {role_name(playbook, nxt.handoff.owner)}"
                 if nxt.handoff.within:
@@ -188,10 +204,19 @@ def lifecycle_dot(playbook: Playbook, stage_url: Callable[[str], str] | None = N
                     text += "; SLA " + ", ".join(
                         f"{t.name} {per_segment(playbook, t.response_time, calendar.words)}"
                         for t in tiers.values())
-                attrs = {"label": _wrap(text, 30), "color": "#a16207", "penwidth": 2,
-                         "fontcolor": "#92400e", "class": "handoff"}
-            lines.append(f"  {_node_id('life', sid)} -> {_node_id('life', target)} "
-                         + (_attrs(**attrs) if attrs else "") + ";")
+                # a node of its own on the way, not an edge label: dot places nodes apart,
+                # while an edge label can land on another edge
+                handoff = f'"handoff_{handoffs}"'
+                handoffs += 1
+                lines.append(f"  {handoff} " + _attrs(
+                    label=_wrap(text, 30), shape="plaintext", fontcolor="#92400e",
+                    fontsize=10, **{"class": "handoff"}) + ";")
+                edge = _attrs(color="#a16207", penwidth=2, **{"class": "handoff"})
+                lines.append(f"  {_node_id('life', sid)} -> {handoff} "
+                             + edge[:-1] + ", arrowhead=none];")
+                lines.append(f"  {handoff} -> {_node_id('life', target)} {edge};")
+                continue
+            lines.append(f"  {_node_id('life', sid)} -> {_node_id('life', target)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -234,6 +259,7 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
                           moment(playbook, campaign, calendar, offset, clock, timezone))
 
     lines = [f'digraph "{escape_label(campaign_id)}" {{', _HEADER, "  rankdir=TB;"]
+    first_step = min(campaign.steps, key=lambda sid: campaign.steps[sid].offset, default=None)
     for phase, title in PHASE_TITLES.items():
         steps = sorted(((sid, s) for sid, s in campaign.steps.items() if s.phase == phase),
                        key=lambda item: item[1].offset)
@@ -252,7 +278,8 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
                 label += f"\\n{_wrap(owner.name, 26)}"
             lines.append(f"    {_node_id('step', sid)} " + _attrs(
                 label=label, id=f"step-{sid}", tooltip=step.description or step.name,
-                **{"class": "preview" if step.sales_preview else "step"}, **style) + ";")
+                **{"class": ("preview" if step.sales_preview else "step")
+                   + (" entry" if sid == first_step else "")}, **style) + ";")
         lines.append("  }")
     launch_label = "Launch" + (f"\\n{campaign.launch.isoformat()}" if campaign.launch else "")
     lines.append(f'  "launch" [label="{launch_label}", shape=diamond, style=filled, '
@@ -265,7 +292,10 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
                 lines.append(f"  {_node_id('step', dep)} -> {_node_id('step', sid)};")
         if step.phase == "planning" and sid not in depended_on:
             lines.append(f'  {_node_id("step", sid)} -> "launch" [style=dotted];')
-    for i, email in enumerate(campaign.emails):
+    # emails in the order they are sent, one below the other from the launch
+    previous = '"launch"'
+    for i, email in sorted(enumerate(campaign.emails),
+                           key=lambda item: (item[1].send, item[1].time or "", item[0])):
         template = playbook.templates.get(email.template)
         name = template.name if template else email.template
         lines.append(f'  "email_{i}" ' + _attrs(
@@ -275,7 +305,8 @@ def campaign_dot(playbook: Playbook, campaign_id: str, calendar: Calendar,
             URL=template_url(email.template) if template_url and template else None,
             target="_top" if template_url and template else None,
             **{"class": "email"}) + ";")
-        lines.append(f'  "launch" -> "email_{i}" [style=dotted];')
+        lines.append(f'  {previous} -> "email_{i}" [style=dotted];')
+        previous = f'"email_{i}"'
     lines.append("}")
     return "\n".join(lines) + "\n"
 

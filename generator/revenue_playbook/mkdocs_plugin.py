@@ -36,6 +36,7 @@ from .page_memo import PageMemo
 from .pages import Site, build_site
 from .report import format_text
 from .sanitize import sanitize_page
+from .search_text import search_ready
 from .validate import Result, severity_by_code, validate
 
 log = get_plugin_logger(__name__)
@@ -291,7 +292,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                         files: Files) -> str:
         if (self.site is not None and page.file.generated_by is not None
                 and page.file.src_uri in self.site.pages):
-            return sanitize_page(html)  # made from YAML: the last line of defence
+            # made from YAML: the last line of defence; then what search reads
+            return search_ready(sanitize_page(html), page.file.src_uri)
         return html
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,

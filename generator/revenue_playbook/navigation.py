@@ -24,12 +24,25 @@ def nav_title(name: str) -> str:
     return str(escape(name))
 
 
+# Each section opens on a page of its own (Material's `navigation.indexes`): with
+# `navigation.prune`, a section that is not the current one is drawn in the phone's drawer
+# as a link to its first page, so that first page must be the section's overview, listing
+# everything in it, and never one of its pages ("Team" opening the Scorecard).
+SECTION_INDEXES = {"Sales process": "process/index.md", "Email templates": "emails/index.md",
+                   "Campaigns": "campaigns/index.md", "Team": "team/index.md",
+                   "For admins": "reference/index.md"}
+
+
 def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> list[Any]:
-    """The nav of the generated pages (`pages`: their paths), titles escaped."""
+    """The nav of the generated pages (`pages`: their paths), titles escaped.
+
+    Home and Today stand at the top level, so the phone's drawer opens on Home with every
+    section one tap away; each section starts with its overview page. A data page another
+    part adds joins its section by appending to the lists below."""
     processes = [(p.name, [{nav_title(s.name): f"stages/{sid}.md"}
                            for sid, s in p.stages.items()])
                  for p in pb.processes.values()]
-    sales: list[Any] = [{"Overview": "process/index.md"}]
+    sales: list[Any] = [{"Sales process": "process/index.md"}]
     if len(processes) == 1:
         sales += processes[0][1]
     elif sum(len(stages) for _, stages in processes) <= NAV_FLAT_MAX:
@@ -39,21 +52,22 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
                                             for name, stages in processes if stages]})
     sales.append({"Lead lifecycle": "lifecycle.md"})
     if "sla.md" in pages:
-        sales.append({"SLA": "sla.md"})
+        sales.append({"Response times (SLA)": "sla.md"})
 
-    emails: list[Any] = [{"All templates": "emails/index.md"}]
+    emails: list[Any] = [{"Email templates": "emails/index.md"}]
     emails += _grouped(template_groups(pb, usage), "Templates by use")
-    campaigns: list[Any] = [{"All campaigns": "campaigns/index.md"},
+    campaigns: list[Any] = [{"Campaigns": "campaigns/index.md"},
                             {"Calendar": "calendar.md"}]
     campaigns += _grouped(campaign_groups(pb), "Campaigns by launch")
 
-    team: list[Any] = [{"Scorecard": "scorecard.md"}, {"Roles": "roles.md"}]
+    team: list[Any] = [{"Team": "team/index.md"}, {"Scorecard": "scorecard.md"}]
+    if "meeting.md" in pages:
+        team.append({"Revenue meeting": "meeting.md"})
+    team.append({"Roles": "roles.md"})
     my_days = [{nav_title(pb.roles[path[len("my-day/"):-3]].name): path}
                for path in pages if path.startswith("my-day/")]
     if my_days:
-        team.append({"My day": my_days})
-    if "meeting.md" in pages:
-        team.append({"Revenue meeting": "meeting.md"})
+        team.append({"Schedules by role": my_days})
     actuals = [{title: path} for title, path in (
         ("Scorecard actuals", "actuals/index.md"), ("SLA compliance", "actuals/sla.md"),
         ("Playbook vs reality", "actuals/reality.md"),
@@ -61,27 +75,25 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
         ("Stale deals by name", "actuals/records.md")) if path in pages]
     if actuals:
         team.append({"Actuals": actuals})
-    home: list[Any] = [{"Home": "index.md"}]
+    team.append({"Alignment": "alignment.md"})
+    admins: list[Any] = [{"For admins": "reference/index.md"},
+                         {"Downloads": "downloads/index.md"},
+                         {"Definition format": "reference/format.md"},
+                         {"Validation rules": "reference/rules.md"}]
+
+    tabs: list[Any] = [{"Home": "index.md"}]
+    if "today.md" in pages:
+        tabs.append({"Today": "today.md"})
     if "changes.md" in pages:
-        home.append({"What changed": "changes.md"})
-    if "downloads/index.md" in pages:
-        home.append({"Downloads": "downloads/index.md"})
-    if "alignment.md" in pages:
-        home.append({"Alignment": "alignment.md"})
+        tabs.append({"What changed": "changes.md"})
     # a section the playbook leaves out has no tab (no "Campaigns" without campaigns)
-    tabs: list[Any] = [{"Home": home}]
-    sales = [entry for entry in sales if _present(entry, pages)]
-    if sales:
-        tabs.append({"Sales process": sales})
-    if "emails/index.md" in pages:
-        tabs.append({"Email templates": emails})
-    if "campaigns/index.md" in pages:
-        tabs.append({"Campaigns": campaigns})
-    team = [entry for entry in team if _present(entry, pages)]
-    if team:
-        tabs.append({"Team": team})
-    tabs.append({"Reference": [{"Definition format": "reference/format.md"},
-                               {"Validation rules": "reference/rules.md"}]})
+    for title, entries in (("Sales process", sales), ("Email templates", emails),
+                           ("Campaigns", campaigns), ("Team", team), ("For admins", admins)):
+        if SECTION_INDEXES[title] not in pages:
+            continue
+        kept = [entry for entry in entries if _present(entry, pages)]
+        if kept:
+            tabs.append({title: kept})
     return tabs
 
 

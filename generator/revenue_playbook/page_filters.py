@@ -179,6 +179,7 @@ FILTERS = {
     "money": presentation.money, "weekday": presentation.weekday,
     "kpi_target": presentation.kpi_target, "team_title": presentation.team_title,
     "day_label": presentation.day_label, "time_of_day": presentation.time_of_day,
+    "field_words": presentation.field_words,
     "channel_icon": presentation.channel_icon, "reason_name": presentation.reason_name,
     # counts and articles, and what the playbook does not state (wording.py)
     "movement": presentation.movement,

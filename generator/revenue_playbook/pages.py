@@ -11,6 +11,7 @@ only format values, through the filters of `page_filters.py`. Diagrams come from
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,7 @@ from .model import Campaign, Node, Playbook, SalesProcess, Stage, Template
 from .navigation import build_nav
 from .page_filters import page_environment
 from .page_memo import Build, PageMemo
-from .practices import assess, score
+from .practices import PRACTICES, assess, score
 from .presentation import (
     PHASE_TITLES,
     SCORECARD_TEAMS,
@@ -53,6 +54,7 @@ from .presentation import (
     workdays,
 )
 from .rules import Context, all_rules, run_checks
+from .today import today_data
 from .wording import count
 
 # the pages measured from CRM data (see `measure/site.py`, which imports nothing of MkDocs)
@@ -126,6 +128,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         return url(f"emails/{template_id}.md", page)
 
     page("index.md", "home.md.j2")
+    page("today.md", "today.md.j2", values=functools.partial(
+        _today_values, url=lambda target: url(target, "today.md"), build=build))
     if findings is None:  # not handed over by a validation run: check the playbook here
         findings = run_checks(Context(pb))
     statuses = assess(pb, findings)
@@ -143,7 +147,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
              values=lambda pb: dict(hygiene={
                  pid: {sid: stage_hygiene(pb, process, stage)
                        for sid, stage in process.stages.items() if stage.hygiene}
-                 for pid, process in pb.processes.items()}))
+                 for pid, process in pb.processes.items()},
+                 steps={pid: _flow_steps(process) for pid, process in pb.processes.items()}))
     for pid, process in pb.processes.items():
         for sid, stage in process.stages.items():
             path = f"stages/{sid}.md"
@@ -183,6 +188,8 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         page("campaigns/index.md", "campaigns.md.j2")
         page("calendar.md", "calendar.md.j2", values=lambda pb: dict(
             workdays=workdays(Calendar.of(pb)),
+            calendar_timezone=pb.timezone or "",  # none stated: the reader's own
+            drafts={cid for cid, c in pb.campaigns.items() if c.status == "draft"},
             entry_kinds=tuple(calendars.KIND_TITLES.items()),
             months=calendars.months(pb, calendars.all_entries(pb))))
     for cid, campaign in pb.campaigns.items():
@@ -219,6 +226,11 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         page("changes.md", "changes.md.j2", values=dict(changes=Markup(changes_markdown)))
     for path, values in (measured or {}).items():
         page(path, MEASURED_TEMPLATES[path], values=values)
+    page("team/index.md", "team.md.j2", values=lambda pb: dict(schedule_roles=[
+        {"id": rid, "name": pb.roles[rid].name}
+        for rid in build.page("values:role_days", _role_days)]))
+    page("reference/index.md", "admins.md.j2", values=lambda pb: dict(
+        practices=PRACTICES, crm_rows=_crm_rows(pb)))
     page("reference/format.md", "format.md.j2", values=dict(sections=format_sections()))
     page("reference/rules.md", "rules.md.j2", values=dict(rules=all_rules()))
 
@@ -250,12 +262,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
                      {} if callable(values) else values)
         markdown = build.page(path, make, arguments)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
-        if path.startswith("reference/"):
-            # for developers and sales ops: search ranks them below the playbook's pages
-            markdown = f"---\nsearch:\n  boost: {REFERENCE_SEARCH_BOOST}\n---\n" + markdown
-        elif path == RECORDS_PAGE:
-            # record-level figures (names, owners): never in the search index
-            markdown = "---\nsearch:\n  exclude: true\n---\n" + markdown
+        markdown = _search_front_matter(pb, path) + markdown
         src = source.source.display if source is not None and source.source else None
         site.pages[path] = Page(path, title, markdown, src)
     build.finish()
@@ -332,6 +339,41 @@ def _role_days(pb: Playbook, shared: Mapping[str, Any]) -> dict[str, agenda.Role
     return agenda.role_days(pb)
 
 
+def _flow_steps(process: SalesProcess) -> list[dict[str, Any]]:
+    """The process as a list of steps, from the same model as its diagram: each open
+    stage with the stages it may go to next and the earlier ones it may return to."""
+    return [{"sid": sid, "stage": stage,
+             "nexts": [t for t in process.successors(sid) if t in process.stages],
+             "returns": [t for t in stage.returns_to if t in process.stages]}
+            for sid, stage in process.stages.items() if not stage.outcome]
+
+
+def _crm_rows(pb: Playbook) -> list[dict[str, Any]]:
+    """Each stage that names CRM fields, with their API names (for the admins' page)."""
+    rows = []
+    for sid, stage in pb.stages.items():
+        criteria = [(str(c), c.field) for c in stage.exit_criteria
+                    if not isinstance(c, str) and c.field]
+        if stage.required_fields or criteria:
+            rows.append({"sid": sid, "stage": stage.name,
+                         "required": list(stage.required_fields), "criteria": criteria})
+    return rows
+
+
+def _today_values(pb: Playbook, url: Callable[[str], str], build: Build) -> dict[str, Any]:
+    data = build.page("values:today", functools.partial(_today, url=url))
+    return dict(today_json=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                today_timezone=(data["timezone"] or "").replace("_", " "),
+                today_roles=[{"id": rid, "name": pb.roles[rid].name}
+                             for rid in build.page("values:role_days", _role_days)])
+
+
+def _today(pb: Playbook, shared: Mapping[str, Any], url: Callable[[str], str]) \
+        -> dict[str, Any]:
+    # template names from the shared list: an edit to a template's text keeps the page
+    return today_data(pb, url, shared["template_names"])
+
+
 def _my_day_values(pb: Playbook, rid: str, build: Build) -> dict[str, Any]:
     days = build.page(f"values:my-day:{rid}", functools.partial(_my_day, rid))
     return dict(rid=rid, role=pb.roles[rid], days=days)
@@ -342,6 +384,38 @@ def _my_day(rid: str, pb: Playbook, shared: Mapping[str, Any]) -> list[Any]:
 
 
 REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
+
+
+def _search_front_matter(pb: Playbook, path: str) -> str:
+    """How search weighs a page (and the calendar's width), as front matter. The pages
+    that define the playbook's terms come first for them, through Material's search tags
+    (weighed above titles): the lifecycle defines MQL and SQL; the first email of a lead
+    tier's cadence is *the* reply to that request ("demo" finds the demo request's reply
+    before the post-demo email). The reference, for developers and sales ops, comes below
+    the playbook's pages."""
+    terms: list[str] = []
+    if path == "lifecycle.md":
+        terms = [{"marketing": "MQL", "sales": "SQL"}[stage.qualified]
+                 for stage in pb.lifecycle.values() if stage.qualified]
+    elif path.startswith("emails/") and pb.sla is not None:
+        for tier in pb.sla.tiers.values():
+            ids = tier.cadence.values() if isinstance(tier.cadence, dict) else [tier.cadence]
+            firsts = {next((s.template for s in sorted(pb.cadences[cid].steps,
+                                                       key=lambda s: s.day) if s.template),
+                           None) for cid in ids if cid in pb.cadences}
+            if path[len("emails/"):-3] in firsts:
+                terms.append(tier.name)
+                break  # one tag: a tier named "… MQL" must not outweigh the definition
+    lines = []
+    if path == RECORDS_PAGE:  # record-level figures (names, owners): never in search
+        lines += ["search:", "  exclude: true"]
+    if path == "calendar.md":  # a month of seven days wants the whole width of a laptop
+        lines += ["hide:", "  - navigation", "  - toc"]
+    if path.startswith("reference/"):
+        lines += ["search:", f"  boost: {REFERENCE_SEARCH_BOOST}"]
+    if terms:
+        lines += ["tags:", *(f"  - {json.dumps(term)}" for term in dict.fromkeys(terms))]
+    return "---\n" + "\n".join(lines) + "\n---\n" if lines else ""
 
 
 def _template_sample(tid: str, pb: Playbook, shared: Mapping[str, Any]) \

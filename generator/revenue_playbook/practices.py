@@ -109,7 +109,8 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("response-cadence", "Response times with a follow-up cadence before recycling",
              "Each lead tier has a response time that its cadence meets, and the cadence is "
              "worked to the end before a lead goes back to marketing.",
-             ("PB502", "PB503", "PB504", "PB505"), (("SLA", "sla.md"),), _response),
+             ("PB502", "PB503", "PB504", "PB505"), (("Response times (SLA)", "sla.md"),),
+             _response),
     Practice("sales-preview", "A sales preview in every campaign",
              "Sales sees every campaign before prospects do.",
              ("PB701", "PB602"), (("Campaigns", "campaigns/index.md"),), _need("campaigns")),
@@ -131,7 +132,7 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("operational-slas", "Operational SLAs between teams",
              "Internal requests (campaign emails, landing pages, lists) have agreed lead "
              "times, and campaigns respect them.",
-             ("PB612",), (("SLA", "sla.md"),), _need("service_levels")),
+             ("PB612",), (("Response times (SLA)", "sla.md"),), _need("service_levels")),
 )
 
 
