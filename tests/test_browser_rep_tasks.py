@@ -85,7 +85,7 @@ def test_today_computes_the_date_with_the_business_calendar(
     base, _ = built
     pb = example_playbook()
     calendar = Calendar.of(pb)
-    timezone = pb.sla.business_hours.timezone if pb.sla else "UTC"
+    timezone = pb.timezone or "UTC"
     today = _local(clock, timezone)
     shown = _first_business_day(calendar, today)
     context = browser.new_context(viewport={"width": 390, "height": 844})
