@@ -310,6 +310,14 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             page.title = str(escape(page.title))
         return context
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.site is not None and page.file.src_uri in self.site.pages:
+            # A generated page's tags are for search (it has read them by now: they rank
+            # the page that defines a term first); other plugins would print them as HTML
+            # (print-site puts them, unescaped, above the page).
+            page.meta.pop("tags", None)
+        return output
+
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         self._server = server
         self._follow()
