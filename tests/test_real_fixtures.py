@@ -102,7 +102,8 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
     site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
                       findings=result.findings)
     tabs = [next(iter(tab)) for tab in site.nav]
-    assert tabs == ["Home", "Sales process", "Team", "Reference"]
+    # nothing dated or owned by a role: no Today
+    assert tabs == ["Home", "Sales process", "Team", "For admins"]
     assert not any(p.startswith(("campaigns/", "emails/")) for p in site.pages)
     assert "scorecard.md" not in site.pages and "calendar.md" not in site.pages
     home = site.pages["index.md"].markdown

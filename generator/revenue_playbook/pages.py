@@ -54,7 +54,7 @@ from .presentation import (
     workdays,
 )
 from .rules import Context, all_rules, run_checks
-from .today import today_data
+from .today import has_work, today_data
 from .wording import count
 
 # the pages measured from CRM data (see `measure/site.py`, which imports nothing of MkDocs)
@@ -127,9 +127,11 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         """From `page` (in a diagram) to the page of email template `template_id`."""
         return url(f"emails/{template_id}.md", page)
 
-    page("index.md", "home.md.j2")
-    page("today.md", "today.md.j2", values=functools.partial(
-        _today_values, url=lambda target: url(target, "today.md"), build=build))
+    today = has_work(pb)
+    page("index.md", "home.md.j2", values=dict(has_today=today))
+    if today:
+        page("today.md", "today.md.j2", values=functools.partial(
+            _today_values, url=lambda target: url(target, "today.md"), build=build))
     if findings is None:  # not handed over by a validation run: check the playbook here
         findings = run_checks(Context(pb))
     statuses = assess(pb, findings)

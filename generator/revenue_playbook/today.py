@@ -124,3 +124,19 @@ def _hygiene_words(pb: Playbook, process: Any, rule: Any, level: str) -> str:
     if rule.action is None:
         return "the limit: no activity"
     return hygiene_action(pb, process, rule) or HYGIENE_ACTIONS[rule.action]
+
+
+def has_work(pb: Playbook) -> bool:
+    """Whether Today has anything to list for any role: a touch, a campaign step or send, a
+    meeting or a stale-deal limit whose owner is a role of the playbook."""
+    if not pb.roles:
+        return False
+    owners = {step.owner or cadence.owner for cadence in pb.cadences.values()
+              for step in cadence.steps}
+    owners |= {point.owner or stage.owner for stage in pb.stages.values()
+               for point in stage.touchpoints}
+    owners |= {stage.owner for stage in pb.stages.values() if stage.hygiene}
+    owners |= {campaign.owner for campaign in pb.campaigns.values() if campaign.launch}
+    if pb.meeting is not None:
+        owners |= {pb.meeting.chair, *pb.meeting.attendees}
+    return any(owner in pb.roles for owner in owners)
