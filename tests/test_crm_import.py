@@ -195,3 +195,21 @@ def test_what_is_not_a_crm_configuration_is_refused_with_where(crm, name, text, 
                str(tmp_path / "defs")], capsys, code=2)
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "defs").exists()
+
+
+@pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
+@pytest.mark.parametrize("process_file", ["salesforce_default_stages.yaml",
+                                          "hubspot_default_pipeline.yaml"])
+def test_the_vendor_default_playbooks_come_back_through_the_import(process_file, crm, tmp_path,
+                                                                   capsys) -> None:
+    """Each CRM's shipped stages written as a playbook (tests/fixtures/exports) survive
+    export -> import -> export byte for byte in both CRMs."""
+    from test_export_vendor_defaults import playbook_with
+
+    defs = playbook_with(process_file, tmp_path / "vendor")
+    first = exported(crm, defs, tmp_path, capsys, "first")
+    assert "valid" in run(["crm-diff", crm, str(first), str(defs)], capsys)
+    second = exported(crm, imported(crm, first, tmp_path, capsys), tmp_path, capsys, "second")
+    for path in sorted(p for p in first.rglob("*") if p.is_file()):
+        name = path.relative_to(first).as_posix()
+        assert (second / name).read_bytes() == path.read_bytes(), name
