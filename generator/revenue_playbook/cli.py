@@ -472,22 +472,24 @@ def import_command(crm: str, folder: str, company: str, out_dir: str) -> int:
     folder: OpportunityStage and LeadStatus value sets, business processes, record types,
     Paths) or hubspot (saved JSON of the Pipelines v3 and Properties v3 GET responses).
     Writes what the CRM holds; owners and exit criteria are left as marked gaps."""
+    from . import safe_writes
     from .crm.to_playbook import playbook_files
     from .exports.writing import WriteError, write_folder
 
     out, source = Path(out_dir), Path(folder)
-    for inner, outer in ((out, source), (source, out)):
-        if inner.resolve() == outer.resolve() or inner.resolve().is_relative_to(
-                outer.resolve()):
-            raise UsageProblem(f"'{out}' and the CRM folder '{source}' overlap; write the "
-                               "playbook to a folder of its own")
+    sources = safe_writes.project_sources(extra={"the CRM folder": source})
+    try:
+        safe_writes.check_target(out, sources, "the imported playbook")
+    except safe_writes.Refused as exc:
+        raise UsageProblem(str(exc)) from None
     config = _read_crm(crm, folder)
     if not company.strip() or "\n" in company:
         raise UsageProblem("--company: give the company's name on one line")
     files = playbook_files(config, company.strip())
     try:
-        write_folder({path: text.encode("utf-8") for path, text in files.items()}, out)
-    except WriteError as exc:
+        write_folder({path: text.encode("utf-8") for path, text in files.items()}, out,
+                     sources=sources)
+    except (WriteError, safe_writes.Refused) as exc:
         raise UsageProblem(f"{exc}; import into a new folder and merge what you need"
                            if "not empty" in str(exc) else str(exc)) from None
     for note in config.skipped:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import CRM
+from ..safe_writes import MANIFEST
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a retrieved metadata file or API response is far smaller
 
@@ -78,7 +79,7 @@ def files_below(folder: Path) -> list[Path]:
     for path in sorted(folder.rglob("*")):
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             continue
-        if path.is_file():
+        if path.is_file() and path.name != MANIFEST:  # what Playbook wrote, not the CRM
             found.append(path)
     return found
 
