@@ -30,11 +30,11 @@ WORD_OF = {"Omitted": "omitted", "Pipeline": "pipeline", "BestCase": "best_case"
 # Salesforce Help, "Picklist Limits": up to 1,000 values, each up to 255 characters.
 SALESFORCE_VALUE_MAX = 255
 SALESFORCE_VALUES_MAX = 1000
-# HubSpot's technical limits: 100 stages per pipeline; 5,000 options per property;
-# HubSpot's Properties API rejects an option label or value over 3,000 characters.
+# HubSpot's published technical limits (knowledge base, "HubSpot's product and services
+# catalog"): 100 stages per pipeline, 5,000 options per property. No length of a stage or
+# option label was found documented, so none is checked here.
 HUBSPOT_STAGES_MAX = 100
 HUBSPOT_OPTIONS_MAX = 5000
-HUBSPOT_TEXT_MAX = 3000
 
 
 def given(node: Any, crm: CRM) -> CrmName:

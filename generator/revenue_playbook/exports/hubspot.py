@@ -23,9 +23,7 @@ from .base import Output, Problem
 from .crm import (
     HUBSPOT_OPTIONS_MAX,
     HUBSPOT_STAGES_MAX,
-    HUBSPOT_TEXT_MAX,
     check_count,
-    check_text,
     lifecycle_value,
     stage_facts,
     statuses_for,
@@ -63,8 +61,6 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
         stage, sid, label = fact.stage, fact.stage_id, fact.label
         where = stage.where("crm" if stage.crm.get("hubspot") else
                             "crm_stage" if stage.crm_stage else "name")
-        check_text("hubspot", f"stage '{sid}': its HubSpot label", label, HUBSPOT_TEXT_MAX,
-                   where, out)
         if label in labels:
             out.problems.append(Problem(
                 f"stages '{labels[label]}' and '{sid}' of process '{pid}' are both "
@@ -113,9 +109,6 @@ def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
     for sid, stage in playbook.lifecycle.items():
         value, label = lifecycle_value(sid, stage)
         where = stage.where(key=True)
-        for what, text in (("value", value), ("label", label)):
-            check_text("hubspot", f"lifecycle stage '{sid}': its HubSpot {what}", text,
-                       HUBSPOT_TEXT_MAX, where, out)
         if value in used:
             out.problems.append(Problem(
                 f"lifecycle stages '{used[value]}' and '{sid}' are both HubSpot lifecycle "
@@ -140,9 +133,6 @@ def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
     options: list[dict[str, Any]] = []
     for status in statuses:
         where = status.definition.where(key=True)
-        for what, text in (("value", status.value), ("label", status.label)):
-            check_text("hubspot", f"lead status '{status.id}': its HubSpot {what}", text,
-                       HUBSPOT_TEXT_MAX, where, out)
         if status.value in seen:
             out.problems.append(Problem(
                 f"lead statuses '{seen[status.value]}' and '{status.id}' are both HubSpot "
