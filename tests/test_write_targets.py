@@ -139,6 +139,22 @@ def test_leftovers_of_older_runs_are_cleaned(repo: Path, tmp_path: Path,
         capsys.readouterr().err
 
 
+def test_leftovers_of_an_export_into_the_current_folder_are_cleaned(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`export --out .` of earlier versions left `..old-*` (empty: the folder could not be
+    moved aside) and, when killed, `..partial-*` in the folder it ran in."""
+    (repo / "..old-abcd1234").mkdir()
+    (repo / "..partial-0123abcd").mkdir()
+    (repo / "..partial-0123abcd" / "half.csv").write_text("x")
+    (repo / "..old-keepme12").mkdir()
+    (repo / "..old-keepme12" / "x").write_text("something")  # not empty: not ours to judge
+    assert main(["export", "asana"]) == 0
+    assert not (repo / "..old-abcd1234").exists()
+    assert not (repo / "..partial-0123abcd").exists()
+    assert (repo / "..old-keepme12" / "x").is_file()
+    assert "removed ..old-abcd1234, left by an interrupted run" in capsys.readouterr().err
+
+
 # ---- the export race (issue 28) ----
 
 

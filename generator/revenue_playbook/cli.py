@@ -438,7 +438,8 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     for warning in warnings:
         echo(str(warning).replace("error:", "warning:", 1), err=True)
     try:
-        for note in write_folder(files, out, force, sources):
+        for note in [*safe_writes.clean_legacy(Path.cwd()),
+                     *write_folder(files, out, force, sources)]:
             echo(f"note: {note}", err=True)
     except (WriteError, safe_writes.Refused) as exc:
         raise UsageProblem(str(exc)) from None

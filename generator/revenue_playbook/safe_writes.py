@@ -242,6 +242,30 @@ def recover(folder: Path, name: str | None = None) -> list[str]:
     return done
 
 
+_LEGACY_HERE = re.compile(r"\.\.(?P<kind>old|partial)-[a-z0-9_]{8}")
+
+
+def clean_legacy(folder: Path) -> list[str]:
+    """Remove what exports of earlier versions run with `--out .` left in the folder they
+    ran in: `..partial-*` (a half export) and an empty `..old-*` (the folder could not be
+    moved aside). A `..old-*` that holds anything is left alone."""
+    done: list[str] = []
+    with contextlib.suppress(OSError):
+        for entry in sorted(folder.iterdir()):
+            found = _LEGACY_HERE.fullmatch(entry.name)
+            if not found or entry.is_symlink() or not entry.is_dir():
+                continue
+            if found["kind"] == "partial":
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                try:
+                    entry.rmdir()
+                except OSError:
+                    continue
+            done.append(f"removed {entry.name}, left by an interrupted run")
+    return done
+
+
 _held: dict[tuple[int, int], int] = {}
 _held_guard = threading.Lock()
 
