@@ -120,6 +120,7 @@ def test_measured_pages_fit_and_charts_read(built: str, browser: Any, size: str,
             if path == "actuals/" and size == "phone":
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.locator("#mql_volume").scroll_into_view_if_needed()
+                page.wait_for_timeout(500)  # the header's title has finished its swap
                 page.screenshot(path=str(SCREENSHOTS / f"actuals-phone-{scheme}.png"))
     finally:
         context.close()

@@ -59,7 +59,10 @@ def test_a_build_with_data_shows_the_measured_pages(tmp_path: Path,
     reality = _text(site / "actuals" / "reality" / "index.html")
     # discovery: D1 won and D2 lost after it; 1 of 2 is 50 %, Wilson 95 % from 9 to 91 %
     assert "Discovery all 10 % 50 % 9–91 % 2 consistent" in reality
-    assert (site / "actuals" / "meeting-pack" / "index.html").is_file()
+    pack = _text(site / "actuals" / "meeting-pack" / "index.html")
+    # the one missed target first, then the agenda's scorecard review with its KPIs
+    assert "Targets missed ¶ Projected revenue vs goal : 0.0 % against 100.0 %" in pack
+    assert "Stale deals past their warning now: 0 of 1 open" in pack  # D3, 9 business days
     assert not (site / "actuals" / "records").exists()  # record-level: not asked for
     scorecard = (site / "scorecard" / "index.html").read_text(encoding="utf-8")
     assert 'href="../actuals/"' in scorecard
