@@ -186,6 +186,12 @@ def test_the_import_writes_only_a_new_folder(tmp_path, capsys) -> None:
     ("salesforce", "README.md", "nothing here", "no standardValueSets/OpportunityStage"),
     ("hubspot", "pipelines.json", '{"results": [', "pipelines.json:1:14: not JSON"),
     ("hubspot", "other.json", '{"hello": 1}', "no deal pipeline, lifecycle stage or lead"),
+    ("hubspot", "pipelines.json", '{"results": [{"label": "P", "id": "p", "stages": [{"label": '
+     '"S", "id": "s", "metadata": {"probability": "Infinity"}}]}]}', "not a number"),
+    ("salesforce", "standardValueSets/OpportunityStage.standardValueSet",
+     '<StandardValueSet xmlns="http://soap.sforce.com/2006/04/metadata"><standardValue>'
+     '<fullName>S</fullName><probability>1e999</probability></standardValue>'
+     '</StandardValueSet>', "not a number"),
 ])
 def test_what_is_not_a_crm_configuration_is_refused_with_where(crm, name, text, message,
                                                                 tmp_path, capsys) -> None:
@@ -216,3 +222,34 @@ def test_the_vendor_default_playbooks_come_back_through_the_import(process_file,
         if name == ".playbook-manifest.json":
             continue
         assert (second / name).read_bytes() == path.read_bytes(), name
+
+
+def test_crm_text_never_writes_yaml_of_its_own(tmp_path, capsys) -> None:
+    """A label or description holding line breaks (of any kind YAML reads as one) stays the
+    value it is: the `# Imported from ... 'LABEL'` comment took a pipeline label raw, so
+    "Sales\\nowner: injected" wrote an owner key into the process file."""
+    import yaml
+
+    source = tmp_path / "hubspot"
+    shutil.copytree(CRM / "hubspot_default", source)
+    pipelines = json.loads((source / "pipelines-deals.json").read_text())
+    label = "Sales\nowner: injected\nstages: {}"
+    pipelines["results"][0]["label"] = label
+    pipelines["results"][0]["stages"][0]["label"] = "Appointment\u2028owner: injected"
+    (source / "pipelines-deals.json").write_text(json.dumps(pipelines))
+    lifecycle = json.loads((source / "property-lifecyclestage.json").read_text())
+    descriptions = ["  indented first line\nnext: [customer]", "one\u2028  team: sales\ntwo",
+                    "ends with a break\n", "tab\tand\x85next line"]
+    for option, text in zip(lifecycle["options"], descriptions, strict=False):
+        option["description"] = text
+    (source / "property-lifecyclestage.json").write_text(json.dumps(lifecycle))
+    out = tmp_path / "defs"
+    run(["import", "hubspot", str(source), "--company", "Acme", "--out", str(out)], capsys)
+    process = yaml.safe_load(next((out / "processes").glob("*.yaml")).read_text())
+    assert process["name"] == label and "owner" not in process
+    assert [s["name"] for s in process["stages"].values()][0] == \
+        "Appointment\u2028owner: injected"
+    assert all("owner" not in s for s in process["stages"].values())
+    stages = yaml.safe_load((out / "lifecycle.yaml").read_text())["lifecycle"]
+    assert [s.get("description") for s in stages.values()][:4] == descriptions
+    assert all("team" not in s for s in stages.values())

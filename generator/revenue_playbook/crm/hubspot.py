@@ -55,7 +55,7 @@ def _pipeline(body: dict[str, Any], pipeline_id: str, where: str,
         text = str(meta.get("probability", ""))
         try:
             probability = round(float(text) * 100) if text else None
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or inf
             raise CrmReadError(f"{where}: stage '{stage.get('label')}' has probability "
                                f"'{text}', not a number from 0.0 to 1.0") from None
         closed = str(meta.get("isClosed", "false")).lower() == "true"

@@ -82,7 +82,7 @@ def _stages(root: ET.Element, where: str) -> dict[str, CrmStage]:
         text = _text(item, "probability")
         try:
             probability = round(float(text)) if text else None
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or inf
             raise CrmReadError(f"{where}: stage '{value}' has probability '{text}', not a "
                                "number") from None
         stages[value] = CrmStage(

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..encoders import visible
 from ..exports.crm import TITLES, WORD_OF
 from ..model import is_id
 from .config import CrmConfig, CrmOption, CrmProcess, CrmStage
@@ -26,6 +27,12 @@ def _scalar(value: Any) -> str:
     """One YAML scalar, quoted where YAML needs it."""
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**9)
     return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _comment(value: object) -> str:
+    """Text from the CRM inside a `# comment`: one line, so a line break in a label cannot
+    end the comment and write keys of its own."""
+    return " ".join(visible(value).split())
 
 
 def _slug(text: str) -> str:
@@ -99,11 +106,18 @@ def guidance_parts(html: str) -> tuple[str, list[str], int]:
 
 
 def _block(key: str, text: str, indent: str) -> list[str]:
-    """A text field: one line when short, a literal block when it has line breaks."""
-    if "\n" not in text:
-        return [f"{indent}{key}: {_scalar(text)}"]
-    return [f"{indent}{key}: |-", *[f"{indent}  {line}" if line else "" for line in
-                                    text.splitlines()]]
+    """A text field: one line when short, a literal block when it has line breaks and reads
+    back as the same text (a first line starting with a space, a character YAML reads as a
+    line break or cannot hold, or a trailing line break would not: those are quoted)."""
+    if "\n" in text:
+        block = [f"{key}: |-", *[f"  {line}" if line else "" for line in text.split("\n")]]
+        try:
+            same = yaml.safe_load("\n".join(block)) == {key: text}
+        except yaml.YAMLError:
+            same = False
+        if same:
+            return [f"{indent}{line}" if line else "" for line in block]
+    return [f"{indent}{key}: {_scalar(text)}"]
 
 
 def _process(process: CrmProcess, pid: str, crm: str, ids: _Ids,
@@ -111,7 +125,8 @@ def _process(process: CrmProcess, pid: str, crm: str, ids: _Ids,
     """A process file and its stage ids."""
     title = TITLES[crm]  # type: ignore[index]
     what = "deal pipeline" if crm == "hubspot" else "sales process"
-    lines = [f"# Imported from {title}: the {what} '{process.label}' ({source}).",
+    lines = [f"# Imported from {title}: the {what} '{_comment(process.label)}' "
+             f"({_comment(source)}).",
              f"# {title} does not hold who owns the process or its stages, or what must be "
              "true to",
              "# enter and leave a stage: each is marked \"not in "
@@ -158,8 +173,8 @@ def _stage(sid: str, stage: CrmStage, crm: str, title: str) -> list[str]:
         if word:
             lines.append(f"    forecast_category: {word}")
         else:
-            lines.append(f"    # forecast category '{stage.forecast}' is not one Salesforce "
-                         "documents")
+            lines.append(f"    # forecast category '{_comment(stage.forecast)}' is not one "
+                         "Salesforce documents")
     if stage.key_fields:
         lines.append(f"    required_fields: [{', '.join(_scalar(f) for f in stage.key_fields)}]")
     if stage.closed:
@@ -179,7 +194,8 @@ def _stage(sid: str, stage: CrmStage, crm: str, title: str) -> list[str]:
 
 
 def _lifecycle(options: list[CrmOption], ids: _Ids, title: str, source: str) -> list[str]:
-    lines = [f"# Imported from {title}: the lifecycle stages ({source}), in {title}'s order.",
+    lines = [f"# Imported from {title}: the lifecycle stages ({_comment(source)}), in "
+             f"{title}'s order.",
              f"# {title} does not hold the team working each stage, its owner or its entry "
              "criteria:",
              f"# each is marked \"not in {title}\" below.",
@@ -202,7 +218,7 @@ def _lifecycle(options: list[CrmOption], ids: _Ids, title: str, source: str) -> 
 
 def _statuses(options: list[CrmOption], crm: str, ids: _Ids, title: str,
               source: str) -> list[str]:
-    lines = [f"# Imported from {title}: the lead statuses ({source}).",
+    lines = [f"# Imported from {title}: the lead statuses ({_comment(source)}).",
              "lead_statuses:"]
     if not options:
         return [*lines[:1], "lead_statuses: {}"]
@@ -231,7 +247,8 @@ def playbook_files(config: CrmConfig, company: str) -> dict[str, str]:
     """The definition files (path inside `process_defs/` -> YAML text) for `config`."""
     title = TITLES[config.crm]
     files = {"company.yaml": (
-        f"# Written by `playbook import {config.crm}` from {config.folder.name}/.\n"
+        f"# Written by `playbook import {config.crm}` from "
+        f"{_comment(config.folder.name)}/.\n"
         "company:\n"
         f"  name: {_scalar(company)}\n")}
     ids = _Ids()
