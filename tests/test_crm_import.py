@@ -247,7 +247,7 @@ def test_crm_text_never_writes_yaml_of_its_own(tmp_path, capsys) -> None:
     run(["import", "hubspot", str(source), "--company", "Acme", "--out", str(out)], capsys)
     process = yaml.safe_load(next((out / "processes").glob("*.yaml")).read_text())
     assert process["name"] == label and "owner" not in process
-    assert [s["name"] for s in process["stages"].values()][0] == \
+    assert next(s["name"] for s in process["stages"].values()) == \
         "Appointment\u2028owner: injected"
     assert all("owner" not in s for s in process["stages"].values())
     stages = yaml.safe_load((out / "lifecycle.yaml").read_text())["lifecycle"]
