@@ -360,6 +360,10 @@ def test_a_planted_cached_diagram_is_checked_like_a_fresh_one(tmp_path) -> None:
     ("Hi {{ first_name }},\n{# rep-edit: ]] {{x}} [[ #}\nthings\n{# end rep-edit #}\n", 2),
     ("Hi {{ '{' }}{{ first_name }}}\n", 1),
     ("Hi {{ first_name }}, {{ '{%' }} if x %}\n", 1),
+    # split by a character the export drops: written, it is one opener
+    ("Hi {{ first_name }},\n{% raw %}{\u200b{account.ssn__c}}{% endraw %}\n", 2),
+    ("Hi {{ first_name }}, {{ '{\u202e%' }} if x %}\n", 1),
+    ("Hi {{ first_name }},\n\nok {\u00ad{x}}\n", 3),
 ])
 def test_literal_text_never_becomes_a_merge_field(tmp_path, capsys, body, line) -> None:
     defs = defs_with(tmp_path / "t", {("team.yaml", ("merge_fields", "first_name", "tokens")):

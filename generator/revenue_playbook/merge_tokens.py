@@ -23,6 +23,7 @@ from functools import lru_cache
 import jinja2
 from jinja2 import nodes
 
+from .encoders import visible
 from .model import EMAIL_TOOLS, Playbook, Template
 from .templating import environment
 
@@ -167,6 +168,8 @@ def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Conv
                         pieces.append((spec.syntax(token), line, True))
                 else:
                     out.issues.append(_logic(part, line, spec))
+    # as written: the export drops invisible characters, so `{\u200b{x}}` is `{{x}}` there
+    pieces = [(visible(text), line, is_token) for text, line, is_token in pieces]
     out.text = "".join(text for text, _, _ in pieces)
     out.issues += _smuggled(pieces, spec)
     return out
