@@ -81,15 +81,14 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
             raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
 
     try:
-        notes = safe_writes.replace_folder(
+        safe_writes.replace_folder(
             target, "the site", fill, sources=sources, waiting=lambda: _say(
-                f"Waiting for another build writing beside {target} to finish..."))
+                f"Waiting for another build writing beside {target} to finish..."),
+            say=lambda note: _say(f"note: {note}"))
     except OSError as exc:
         raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
     except safe_writes.OutsideTarget as exc:
         raise BuildFailed(str(exc)) from None
-    for note in notes:
-        _say(f"note: {note}")
     return target.resolve()
 
 

@@ -549,12 +549,13 @@ def claim(target: Path, what: str, *, force: bool = True) -> Snapshot:
 
 def replace_folder(target: Path, what: str, fill: Callable[[Path], None], *,
                    force: bool = True, sources: Sources | None = None,
-                   waiting: Callable[[], None] | None = None) -> list[str]:
+                   waiting: Callable[[], None] | None = None,
+                   say: Callable[[str], None] | None = None) -> list[str]:
     """Make `target` a folder holding what `fill(staging)` writes, in one step: checked
     against `sources`, claimed (see `claim`), filled aside, then swapped in (see
     `swap_in`) and recorded in its manifest. One writer per parent folder at a time;
     leftovers of killed runs beside `target` are cleaned first. Returns notes on what
-    was cleaned."""
+    was cleaned (each also given to `say` at once, before the folder is filled)."""
     if sources is not None:
         target = check_target(target, sources, what)
     elif target.is_symlink():
@@ -564,6 +565,9 @@ def replace_folder(target: Path, what: str, fill: Callable[[Path], None], *,
     target.parent.mkdir(parents=True, exist_ok=True)
     with locked(target.parent, waiting):
         notes = recover(target.parent, target.name)
+        if say is not None:
+            for note in notes:
+                say(note)
         expected = claim(target, what, force=force)
         staging = staging_beside(target)
         try:
