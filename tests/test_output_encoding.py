@@ -352,6 +352,21 @@ def test_a_planted_cached_diagram_is_checked_like_a_fresh_one(tmp_path) -> None:
     assert b"onload" not in planted.read_bytes()
 
 
+@pytest.mark.parametrize("linked", [".cache", ".cache/playbook"])
+def test_a_linked_cache_folder_is_never_written_through(tmp_path, linked) -> None:
+    """Whoever can write the project can make `.cache` a link to anywhere: the diagrams
+    are drawn without a cache then, and nothing is written where it leads."""
+    playbook = validate(MINIMAL).playbook
+    dot = process_dot(playbook, "new_business", lambda sid: f"{sid}.md")
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    outside.mkdir()
+    (project / linked).parent.mkdir(parents=True)
+    (project / linked).symlink_to(outside, target_is_directory=True)
+    renderer = DiagramRenderer(project / ".cache" / "playbook")
+    assert renderer.render(dot).startswith(b"<svg")
+    assert list(outside.rglob("*")) == []
+
+
 # ----------------------------------------------------------------------------- merge fields
 
 @pytest.mark.parametrize(("body", "line"), [

@@ -351,7 +351,8 @@ class DiagramRenderer:
             except OSError:
                 stat = None
             stamp = f"{binary}\t{stat.st_size}\t{stat.st_mtime_ns}" if stat else None
-            record = self.cache_dir / "dot-version.txt" if self.cache_dir else None
+            cache = self._cache()
+            record = cache / "dot-version.txt" if cache else None
             if record is not None and stamp is not None:
                 try:
                     kept_stamp, kept = record.read_text(encoding="utf-8").split("\n", 1)
@@ -386,14 +387,25 @@ class DiagramRenderer:
         # `dot -V` writes its version to stderr
         return proc.stdout if args != ["-V"] else proc.stderr
 
+    def _cache(self) -> Path | None:
+        """The cache folder, or None (no cache) when it or its parent (`.cache`) is a
+        symbolic link: whoever can write the project could point it anywhere, and the
+        cache never writes outside the project."""
+        if self.cache_dir is None:
+            return None
+        if self.cache_dir.is_symlink() or self.cache_dir.parent.is_symlink():
+            return None
+        return self.cache_dir
+
     def _key(self, source: str) -> str:
         return hashlib.sha256(f"{SVG_FORMAT}\n{self.version()}\n{source}".encode()).hexdigest()
 
     def _cached(self, key: str) -> bytes | None:
         if key in self._memory:
             return self._memory[key]
-        if self.cache_dir is not None:
-            path = self.cache_dir / f"{key}.svg"
+        cache = self._cache()
+        if cache is not None:
+            path = cache / f"{key}.svg"
             try:
                 data = path.read_bytes()
                 # Anyone who can write the cache folder can plant a file there: it is
@@ -407,8 +419,9 @@ class DiagramRenderer:
 
     def _store(self, key: str, svg: bytes) -> None:
         self._memory[key] = svg
-        if self.cache_dir is not None:
-            self._write(self.cache_dir / f"{key}.svg", svg)
+        cache = self._cache()
+        if cache is not None:
+            self._write(cache / f"{key}.svg", svg)
 
     def _write(self, path: Path, data: bytes) -> None:
         """Write a cache file whole or not at all."""
