@@ -103,8 +103,9 @@ def today_data(pb: Playbook, url: Callable[[str], str],
         "holidays": sorted(day.isoformat() for day in calendar.holidays),
         "roles": roles, "touches": touches, "dated": dated, "weekly": weekly,
         "hygiene": hygiene,
+        # in the order the touches name them: a set's order changes between runs
         "scheduleLinks": {rid: link(f"my-day/{rid}.md") for rid in
-                          {t["role"] for t in touches}},
+                          dict.fromkeys(t["role"] for t in touches)},
     }
 
 
