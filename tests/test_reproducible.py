@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, make_repo
 
-BUILD = "import sys\nfrom revenue_playbook.cli import main\nsys.exit(main(['build', '-d', sys.argv[1]]))"
+BUILD = ("import sys\nfrom revenue_playbook.cli import main\n"
+         "sys.exit(main(['build', '-d', sys.argv[1]]))")
 
 
 def _digests(site: Path) -> dict[str, str]:
