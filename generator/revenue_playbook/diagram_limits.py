@@ -59,9 +59,15 @@ def process_size(process: SalesProcess) -> Size:
 
 
 def lifecycle_size(lifecycle: dict[str, LifecycleStage]) -> Size:
+    # as lifecycle_dot draws it: a name node per team lane (with an invisible arrow to its
+    # first stage), and a node on the way for each hand-off between teams (two arrows)
     arrows = sum(1 for stage in lifecycle.values() for target in stage.next
                  if target in lifecycle)
-    return Size(len(lifecycle), arrows, FLOW)
+    handoffs = sum(1 for stage in lifecycle.values() for target in stage.next
+                   if target in lifecycle and lifecycle[target].team != stage.team
+                   and lifecycle[target].handoff)
+    lanes = len({stage.team for stage in lifecycle.values() if stage.team is not None})
+    return Size(len(lifecycle) + lanes + handoffs, arrows + lanes + handoffs, FLOW)
 
 
 def timeline_size(touches: list[Touchpoint] | list[CadenceStep]) -> Size:
