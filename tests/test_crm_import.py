@@ -171,7 +171,8 @@ def test_the_import_writes_only_a_new_folder(tmp_path, capsys) -> None:
     (taken / "mine.yaml").write_text("company: {name: Mine}\n")
     err = run(["import", "salesforce", str(source), "--company", "A", "--out", str(taken)],
               capsys, code=2)
-    assert "not empty" in err and (taken / "mine.yaml").read_text() == \
+    assert "not empty" in err and "--force" not in err  # import has no --force
+    assert (taken / "mine.yaml").read_text() == \
         "company: {name: Mine}\n"
     assert sorted(p.name for p in taken.iterdir()) == ["mine.yaml"]
     assert before == {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
@@ -253,3 +254,13 @@ def test_crm_text_never_writes_yaml_of_its_own(tmp_path, capsys) -> None:
     stages = yaml.safe_load((out / "lifecycle.yaml").read_text())["lifecycle"]
     assert [s.get("description") for s in stages.values()][:4] == descriptions
     assert all("team" not in s for s in stages.values())
+
+
+@pytest.mark.parametrize("company", ["Acme\x7f", "Acme\u202e", " ", "A\nB"])
+def test_a_company_name_the_playbook_cannot_hold_is_refused(company, tmp_path, capsys) -> None:
+    """--company follows init --name's rule: a control or invisible character is refused."""
+    out = tmp_path / "defs"
+    err = run(["import", "hubspot", str(CRM / "hubspot_default"), "--company", company,
+               "--out", str(out)], capsys, code=2)
+    assert "--company" in err and "nothing was written" in err
+    assert not out.exists()

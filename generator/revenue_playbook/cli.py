@@ -476,6 +476,7 @@ def import_command(crm: str, folder: str, company: str, out_dir: str) -> int:
     from . import safe_writes
     from .crm.to_playbook import playbook_files
     from .exports.writing import WriteError, write_folder
+    from .scaffold import ScaffoldError, check_name
 
     out, source = Path(out_dir), Path(folder)
     sources = safe_writes.project_sources(extra={"the CRM folder": source})
@@ -484,14 +485,17 @@ def import_command(crm: str, folder: str, company: str, out_dir: str) -> int:
     except safe_writes.Refused as exc:
         raise UsageProblem(str(exc)) from None
     config = _read_crm(crm, folder)
-    if not company.strip() or "\n" in company:
-        raise UsageProblem("--company: give the company's name on one line")
+    try:  # the same rule as init --name: a name the playbook holds as typed
+        check_name(company, "--company")
+    except ScaffoldError as exc:
+        raise UsageProblem(str(exc)) from None
     files = playbook_files(config, company.strip())
     try:
         write_folder({path: text.encode("utf-8") for path, text in files.items()}, out,
                      sources=sources)
     except (WriteError, safe_writes.Refused) as exc:
-        raise UsageProblem(f"{exc}; import into a new folder and merge what you need"
+        raise UsageProblem(f"{out} is not empty: import into a new folder and merge what "
+                           "you need; nothing was written"
                            if "not empty" in str(exc) else str(exc)) from None
     for note in config.skipped:
         echo(f"note: {note}", err=True)

@@ -74,16 +74,17 @@ def scaffold_files(name: str) -> dict[str, str | bytes]:
 _NOT_IN_A_NAME = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
-def check_name(name: str) -> None:
-    """Refuse a company name the new playbook could not hold as written."""
+def check_name(name: str, option: str = "--name") -> None:
+    """Refuse a company name the new playbook could not hold as written (`option`: the
+    command-line option it came from, for the message)."""
     if not name.strip():
-        raise ScaffoldError("--name is empty or only spaces: give the company's name, e.g. "
-                            "--name \"Acme\"; nothing was written")
+        raise ScaffoldError(f"{option} is empty or only spaces: give the company's name, e.g. "
+                            f"{option} \"Acme\"; nothing was written")
     for index, char in enumerate(name):
         if unicodedata.category(char) in _NOT_IN_A_NAME:
             what = unicodedata.name(char, "a control or invisible character").lower()
             raise ScaffoldError(
-                f"--name holds U+{ord(char):04X} ({what}) at character {index + 1}: a "
+                f"{option} holds U+{ord(char):04X} ({what}) at character {index + 1}: a "
                 "company name is letters, digits, spaces and punctuation; nothing was written")
 
 
