@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import GIT_IDENTITY, make_repo
+from helpers import FIXTURES, GIT_IDENTITY, make_repo
 
 from revenue_playbook.cli import main
 
@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[Callable[[str], list[str]], str]] = {
     "schema --all": (lambda p: ["schema", "--all", p], "files"),
     "schema -o": (lambda p: ["schema", "-o", p], "file"),
     "preview --html": (lambda p: ["preview", "template", "hello", "--html", p], "file"),
+    "import --out": (lambda p: ["import", "hubspot", str(FIXTURES / "crm" / "hubspot_default"),
+                                "--company", "Acme", "--out", p], "folder"),
+    "simulate": (lambda p: ["simulate", p, "--leads", "5"], "folder"),
 }
 
 # hostile kind -> the path given (relative to the repository, the current folder)
