@@ -127,7 +127,8 @@ def test_a_poisoned_source_commit_never_reaches_git_as_an_option(
 
 
 @pytest.mark.slow
-def test_a_folder_path_as_source_commit_is_never_read(repo: Path, tmp_path: Path) -> None:
+def test_a_folder_path_as_source_commit_is_never_read(repo: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """A path there (`/usr`, or a folder of planted definitions) is not read as the
     previous version's definitions."""
     planted = tmp_path / "planted"
@@ -142,3 +143,6 @@ def test_a_folder_path_as_source_commit_is_never_read(repo: Path, tmp_path: Path
         page = (out / version / "changes" / "index.html").read_text()
         assert "Planted stage" not in page
         assert "recorded a source commit that is not a commit id" in page
+        # and the terminal does not say "0 change(s) since 1.0"
+        said = capsys.readouterr().out
+        assert f"Published {version} " in said and "cannot be listed" in said, said

@@ -685,6 +685,9 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
         return EXIT_USAGE
     against = f"{done.changes} change(s) since {done.previous}" if done.previous else \
         "the first published version"
+    if done.previous and not done.listed:
+        against = f"the changes since {done.previous} cannot be listed (its What changed " \
+            "page says why)"
     where = to_dir or f"branch {branch}"
     echo(f"Published {done.version} to {where}: {against}.")
     _announce(done, title, pub.site_url(config))

@@ -43,6 +43,7 @@ class Published:
     previous: str | None
     changes: int
     change_list: list[Change] = field(default_factory=list)  # for the chat announcement
+    listed: bool = True  # False: the changes since `previous` could not be listed
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -57,6 +58,9 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
         raise PublishError((proc.stderr or proc.stdout).strip() or
                            f"{' '.join(args[:3])} failed")
     return proc.stdout
+
+
+LISTED = "Changes since version"  # how a page that could list the changes starts
 
 
 def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
@@ -82,7 +86,7 @@ def changes_page(repo: Path, defs: Path, previous: dict[str, Any] | None,
         return (f"The definitions of version {title} (commit {commit[:12]}) could not be "
                 f"read: {exc}\n", [])
     changes = diff_playbooks(before, validate(defs).playbook)
-    intro = f"Changes since version **{title}**, by what they mean for the team.\n\n"
+    intro = f"{LISTED} **{title}**, by what they mean for the team.\n\n"
     return intro + changes_to_markdown(changes), changes
 
 
@@ -145,7 +149,8 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
     def build(versions: list[dict[str, Any]], site_dir: Path) -> None:
         previous = previous_version(versions, version)
         markdown, changes = changes_page(repo, defs, previous, version)
-        compared.update(previous=previous["version"] if previous else None, changes=changes)
+        compared.update(previous=previous["version"] if previous else None, changes=changes,
+                        listed=previous is None or markdown.startswith(LISTED))
         try:
             mkdocs_runner.render(config_file, site_dir, changes=markdown, version=version)
         except (mkdocs_runner.BuildFailed, InvalidDefinitions) as exc:
@@ -161,7 +166,7 @@ def publish(version: str, config_file: Path, aliases: list[str], title: str | No
     else:
         _publish_with_mike(repo, branch, push, entry, default, build)
     return Published(version, compared["previous"], len(compared["changes"]),
-                     compared["changes"])
+                     compared["changes"], compared["listed"])
 
 
 class PublishInterrupted(Exception):
