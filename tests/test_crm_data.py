@@ -195,3 +195,18 @@ def test_hostile_files_are_findings_never_tracebacks(tmp_path: Path) -> None:
     assert len(long.message) < 200 and "..." in long.message  # a long value is cut short
     stage = next(f for f in data.findings if f.code == "PD103")
     assert "'disco?very'" in stage.message  # an invisible character shown, not printed
+
+
+def test_simulated_parquet_in_a_folder_whose_name_holds_a_quote(tmp_path: Path,
+                                                                capsys) -> None:
+    """The folder's path goes into DuckDB's COPY as a quoted literal: a `'` in it was an
+    internal error (the SQL ended at the quote)."""
+    from helpers import EXAMPLE
+
+    from revenue_playbook.cli import main
+
+    out = tmp_path / "o'brien"
+    assert main(["simulate", str(out), str(EXAMPLE), "--leads", "5", "--parquet"]) == 0, \
+        capsys.readouterr().err
+    assert sorted(p.suffix for p in out.iterdir() if not p.name.startswith(".")) == \
+        [".parquet"] * 5

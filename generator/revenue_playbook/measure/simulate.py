@@ -23,6 +23,7 @@ from ..businesstime import Calendar
 from ..exports.crm import converted_stage, lead_statuses, stage_value
 from ..model import Playbook, SalesProcess
 from ..segments import value_for
+from .load import _lit
 
 SHAPES = ("neutral", "salesforce", "hubspot")
 
@@ -246,8 +247,8 @@ def write(playbook: Playbook, records: Records, folder: Path, shape: str = "neut
         converted = []
         for path in files:
             target = path.with_suffix(".parquet")
-            con.execute(f"COPY (SELECT * FROM read_csv('{path}', header = true)) TO "
-                        f"'{target}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM read_csv({_lit(str(path))}, header = true)) "
+                        f"TO {_lit(str(target))} (FORMAT parquet)")
             path.unlink()
             converted.append(target)
         files = converted
