@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
+from helpers import CHROMIUM, ROOT, make_repo, served
 from test_browser_readability import MIN_CONTRAST, MIN_TEXT_PX, SCREENSHOTS, SIZES
 
 from revenue_playbook.cli import main
@@ -75,18 +75,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         assert main(["build"]) == 0
     with served(repo / "site") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -10,15 +10,12 @@ Uses Debian's Chromium (/usr/bin/chromium); never downloads a browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
-
-from revenue_playbook.cli import main
+from helpers import CHROMIUM
 
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 SIZES = {"phone": (390, 844), "laptop": (1366, 900)}
@@ -33,26 +30,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    repo = make_repo(tmp_path_factory.mktemp("readability"), ROOT / "process_defs", docs=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(repo)
-        assert main(["build"]) == 0
-    site = repo / "site"
-    with served(site) as url:
-        yield url, site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def built(example_site: tuple[str, Path]) -> tuple[str, Path]:
+    return example_site
 
 
 def pages_of(site: Path) -> list[str]:

@@ -12,18 +12,16 @@ the next thing to tap (or the answer) into view. Typing a search is neither.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import CHROMIUM, EXAMPLE, example_playbook, launch_chromium, make_repo, served
+from helpers import CHROMIUM, example_playbook
 
 from revenue_playbook.agenda import role_days
 from revenue_playbook.businesstime import Calendar
-from revenue_playbook.cli import main
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 900)}
 SWIPE = 0.8  # of the screen's height
@@ -36,26 +34,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    repo = make_repo(tmp_path_factory.mktemp("rep-tasks"), EXAMPLE, docs=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(repo)
-        assert main(["build"]) == 0
-    site = repo / "site"
-    with served(site) as url:
-        yield url, site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def built(example_site: tuple[str, Path]) -> tuple[str, Path]:
+    return example_site
 
 
 # ---------------------------------------------------------------------------- Today
