@@ -14,7 +14,7 @@ from revenue_playbook.cli import main
 
 
 @pytest.fixture(scope="session")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def served_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The example playbook with its hand-written pages, built once and served on loopback:
     (the site's URL, the site folder). Tests must not change it."""
     repo = make_repo(tmp_path_factory.mktemp("example-site"), EXAMPLE, docs=True)

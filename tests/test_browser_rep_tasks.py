@@ -34,8 +34,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def built(example_site: tuple[str, Path]) -> tuple[str, Path]:
-    return example_site
+def built(served_example: tuple[str, Path]) -> tuple[str, Path]:
+    return served_example
 
 
 # ---------------------------------------------------------------------------- Today
