@@ -314,8 +314,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if self.site is not None and page.file.src_uri in self.site.pages:
             # A generated page's tags are for search (it has read them by now: they rank
             # the page that defines a term first); other plugins would print them as HTML
-            # (print-site puts them, unescaped, above the page).
-            page.meta.pop("tags", None)
+            # (print-site puts them, unescaped, above the page). A new dict, not a pop:
+            # serve keeps this page's metadata for its next build, which must see the tags.
+            page.meta = {key: value for key, value in page.meta.items() if key != "tags"}
         return output
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
