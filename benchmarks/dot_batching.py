@@ -12,9 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.diagrams import campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.site.diagrams import campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 
 pb = validate(Path(__file__).parent.parent / "process_defs").playbook
 cal = Calendar.of(pb)

@@ -36,11 +36,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import measure  # noqa: E402
 
-from revenue_playbook import templating  # noqa: E402
-from revenue_playbook.config import Settings  # noqa: E402
-from revenue_playbook.loader import Limits  # noqa: E402
-from revenue_playbook.report import format_text  # noqa: E402
-from revenue_playbook.validate import validate  # noqa: E402
+from revenue_playbook.checks.report import format_text  # noqa: E402
+from revenue_playbook.checks.validate import validate  # noqa: E402
+from revenue_playbook.definitions import templating  # noqa: E402
+from revenue_playbook.definitions.config import Settings  # noqa: E402
+from revenue_playbook.definitions.loader import Limits  # noqa: E402
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 COUNTS = (1000, 4000, 16000, 64000)

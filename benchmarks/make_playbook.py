@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from revenue_playbook.model import Campaign, Node, Playbook, SalesProcess, walk
-from revenue_playbook.rules.references import reference_fields
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.rules.references import reference_fields
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.model import Campaign, Node, Playbook, SalesProcess, walk
 
 REPLICATED = ("processes", "cadences", "templates", "campaigns", "kpis")
 # kinds of reference rewired inside a copy (stages live inside processes)

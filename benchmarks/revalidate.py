@@ -28,9 +28,9 @@ import measure
 import yaml
 from make_playbook import make
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.loader import ReadCache
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.loader import ReadCache
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,11 +45,11 @@ from make_playbook import make  # noqa: E402
 from measure import NOISY, Sample, call, compare, interleave, judge, run  # noqa: E402
 from serve_edit import serve_edits  # noqa: E402
 
-from revenue_playbook.diagrams import DiagramRenderer  # noqa: E402
-from revenue_playbook.loader import ReadCache  # noqa: E402
-from revenue_playbook.pages import build_site  # noqa: E402
-from revenue_playbook.preview import template_preview  # noqa: E402
-from revenue_playbook.validate import validate  # noqa: E402
+from revenue_playbook.checks.validate import validate  # noqa: E402
+from revenue_playbook.definitions.loader import ReadCache  # noqa: E402
+from revenue_playbook.site.diagrams import DiagramRenderer  # noqa: E402
+from revenue_playbook.site.pages import build_site  # noqa: E402
+from revenue_playbook.site.preview import template_preview  # noqa: E402
 
 PYCACHE = Path(tempfile.mkdtemp(prefix="playbook-bench-pycache-"))
 atexit.register(shutil.rmtree, PYCACHE, ignore_errors=True)

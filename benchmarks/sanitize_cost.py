@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Runs `playbook build` in this interpreter; argv[1] is "on", "off" or "inside".
 _BUILD = """
 import sys, time
-import revenue_playbook.mkdocs_plugin as plugin
+import revenue_playbook.engines.mkdocs.plugin as plugin
 from revenue_playbook.cli import main
 mode = sys.argv[1]
 if mode == "off":

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from revenue_playbook.model import Playbook
+from revenue_playbook.definitions.model import Playbook
 
 ROOT = Path(__file__).parent.parent  # the repository
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -105,7 +105,7 @@ def served(folder: Path) -> Iterator[str]:
 @functools.cache
 def example_playbook() -> Playbook:
     """The example playbook, validated once per test run (tests must not change it)."""
-    from revenue_playbook.validate import validate
+    from revenue_playbook.checks.validate import validate
 
     result = validate(EXAMPLE)
     assert not result.errors, [str(f.location) + " " + f.message for f in result.errors]

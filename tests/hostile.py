@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from revenue_playbook.linkpolicy import ALLOWED_SCHEMES, url_scheme
-from revenue_playbook.model import Node, Playbook
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.model import Node, Playbook
+from revenue_playbook.safety.linkpolicy import ALLOWED_SCHEMES, url_scheme
 
 # The red team's cases, and their neighbours: a click on any of these must run nothing.
 # Each alert carries its own number, to tell which payload ran.

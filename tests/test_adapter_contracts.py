@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import make_repo
 
-from revenue_playbook import mkdocs_runner
+from revenue_playbook.engines.mkdocs import runner as mkdocs_runner
 
 
 def test_build_hands_the_plugin_its_options(tmp_path: Path,
@@ -65,8 +65,10 @@ def test_options_last_for_one_build_only(tmp_path: Path,
 
 
 def test_the_plugin_does_not_import_publishing() -> None:
-    code = ("import sys, revenue_playbook.mkdocs_plugin, revenue_playbook.mkdocs_runner\n"
-            "print(sorted(m for m in sys.modules if m.startswith('revenue_playbook.publish')))")
+    code = ("import sys, revenue_playbook.engines.mkdocs.plugin\n"
+            "import revenue_playbook.engines.mkdocs.runner\n"
+            "print(sorted(m for m in sys.modules\n"
+            "             if m.startswith('revenue_playbook.publishing.publish')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"

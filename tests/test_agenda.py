@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, make_repo
 
-from revenue_playbook.agenda import cadence_agenda, days, role_days, stage_agenda
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
+from revenue_playbook.site.agenda import cadence_agenda, days, role_days, stage_agenda
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import CHROMIUM, example_playbook
 
-from revenue_playbook.agenda import role_days
-from revenue_playbook.businesstime import Calendar
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.site.agenda import role_days
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 900)}
 SWIPE = 0.8  # of the screen's height

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from revenue_playbook.businesstime import DEFAULT_DAY_MINUTES, Calendar, clock_minutes
-from revenue_playbook.campaign_values import Moment
-from revenue_playbook.model import BusinessHours, Playbook
+from revenue_playbook.definitions.businesstime import DEFAULT_DAY_MINUTES, Calendar, clock_minutes
+from revenue_playbook.definitions.campaign_values import Moment
+from revenue_playbook.definitions.model import BusinessHours, Playbook
 
 NEW_YORK = BusinessHours(timezone="America/New_York", start="09:00", end="17:30",
                          holidays=[date(2026, 11, 26), date(2026, 12, 25)])  # Thanksgiving

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from helpers import MINIMAL
 
-from revenue_playbook import calendars
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.exports import calendars
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 
 def far_apart(parent: Path) -> Path:

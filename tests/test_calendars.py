@@ -13,9 +13,9 @@ import icalendar
 import pytest
 from helpers import ROOT, make_repo
 
-from revenue_playbook import calendars
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.exports import calendars
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, make_repo
 
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.campaign_values import email_values, render_email, step_moment
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.definitions.campaign_values import email_values, render_email, step_moment
 
 REAL_DATE = "Monday 23 November 2026 at 11:00 EST"
 

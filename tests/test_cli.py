@@ -201,13 +201,13 @@ def test_main_returns_exit_codes_without_exiting(broken: Path,
 def test_unexpected_crash_says_it_is_a_bug(monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str],
                                            tmp_path: Path) -> None:
-    import revenue_playbook.validate
+    import revenue_playbook.checks.validate
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     shutil.copytree(MINIMAL, tmp_path / "process_defs")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(revenue_playbook.validate, "validate", explode)
+    monkeypatch.setattr(revenue_playbook.checks.validate, "validate", explode)
     assert main(["validate"]) == 3
     assert "internal error (this is a bug in Playbook" in capsys.readouterr().err

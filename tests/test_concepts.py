@@ -9,11 +9,11 @@ from pathlib import Path
 
 from helpers import MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.model import AllOf, AnyOf
-from revenue_playbook.pages import Site, build_site
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.model import AllOf, AnyOf
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import Site, build_site
 
 
 def edit(defs: Path, name: str, old: str, new: str) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from helpers import EXAMPLE, MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.config import load_settings
 
 
 def launched(tmp_path: Path, day: str, hours: bool = True) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import example_playbook
 
-from revenue_playbook.businesstime import Calendar
+from revenue_playbook.definitions.businesstime import Calendar
 from revenue_playbook.measure import simulate
 from revenue_playbook.measure.load import DataError, load
 
@@ -157,7 +157,7 @@ def test_stages_are_found_by_their_per_crm_names(tmp_path: Path) -> None:
 
     from helpers import EXAMPLE
 
-    from revenue_playbook.validate import validate
+    from revenue_playbook.checks.validate import validate
 
     defs = tmp_path / "defs"
     shutil.copytree(EXAMPLE, defs)

@@ -14,9 +14,9 @@ import pytest
 from helpers import EXAMPLE, FIXTURES
 from lxml import etree
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.config import load_settings
-from revenue_playbook.validate import validate
+from revenue_playbook.definitions.config import load_settings
 
 CRM = FIXTURES / "crm"
 NS = {"md": "http://soap.sforce.com/2006/04/metadata"}

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, MINIMAL
 
-from revenue_playbook import diagram_limits
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.diagrams import (
+from revenue_playbook.checks import diagram_limits
+from revenue_playbook.checks.report import format_text
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.site.diagrams import (
     DiagramError,
     DiagramRenderer,
     campaign_dot,
@@ -23,9 +25,7 @@ from revenue_playbook.diagrams import (
     process_dot,
     touchpoints_dot,
 )
-from revenue_playbook.pages import build_site
-from revenue_playbook.report import format_text
-from revenue_playbook.validate import validate
+from revenue_playbook.site.pages import build_site
 
 
 def big_process(parent: Path, stages: int, returns: int = 3) -> Path:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, FIXTURES, MINIMAL
 
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.diagrams import (
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.site.diagrams import (
     DiagramError,
     DiagramRenderer,
     campaign_dot,
@@ -20,7 +21,6 @@ from revenue_playbook.diagrams import (
     process_dot,
     touchpoints_dot,
 )
-from revenue_playbook.validate import validate
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, MINIMAL
 
-from revenue_playbook.diff import diff_playbooks
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.diff import diff_playbooks
 
 
 def changed(tmp_path: Path, edits: dict[str, Callable[[str], str]]) -> list[str]:
@@ -106,7 +106,11 @@ def test_campaign_added(tmp_path: Path) -> None:
 
 
 def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
-    from revenue_playbook.diff import changes_to_json, changes_to_markdown, changes_to_text
+    from revenue_playbook.definitions.diff import (
+        changes_to_json,
+        changes_to_markdown,
+        changes_to_text,
+    )
 
     root = tmp_path / "new"
     shutil.copytree(MINIMAL, root)
@@ -136,7 +140,7 @@ def test_reports_in_text_markdown_and_json(tmp_path: Path) -> None:
 def test_definitions_at_a_git_revision(tmp_path: Path) -> None:
     import subprocess
 
-    from revenue_playbook.revisions import RevisionError, definitions_at
+    from revenue_playbook.definitions.revisions import RevisionError, definitions_at
 
     repo = tmp_path / "repo"
     shutil.copytree(MINIMAL, repo / "process_defs")

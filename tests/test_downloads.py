@@ -10,12 +10,12 @@ import zipfile
 import pytest
 from helpers import EXAMPLE, defs_with_twin_process, make_repo
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diagrams import DiagramRenderer
 from revenue_playbook.exports import TARGETS
 from revenue_playbook.exports import build as export
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 
 @pytest.fixture(scope="module")

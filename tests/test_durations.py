@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 from helpers import MINIMAL
 
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.model import DURATION_PATTERN, json_schema, parse_duration
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.model import DURATION_PATTERN, json_schema, parse_duration
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 
 def with_lead_time(tmp_path: Path, lead_time: str, extra: str = "") -> Result:

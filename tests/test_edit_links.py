@@ -12,7 +12,7 @@ from helpers import make_repo
 from mkdocs.config import load_config
 
 from revenue_playbook.cli import main
-from revenue_playbook.mkdocs_plugin import EditUris
+from revenue_playbook.engines.mkdocs.plugin import EditUris
 
 
 def edit_link(page: Path) -> str | None:

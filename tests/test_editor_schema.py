@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, ROOT
 
-from revenue_playbook.model import schema_files
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.model import schema_files
 
 CHECK = Path(sys.executable).parent / "check-jsonschema"
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
-from revenue_playbook import encoders
-from revenue_playbook.encoders import visible
+from revenue_playbook.safety import encoders
+from revenue_playbook.safety.encoders import visible
 
 HOSTILE = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "a\u202eb", "x\u200by", "\x1b]52;c;eA==\x07",
            "<!channel>", '"onmouseover="x', "a\x0bb\x85c", "\U000e0041tag", "plain, text"]
@@ -106,7 +106,7 @@ def test_the_cli_prints_only_through_its_escaping_echo() -> None:
 
 
 def test_a_cut_slack_text_ends_on_a_whole_escape() -> None:
-    from revenue_playbook.diff import Change
+    from revenue_playbook.definitions.diff import Change
     from revenue_playbook.exports import chat
 
     for shift in range(5):  # the cut falls on each character of an escape in turn

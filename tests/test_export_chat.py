@@ -14,11 +14,11 @@ import jsonschema
 import pytest
 from helpers import GIT_IDENTITY, MINIMAL, committed_repo, git
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diff import diff_playbooks
-from revenue_playbook.encoders import slack_mrkdwn
+from revenue_playbook.definitions.diff import diff_playbooks
 from revenue_playbook.exports import chat
-from revenue_playbook.validate import validate
+from revenue_playbook.safety.encoders import slack_mrkdwn
 
 CARD_SCHEMA = json.loads((Path(__file__).parent / "vendor" / "adaptivecards" /
                           "adaptive-card-1.5.json").read_text())
@@ -72,7 +72,7 @@ def test_the_card_schema_can_fail() -> None:
 
 
 def many_changes(n: int) -> list:
-    from revenue_playbook.diff import Change
+    from revenue_playbook.definitions.diff import Change
 
     return [Change("changed", "kpis", f"KPI 'k{i}'", "target", i, i + 1) for i in range(n)]
 
@@ -91,7 +91,7 @@ def test_long_change_lists_become_a_summary_within_the_limits() -> None:
     assert len(json.dumps(message).encode()) <= chat.TEAMS_MAX_BYTES
     assert "400 changes" in json.dumps(message)
     # a few long sentences also stay within the limits
-    from revenue_playbook.diff import Change
+    from revenue_playbook.definitions.diff import Change
 
     long = [Change("changed", "templates", "template 'x'", "body", "a" * 5000, "b" * 5000)]
     slack = chat.slack_message(chat.Summary("t" * 300, long))

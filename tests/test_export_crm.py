@@ -15,9 +15,9 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
 from revenue_playbook.exports.crm import given, one_value
-from revenue_playbook.validate import validate
 
 VENDOR = Path(__file__).parent / "vendor"
 NS = {"md": "http://soap.sforce.com/2006/04/metadata"}

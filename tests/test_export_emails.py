@@ -12,10 +12,10 @@ import pytest
 from helpers import EXAMPLE, MINIMAL
 from lxml import html as lxml_html
 
-from revenue_playbook import templating
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.merge_tokens import TOOLS, convert
-from revenue_playbook.validate import validate
+from revenue_playbook.definitions import templating
+from revenue_playbook.definitions.merge_tokens import TOOLS, convert
 
 # How each tool writes a merge field, from its own documentation.
 SYNTAX = {"hubspot": r"\{\{ [\w.]+ \}\}", "salesforce": r"\{\{\{[\w.]+\}\}\}",

@@ -7,8 +7,8 @@ from datetime import date
 import icalendar
 from helpers import EXAMPLE
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
 
 
 def test_every_campaign_and_the_meeting_as_calendars(tmp_path) -> None:

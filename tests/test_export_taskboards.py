@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from helpers import EXAMPLE
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
 
 VENDOR = Path(__file__).parent / "vendor"
 # The column names Asana's CSV importer maps to task fields by itself (Asana Help, "CSV

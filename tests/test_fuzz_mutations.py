@@ -15,11 +15,11 @@ from helpers import MINIMAL, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.findings import Severity
-from revenue_playbook.pages import build_site
-from revenue_playbook.report import REPORTERS
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.report import REPORTERS
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.findings import Severity
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 MINIMAL_BASE = MINIMAL
 BASES = [p for p in (MINIMAL_BASE, ROOT / "process_defs")
@@ -104,7 +104,7 @@ def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:
 
 
 def _field_names() -> list[str]:
-    from revenue_playbook.model import SECTIONS, Node
+    from revenue_playbook.definitions.model import SECTIONS, Node
 
     names: set[str] = set(SECTIONS)
     todo: list[type[Node]] = [s.model for s in SECTIONS.values()]

@@ -70,14 +70,14 @@ def test_diff_still_reads_revisions_and_folders(repo: Path, tmp_path: Path,
                                    "a" * 39, "A" * 40, "g" * 40, "a" * 41, "", None, 40,
                                    "a" * 40 + "\n"])
 def test_a_recorded_commit_id_is_only_ever_a_commit_id(value: object) -> None:
-    from revenue_playbook import git_calls
+    from revenue_playbook.safety import git_calls
 
     with pytest.raises(git_calls.GitError, match="is not a commit id"):
         git_calls.check_commit_id(value)
 
 
 def test_commit_ids_of_both_hash_functions_are_accepted() -> None:
-    from revenue_playbook import git_calls
+    from revenue_playbook.safety import git_calls
 
     assert git_calls.check_commit_id("0" * 40) == "0" * 40
     assert git_calls.check_commit_id("ab" * 32) == "ab" * 32
@@ -85,7 +85,7 @@ def test_commit_ids_of_both_hash_functions_are_accepted() -> None:
 
 @pytest.mark.parametrize("spec", ["--output=x", "-", "", "HEAD\n--output=x", "a\0b"])
 def test_option_shaped_revisions_are_refused_before_git_runs(repo: Path, spec: str) -> None:
-    from revenue_playbook import git_calls
+    from revenue_playbook.safety import git_calls
 
     with pytest.raises(git_calls.GitError, match="is not a revision"):
         git_calls.resolve_revision(spec, repo)
@@ -94,7 +94,7 @@ def test_option_shaped_revisions_are_refused_before_git_runs(repo: Path, spec: s
 @pytest.mark.parametrize("branch", ["--output=x", "-b", "a..b", "a b", "a:b", "refs/../x",
                                     "", "HEAD@{1}"])
 def test_branch_names_are_checked(repo: Path, branch: str) -> None:
-    from revenue_playbook import git_calls
+    from revenue_playbook.safety import git_calls
 
     with pytest.raises(git_calls.GitError, match="is not a branch name"):
         git_calls.check_branch(branch, repo)

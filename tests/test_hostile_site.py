@@ -18,9 +18,9 @@ import yaml
 from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
 from hostile import PAYLOADS, hostile_defs, problems
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diff import changes_to_markdown, diff_playbooks
-from revenue_playbook.validate import validate
+from revenue_playbook.definitions.diff import changes_to_markdown, diff_playbooks
 
 EXIT_CRITERION = ('Budget confirmed\n{: onclick="alert(\'attr-list\')" '
                   'style="position:fixed;inset:0;z-index:9999" }')

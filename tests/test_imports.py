@@ -12,9 +12,30 @@ from pathlib import Path
 import revenue_playbook
 
 PACKAGE = Path(revenue_playbook.__file__).parent
-# The adapters: the console script and command line, the MkDocs plugin and what runs
-# MkDocs for it (publishing included).
-ADAPTERS = {"console", "cli", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental", "publish"}
+# The adapters: the console script and command line, the engines (MkDocs and what runs it),
+# and publishing (mike), which runs an engine.
+ADAPTERS = {"console", "cli", "engines", "publishing"}
+# The rooms of the house and the rooms each may import: the flow is definitions -> checks ->
+# exports -> site -> engines -> publishing, with safety under everything and the command
+# line over everything. A new import across rooms is a design change: make it here.
+ROOMS: dict[str, set[str]] = {
+    "safety": set(),
+    "definitions": {"safety"},
+    "incremental": {"definitions"},
+    "checks": {"definitions", "safety", "package"},
+    "exports": {"checks", "definitions", "safety"},
+    "site": {"checks", "definitions", "exports", "incremental", "safety"},
+    "crm": {"checks", "definitions", "exports", "safety"},
+    "measure": {"checks", "definitions", "exports", "safety", "package"},
+    "project": {"checks", "definitions", "safety", "package"},
+    "engines": {"checks", "definitions", "exports", "incremental", "measure", "project",
+                "safety", "site"},
+    "publishing": {"checks", "definitions", "engines", "safety"},
+}
+# Third-party packages only some rooms may use: the engines' and the heavy ones.
+ONLY_IN = {"mkdocs": {"engines"}, "material": {"engines"}, "mike": {"engines", "publishing"},
+           "watchdog": {"engines", "incremental"}, "duckdb": {"measure"},
+           "icalendar": {"exports"}, "nh3": {"safety"}}
 
 
 def modules() -> dict[str, Path]:
@@ -113,9 +134,10 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_walk_sees_the_imports():
     edges = graph()
-    assert "validate" in edges["cli"] and "ext:click" in edges["cli"]
-    assert "rules.sla" in edges["rules"] and "rules.context" in edges["rules.sla"]
-    assert "ext:mkdocs" in edges["mkdocs_plugin"]
+    assert "checks.validate" in edges["cli"] and "ext:click" in edges["cli"]
+    assert "checks.rules.sla" in edges["checks.rules"]
+    assert "checks.rules.context" in edges["checks.rules.sla"]
+    assert "ext:mkdocs" in edges["engines.mkdocs.plugin"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
@@ -131,7 +153,7 @@ def test_no_import_cycle():
 
 def test_only_adapters_import_mkdocs():
     edges = graph()
-    assert {"cli", "mkdocs_plugin", "mkdocs_runner"} <= set(edges)
+    assert {"cli", "engines.mkdocs.plugin", "engines.mkdocs.runner"} <= set(edges)
     core = sorted(name for name, targets in edges.items()
                   if name.split(".")[0] not in ADAPTERS and "ext:mkdocs" in targets)
     assert core == []
@@ -147,13 +169,55 @@ def test_core_does_not_import_adapters():
     assert wrong == []
 
 
+def _room(module: str) -> str:
+    return module.split(".")[0] if "." in module or module in ROOMS else "package"
+
+
+def test_every_module_lives_in_a_room_with_a_purpose():
+    """The package's top level holds only the entry points; every other module is in a
+    room whose `__init__` says in one line what the room is for."""
+    top = sorted(name for name, path in modules().items()
+                 if name and "." not in name and path.name != "__init__.py")
+    assert top == ["cli", "console"]
+    for room in ROOMS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / room / "__init__.py").read_text()))
+        assert doc and doc.splitlines()[0].endswith("."), room
+
+
+def test_rooms_import_only_the_rooms_below_them():
+    edges = graph()
+    assert set(ROOMS) | {"cli", "console", ""} == {name.split(".")[0] for name in edges}
+    wrong = sorted((name, target) for name, targets in edges.items()
+                   if _room(name) in ROOMS for target in targets
+                   if not target.startswith("ext:") and _room(target) != _room(name)
+                   and _room(target) not in ROOMS[_room(name)])
+    assert wrong == []
+
+
+def test_heavy_and_engine_packages_stay_in_their_rooms():
+    edges = graph()
+    wrong = sorted((name, target[4:]) for name, targets in edges.items() for target in targets
+                   if target.startswith("ext:") and target[4:] in ONLY_IN
+                   and _room(name) not in ONLY_IN[target[4:]])
+    assert wrong == []
+
+
+def test_the_room_rules_catch_a_wrong_import():
+    """The contracts above would see a check that imports the site."""
+    edges = graph()
+    edges["checks.validate"] = edges["checks.validate"] | {"site.pages", "ext:mkdocs"}
+    assert ("checks.validate", "site.pages") in [
+        (name, t) for name, targets in edges.items() for t in targets
+        if _room(name) in ROOMS and not t.startswith("ext:") and _room(t) != _room(name)
+        and _room(t) not in ROOMS[_room(name)]]
+
+
 # `playbook validate` runs on every commit (a pre-commit hook): it loads the checks, never
 # what builds, renders, exports or publishes the site.
 SITE_PACKAGES = {"mkdocs", "material", "markdown", "pymdownx", "pygments", "mike", "icalendar",
                  "nh3", "defusedxml", "watchdog", "playwright", "duckdb", "sqlglot"}
-SITE_MODULES = {"pages", "downloads", "exports", "calendars", "diagrams", "markup", "sanitize",
-                "preview", "publish", "mkdocs_plugin", "mkdocs_runner", "mkdocs_incremental",
-                "measure"}
+SITE_MODULES = {"site", "exports", "engines", "publishing", "measure", "crm", "safety.markup",
+                "safety.sanitize"}
 PROBE = """
 import gc, json, sys
 from revenue_playbook.console import run
@@ -175,8 +239,11 @@ def test_validate_loads_only_what_it_checks_with():
     assert probe["code"] == 0, proc.stdout
     assert "valid" in proc.stdout
     loaded = set(probe["modules"])
-    assert {"revenue_playbook.validate", "revenue_playbook.rules", "pydantic"} <= loaded
+    assert {"revenue_playbook.checks.validate", "revenue_playbook.checks.rules",
+            "pydantic"} <= loaded
     assert sorted(p for p in SITE_PACKAGES if p in loaded) == []
-    assert sorted(m for m in SITE_MODULES if f"revenue_playbook.{m}" in loaded) == []
+    assert sorted(m for m in loaded for room in SITE_MODULES
+                  if m == f"revenue_playbook.{room}"
+                  or m.startswith(f"revenue_playbook.{room}.")) == []
     # the console script pauses the garbage collector for the import only
     assert probe["gc"] is True

@@ -15,8 +15,8 @@ from material.plugins.search.plugin import SearchIndex
 from mkdocs.commands.build import build as full_build
 from mkdocs.config import load_config
 
-from revenue_playbook.mkdocs_incremental import IncrementalBuilder, SearchIndexJson
-from revenue_playbook.page_memo import PageMemo
+from revenue_playbook.engines.mkdocs.incremental import IncrementalBuilder, SearchIndexJson
+from revenue_playbook.incremental.page_memo import PageMemo
 
 URL = "http://127.0.0.1:8000/"
 

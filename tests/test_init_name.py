@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
 
 
 @pytest.mark.parametrize(("name", "said"), [

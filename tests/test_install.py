@@ -21,9 +21,9 @@ import pytest
 import yaml
 from helpers import GIT_IDENTITY, ROOT, git
 
-from revenue_playbook.install_source import _origin, install_source, wheel_name
-from revenue_playbook.own_wheel import own_wheel
-from revenue_playbook.scaffold import scaffold_files
+from revenue_playbook.project.install_source import _origin, install_source, wheel_name
+from revenue_playbook.project.own_wheel import own_wheel
+from revenue_playbook.project.scaffold import scaffold_files
 
 
 def test_install_origins_from_pep_610_records() -> None:
@@ -72,7 +72,7 @@ def test_a_playbook_not_from_the_index_travels_as_a_wheel_in_the_repository() ->
 
 
 def test_a_playbook_from_the_index_pins_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    import revenue_playbook.install_source as module
+    import revenue_playbook.project.install_source as module
 
     class FromIndex:
         version = "1.4.2"

@@ -46,8 +46,8 @@ def built(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
 
 
 STEPS = {
-    "before the exchange": kill_at("revenue_playbook.safe_writes", "exchange"),
-    "after the exchange": kill_at("revenue_playbook.safe_writes", "exchange", after=True),
+    "before the exchange": kill_at("revenue_playbook.safety.safe_writes", "exchange"),
+    "after the exchange": kill_at("revenue_playbook.safety.safe_writes", "exchange", after=True),
     "removing the old site": kill_at("shutil", "rmtree", when="'-new-' in str(args[0])"),
     "during MkDocs' build": kill_at("mkdocs.commands.build", "build"),
 }
@@ -94,7 +94,8 @@ def test_without_atomic_exchange_a_kill_between_renames_is_repaired(
 def test_sigterm_is_handled_like_ctrl_c(built: tuple[Path, dict, dict], signal: str) -> None:
     repo, old, _ = built
     for step in ("build", "exchange"):
-        module = "mkdocs.commands.build" if step == "build" else "revenue_playbook.safe_writes"
+        module = ("mkdocs.commands.build" if step == "build"
+                  else "revenue_playbook.safety.safe_writes")
         result = run_cli(["build"], repo, kill_at(module, step, signal=signal))
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip().splitlines()[-1] == "Interrupted."

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from helpers import MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.model import crm_name
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.model import crm_name
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 LEAD_STATUSES = """
 lead_statuses:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from helpers import ROOT
 
-from revenue_playbook import templating
-from revenue_playbook.report import format_text
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.report import format_text
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions import templating
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

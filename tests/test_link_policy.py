@@ -14,15 +14,15 @@ import yaml
 from helpers import ROOT, make_repo
 from hostile import problems
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diagrams import DiagramError, DiagramRenderer, clean_svg
-from revenue_playbook.linkpolicy import is_allowed_url, url_scheme
-from revenue_playbook.markup import markdown as md_field
-from revenue_playbook.markup import text as text_field
-from revenue_playbook.pages import build_site
-from revenue_playbook.sanitize import sanitize_page
-from revenue_playbook.svgcheck import UnsafeSVG, check_svg
-from revenue_playbook.validate import validate
+from revenue_playbook.safety.linkpolicy import is_allowed_url, url_scheme
+from revenue_playbook.safety.markup import markdown as md_field
+from revenue_playbook.safety.markup import text as text_field
+from revenue_playbook.safety.sanitize import sanitize_page
+from revenue_playbook.safety.svgcheck import UnsafeSVG, check_svg
+from revenue_playbook.site.diagrams import DiagramError, DiagramRenderer, clean_svg
+from revenue_playbook.site.pages import build_site
 
 REFUSED = [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", "  javascript:alert(1)",
@@ -276,7 +276,7 @@ def test_ctrl_c_while_nh3_calls_back_interrupts_after_the_page(
     printed as an 'Exception ignored' traceback and lost; now it waits for the page."""
     import signal
 
-    from revenue_playbook import safe_writes, sanitize
+    from revenue_playbook.safety import safe_writes, sanitize
 
     calls = []
 

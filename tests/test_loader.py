@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL
 
-from revenue_playbook.loader import Limits, SourceFile, parse_text, read_file
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.loader import Limits, SourceFile, parse_text, read_file
 
 
 def parse(text: str, limits: Limits | None = None) -> tuple[SourceFile, list[str]]:
@@ -29,7 +29,7 @@ def codes_for(tmp_path: Path, name: str, content: bytes | str,
     else:
         path.write_bytes(content)
     monkeypatch.chdir(root)
-    from revenue_playbook.config import Settings
+    from revenue_playbook.definitions.config import Settings
 
     result = validate(Path("."), Settings(limits=Limits(**limits)))
     return [f"{f.location}: {f.code}" for f in result.findings]

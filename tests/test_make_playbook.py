@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

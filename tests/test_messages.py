@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.model import json_schema
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import Result, validate
-from revenue_playbook.wording import article, count, with_article
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.model import json_schema
+from revenue_playbook.definitions.wording import article, count, with_article
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 
 def edited(tmp_path: Path, old: str, new: str, name: str = "sales.yaml") -> Path:

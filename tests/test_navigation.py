@@ -14,12 +14,12 @@ from helpers import ROOT, make_repo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.links import relative
-from revenue_playbook.navigation import NAV_FLAT_MAX
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.links import relative
+from revenue_playbook.site.navigation import NAV_FLAT_MAX
+from revenue_playbook.site.pages import build_site
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

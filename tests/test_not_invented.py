@@ -11,11 +11,11 @@ from pathlib import Path
 
 from helpers import MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.pages import build_site
-from revenue_playbook.report import format_json
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.checks.report import format_json
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 
 def unstated(tmp_path: Path) -> Path:

@@ -26,10 +26,10 @@ import yaml
 from helpers import MINIMAL, ROOT
 from lxml import etree
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.diagrams import DiagramRenderer, process_dot
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.site.diagrams import DiagramRenderer, process_dot
+from revenue_playbook.site.pages import build_site
 
 VENDOR = ROOT / "tests" / "vendor"
 # A spreadsheet reads a cell as a formula when it starts with one of these (OWASP, "CSV
@@ -435,7 +435,7 @@ def test_the_html_preview_follows_the_invisible_character_policy(tmp_path, capsy
 def test_build_and_serve_log_lines_show_escape_sequences_as_text(capsys) -> None:
     import logging
 
-    from revenue_playbook import mkdocs_runner
+    from revenue_playbook.engines.mkdocs import runner as mkdocs_runner
 
     mkdocs_runner._show_mkdocs_warnings()
     logging.getLogger("mkdocs.plugins.playbook").warning("stage 'Disco%svery'", OSC52)

@@ -20,10 +20,10 @@ from hostile import markdown_slots, problems, set_slot
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.pages import build_site
-from revenue_playbook.sanitize import sanitize_page
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.safety.sanitize import sanitize_page
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 # each case builds a whole site: `make fuzz` runs 1,000 of them
 EXAMPLES = int(os.environ.get("PLAYBOOK_SAFETY_EXAMPLES", "12"))

@@ -13,11 +13,11 @@ from helpers import EXAMPLE, MINIMAL, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.loader import ReadCache
-from revenue_playbook.page_memo import PageMemo
-from revenue_playbook.pages import Site, build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.loader import ReadCache
+from revenue_playbook.incremental.page_memo import PageMemo
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import Site, build_site
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_playbook import make
@@ -144,7 +144,7 @@ def test_any_edit_of_any_field_gives_what_a_fresh_build_gives(
 
 
 def test_digests_tell_apart_what_a_page_could_show() -> None:
-    from revenue_playbook.page_memo import Digests, Uncacheable
+    from revenue_playbook.incremental.page_memo import Digests, Uncacheable
 
     digest = Digests().of
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import nodes
 
-from revenue_playbook.page_filters import FILTERS, page_environment
+from revenue_playbook.site.page_filters import FILTERS, page_environment
 
 # Reading a mapping is not computing.
 ACCESSORS = {"items", "values", "keys", "get"}

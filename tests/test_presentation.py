@@ -9,12 +9,10 @@ from datetime import date
 import pytest
 from helpers import EXAMPLE, example_playbook
 
-from revenue_playbook import markup
-from revenue_playbook.businesstime import Calendar
-from revenue_playbook.diagrams import campaign_dot, escape_label
-from revenue_playbook.findings import did_you_mean
-from revenue_playbook.model import BusinessHours, Campaign, Template, parse_duration
-from revenue_playbook.presentation import (
+from revenue_playbook.definitions.businesstime import Calendar
+from revenue_playbook.definitions.findings import did_you_mean
+from revenue_playbook.definitions.model import BusinessHours, Campaign, Template, parse_duration
+from revenue_playbook.definitions.presentation import (
     business_time,
     campaign_day,
     kpi_target,
@@ -22,7 +20,9 @@ from revenue_playbook.presentation import (
     when,
     when_label,
 )
-from revenue_playbook.preview import campaign_preview, render_template
+from revenue_playbook.safety import markup
+from revenue_playbook.site.diagrams import campaign_dot, escape_label
+from revenue_playbook.site.preview import campaign_preview, render_template
 
 
 def test_invisible_set_is_every_format_and_control_character():

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL
 
-from revenue_playbook.loader import ReadCache
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.loader import ReadCache
 
 
 def eventually(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:

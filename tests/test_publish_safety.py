@@ -152,12 +152,12 @@ def test_folders_playbook_did_not_publish_are_never_replaced(repo: Path, out: Pa
 
 STEPS = {
     "building": kill_at("mkdocs.commands.build", "build"),
-    "swapping the version in": kill_at("revenue_playbook.safe_writes", "swap_in"),
-    "writing versions.json": kill_at("revenue_playbook.safe_writes", "write_atomic",
+    "swapping the version in": kill_at("revenue_playbook.safety.safe_writes", "swap_in"),
+    "writing versions.json": kill_at("revenue_playbook.safety.safe_writes", "write_atomic",
                                      when="str(args[0]).endswith('versions.json')"),
-    "writing the alias": kill_at("revenue_playbook.safe_writes", "write_atomic",
+    "writing the alias": kill_at("revenue_playbook.safety.safe_writes", "write_atomic",
                                  when="'latest' in str(args[0])"),
-    "writing the root page": kill_at("revenue_playbook.safe_writes", "write_atomic",
+    "writing the root page": kill_at("revenue_playbook.safety.safe_writes", "write_atomic",
                                      when="str(args[0]).endswith('www/index.html')"),
 }
 BEFORE_THE_SWITCH = ("building", "swapping the version in")

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, make_repo
 
+from revenue_playbook.checks.report import format_json
+from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.cli import main
-from revenue_playbook.config import load_settings
-from revenue_playbook.diagrams import DiagramRenderer, process_dot
-from revenue_playbook.findings import Severity
-from revenue_playbook.pages import build_site
-from revenue_playbook.report import format_json
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.definitions.config import load_settings
+from revenue_playbook.definitions.findings import Severity
+from revenue_playbook.site.diagrams import DiagramRenderer, process_dot
+from revenue_playbook.site.pages import build_site
 
 REAL = sorted(p for p in (FIXTURES / "real").iterdir() if p.is_dir())
 
@@ -153,7 +153,7 @@ def _resolve(playbook: object, path: str) -> tuple[bool, object]:
 
 
 def _paths(cell: str) -> list[str]:
-    from revenue_playbook.model import SECTIONS
+    from revenue_playbook.definitions.model import SECTIONS
     return [p for p in re.findall(r"`([a-z_][a-z0-9_.]*)`", cell)
             if p.split(".")[0] in SECTIONS]
 

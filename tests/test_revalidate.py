@@ -16,12 +16,12 @@ import pytest
 import yaml
 from helpers import EXAMPLE, ROOT, example_playbook
 
-from revenue_playbook.config import Options, Settings
-from revenue_playbook.diagrams import DiagramRenderer
-from revenue_playbook.loader import ReadCache
-from revenue_playbook.model import SECTIONS, Node, Playbook, walk
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import Result, validate
+from revenue_playbook.checks.validate import Result, validate
+from revenue_playbook.definitions.config import Options, Settings
+from revenue_playbook.definitions.loader import ReadCache
+from revenue_playbook.definitions.model import SECTIONS, Node, Playbook, walk
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, MINIMAL
 
-from revenue_playbook.config import load_settings
-from revenue_playbook.rules import CHECKS, RULES
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.rules import CHECKS, RULES
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.config import load_settings
 
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 
@@ -101,7 +101,7 @@ def test_rule_codes_are_stable_and_documented() -> None:
 
 def test_severity_override_turns_a_warning_into_an_error(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from revenue_playbook.config import settings_from_mapping
+    from revenue_playbook.definitions.config import settings_from_mapping
 
     root = overlay(FIXTURES / "invalid" / "PB405-subject-length", tmp_path)
     monkeypatch.chdir(root)
@@ -124,8 +124,8 @@ def test_every_check_and_rule_is_listed() -> None:
     import pkgutil
 
     import revenue_playbook
-    from revenue_playbook.rules import rules_in
-    from revenue_playbook.rules.context import Context
+    from revenue_playbook.checks.rules import rules_in
+    from revenue_playbook.checks.rules.context import Context
 
     defined = {}
     for info in pkgutil.walk_packages(revenue_playbook.__path__, "revenue_playbook."):
@@ -137,8 +137,8 @@ def test_every_check_and_rule_is_listed() -> None:
     assert defined == RULES | DATA_RULES and len(RULES) >= 68
     assert list(RULES) == sorted(RULES)
     public_checks = set()
-    for info in pkgutil.iter_modules(revenue_playbook.rules.__path__):
-        module = importlib.import_module(f"revenue_playbook.rules.{info.name}")
+    for info in pkgutil.iter_modules(revenue_playbook.checks.rules.__path__):
+        module = importlib.import_module(f"revenue_playbook.checks.rules.{info.name}")
         for name, func in vars(module).items():
             if (inspect.isfunction(func) and func.__module__ == module.__name__
                     and not name.startswith("_")
@@ -151,8 +151,8 @@ def test_every_check_and_rule_is_listed() -> None:
 
 
 def test_unknown_rule_in_settings_is_a_usage_error() -> None:
-    from revenue_playbook.config import ConfigError, settings_from_mapping
-    from revenue_playbook.validate import severity_by_code
+    from revenue_playbook.checks.validate import severity_by_code
+    from revenue_playbook.definitions.config import ConfigError, settings_from_mapping
 
     settings = settings_from_mapping({"severity": {"PB999": "off"}}, "test")
     with pytest.raises(ConfigError, match="unknown rule 'PB999'"):

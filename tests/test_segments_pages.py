@@ -7,9 +7,9 @@ from pathlib import Path
 
 from helpers import EXAMPLE
 
-from revenue_playbook.diagrams import DiagramRenderer, process_dot
-from revenue_playbook.pages import build_site
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.site.diagrams import DiagramRenderer, process_dot
+from revenue_playbook.site.pages import build_site
 
 
 def test_example_pages_show_segments_hygiene_outcomes_and_service_levels(

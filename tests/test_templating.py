@@ -14,7 +14,7 @@ from helpers import make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revenue_playbook import templating
+from revenue_playbook.definitions import templating
 
 
 def test_renders_merge_fields() -> None:

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from helpers import EXAMPLE
 
+from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.validate import validate
 
 COLOURS = {"green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink",
            "black"}  # a label's colours, as Trello documents them

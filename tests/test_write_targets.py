@@ -185,7 +185,7 @@ def test_a_file_saved_just_before_the_exchange_is_put_back(
         capsys: pytest.CaptureFixture[str]) -> None:
     """Saved after the last check and before the folders are exchanged: the folder
     exchanged out is compared too, and exchanged back."""
-    from revenue_playbook import safe_writes
+    from revenue_playbook.safety import safe_writes
 
     out = tmp_path / "outside" / "crm"
     out.mkdir()
@@ -208,7 +208,7 @@ def test_a_file_saved_just_before_the_exchange_is_put_back(
 def test_without_renameat2_the_race_is_caught_too(
         repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from revenue_playbook import safe_writes
+    from revenue_playbook.safety import safe_writes
 
     out = tmp_path / "outside" / "crm"
     out.mkdir()

@@ -19,10 +19,10 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
-from .encoders import terminal
-from .model import ITEM_FOLDERS, json_schema
-from .report import REPORTERS
+from .checks.report import REPORTERS
+from .definitions.config import ConfigError, Settings, load_settings
+from .definitions.model import ITEM_FOLDERS, json_schema
+from .safety.encoders import terminal
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 DEFAULT_DEFS = "process_defs"
@@ -69,7 +69,7 @@ def cli() -> None:
               "when writing to a terminal).")
 def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> int:
     """Check the definitions in PATH (default: ./process_defs) and report every problem."""
-    from .validate import validate as run
+    from .checks.validate import validate as run
 
     root = defs_folder(path)
     settings = _settings(root)
@@ -89,11 +89,11 @@ def validate(path: str | None, strict: bool, fmt: str, color: bool | None) -> in
               help="Write every schema (one per kind of file) into this folder.")
 def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
     """Print the JSON Schema of a definition file (or of a one-item file in folder KIND)."""
-    from . import safe_writes
+    from .safety import safe_writes
 
     sources = safe_writes.project_sources()
     if all_dir:
-        from .model import schema_files
+        from .definitions.model import schema_files
 
         folder = Path(all_dir)
         documents = {name: (json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -124,7 +124,7 @@ def schema(kind: str | None, output: str | None, all_dir: str | None) -> int:
               show_default=True)
 def rules(fmt: str) -> int:
     """List every validation rule with its code, default severity and meaning."""
-    from .rules import all_rules
+    from .checks.rules import all_rules
 
     ordered = all_rules()
     if fmt == "json":
@@ -139,8 +139,8 @@ def rules(fmt: str) -> int:
 
 def _validated(path: str | None):  # type: ignore[no-untyped-def]
     """Validate the definitions for a command that needs a valid playbook."""
-    from .report import format_text
-    from .validate import validate as run
+    from .checks.report import format_text
+    from .checks.validate import validate as run
 
     root = defs_folder(path)
     result = run(root, _settings(root))
@@ -152,7 +152,7 @@ def _validated(path: str | None):  # type: ignore[no-untyped-def]
 
 def _settings(root: Path) -> Settings:
     """The settings for the definitions in `root`, every rule they name checked."""
-    from .validate import severity_by_code
+    from .checks.validate import severity_by_code
 
     try:
         settings = load_settings(root)
@@ -164,7 +164,7 @@ def _settings(root: Path) -> Settings:
 
 def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
     if wanted not in ids:
-        from .findings import close_matches
+        from .definitions.findings import close_matches
 
         close = close_matches(wanted, ids, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else \
@@ -183,8 +183,9 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
     one is complete."""
     import os
 
-    from . import mkdocs_runner, safe_writes
-    from .mkdocs_plugin import InvalidDefinitions
+    from .engines.mkdocs import runner as mkdocs_runner
+    from .engines.mkdocs.plugin import InvalidDefinitions
+    from .safety import safe_writes
 
     # the same sources give the same bytes: the build date is the last commit's
     repo = Path(config_file).resolve().parent
@@ -213,8 +214,8 @@ def build(config_file: str, site_dir: str | None, strict: bool) -> int:
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
 def serve(config_file: str, dev_addr: str | None, strict: bool) -> int:
     """Serve the site locally and rebuild it when a definition or page changes."""
-    from . import mkdocs_runner
-    from .mkdocs_plugin import InvalidDefinitions
+    from .engines.mkdocs import runner as mkdocs_runner
+    from .engines.mkdocs.plugin import InvalidDefinitions
 
     try:
         mkdocs_runner.serve(Path(config_file), dev_addr, strict)
@@ -233,7 +234,7 @@ def preview() -> None:
 
 def _show(preview_doc, html_file: str | None,  # type: ignore[no-untyped-def]
           root: Path | None = None) -> int:
-    from . import safe_writes
+    from .safety import safe_writes
 
     if html_file:
         sources = safe_writes.project_sources(defs=root)
@@ -256,7 +257,7 @@ WATCH_HELP = "Keep running and show the preview again after every change to the 
 def _preview(kind: str, wanted: str, path: str | None, html_file: str | None,
              watch: bool) -> int:
     """Validate, then show one template or campaign; with `watch`, again after each edit."""
-    from .preview import campaign_preview, template_preview
+    from .site.preview import campaign_preview, template_preview
 
     make = template_preview if kind == "template" else campaign_preview
     if html_file:  # refused at once, not after the first render (nor in a watch loop)
@@ -270,7 +271,7 @@ def _preview(kind: str, wanted: str, path: str | None, html_file: str | None,
 
 def _check_output(target: Path, what: str, defs: Path | None, kind: str = "file") -> None:
     """The one rule for an output path (`safe_writes.check_target`), as a usage error."""
-    from . import safe_writes
+    from .safety import safe_writes
 
     try:
         safe_writes.check_target(target, safe_writes.project_sources(defs=defs), what,
@@ -281,10 +282,10 @@ def _check_output(target: Path, what: str, defs: Path | None, kind: str = "file"
 
 def _watch(kind: str, wanted: str, path: str | None, html_file: str | None,
            make: Callable[[Any, str], Any]) -> int:
-    from .loader import ReadCache
-    from .report import format_text
-    from .validate import validate as run
-    from .watch import DefinitionsWatch
+    from .checks.report import format_text
+    from .checks.validate import validate as run
+    from .definitions.loader import ReadCache
+    from .incremental.watch import DefinitionsWatch
 
     root = defs_folder(path)
     settings = _settings(root)
@@ -349,9 +350,14 @@ def preview_campaign(campaign_id: str, path: str | None, html_file: str | None,
 def diff(old: str, new: str | None, defs_path: str, fmt: str, link: str | None) -> int:
     """What changed, by meaning, from OLD to NEW (git revisions or folders; NEW defaults to
     the working tree)."""
-    from .diff import changes_to_json, changes_to_markdown, changes_to_text, diff_playbooks
-    from .revisions import RevisionError, definitions_at
-    from .validate import validate as run
+    from .checks.validate import validate as run
+    from .definitions.diff import (
+        changes_to_json,
+        changes_to_markdown,
+        changes_to_text,
+        diff_playbooks,
+    )
+    from .definitions.revisions import RevisionError, definitions_at
 
     defs = Path(defs_path)
     try:
@@ -418,10 +424,10 @@ def export_command(target: str, path: str | None, out_dir: str | None, force: bo
     """Write the playbook in a tool's own format into a folder: TARGET is salesforce,
     hubspot, emails, asana, trello, ics, or all (each target in a folder of its own).
     Nothing is written unless the whole export succeeds."""
-    from . import safe_writes
     from .exports import TARGETS, ExportFailed
     from .exports.export import export_files
     from .exports.writing import WriteError, write_folder
+    from .safety import safe_writes
 
     out = Path(out_dir or f"export/{target}")
     root = defs_folder(path)
@@ -473,10 +479,10 @@ def import_command(crm: str, folder: str, company: str, out_dir: str) -> int:
     folder: OpportunityStage and LeadStatus value sets, business processes, record types,
     Paths) or hubspot (saved JSON of the Pipelines v3 and Properties v3 GET responses).
     Writes what the CRM holds; owners and exit criteria are left as marked gaps."""
-    from . import safe_writes
     from .crm.to_playbook import playbook_files
     from .exports.writing import WriteError, write_folder
-    from .scaffold import ScaffoldError, check_name
+    from .project.scaffold import ScaffoldError, check_name
+    from .safety import safe_writes
 
     out, source = Path(out_dir), Path(folder)
     sources = safe_writes.project_sources(extra={"the CRM folder": source})
@@ -521,8 +527,8 @@ def crm_diff(crm: str, folder: str, path: str | None, fmt: str) -> int:
     difference is reported at the playbook's YAML line; exit 1 when they differ."""
     from dataclasses import replace
 
+    from .checks.validate import severity_by_code
     from .crm.drift import compare
-    from .validate import severity_by_code
 
     result = _validated(path)
     config = _read_crm(crm, folder)
@@ -602,8 +608,8 @@ def simulate(out: str, path: str | None, shape: str, leads: int, seed: int, star
              comply: bool, parquet: bool) -> int:
     """Write a CRM's exports simulated from the playbook into OUT (a new or empty folder),
     to try `playbook measure` or test a dashboard."""
-    from . import safe_writes
     from .measure import simulate as sim
+    from .safety import safe_writes
 
     target = Path(out)
     root = defs_folder(path)
@@ -650,7 +656,7 @@ def publish(version: str | None, aliases: tuple[str, ...], title: str | None, br
             config_file: str) -> int:
     """Publish VERSION of the site with mike, with a "What changed" page against the
     previously published version."""
-    from . import publish as pub
+    from .publishing import publish as pub
 
     config = Path(config_file)
     if not config.is_file():
@@ -712,8 +718,8 @@ def _announce(done, title: str | None, site_url: str) -> None:  # type: ignore[n
 def init(directory: str, name: str | None) -> int:
     """Start a new playbook repository in DIRECTORY: definitions with one of each kind,
     mkdocs.yml, Makefile, CI workflow and README. Never overwrites a file."""
-    from . import safe_writes
-    from .scaffold import ScaffoldError, scaffold
+    from .project.scaffold import ScaffoldError, scaffold
+    from .safety import safe_writes
 
     target = Path(directory)
     try:

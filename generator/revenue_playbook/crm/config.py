@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import CRM
-from ..safe_writes import MANIFEST
+from ..definitions.model import CRM
+from ..safety.safe_writes import MANIFEST
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a retrieved metadata file or API response is far smaller
 

@@ -14,6 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from ..checks.rules.crm_drift import CANNOT_HOLD, EXTRA, MISSING, ORDER, VALUE
+from ..definitions.findings import Finding, Location, Rule
+from ..definitions.model import Playbook, SalesProcess
 from ..exports import hubspot as hubspot_export
 from ..exports.base import Output
 from ..exports.crm import (
@@ -26,9 +29,6 @@ from ..exports.crm import (
     statuses_for,
 )
 from ..exports.salesforce import developer_name
-from ..findings import Finding, Location, Rule
-from ..model import Playbook, SalesProcess
-from ..rules.crm_drift import CANNOT_HOLD, EXTRA, MISSING, ORDER, VALUE
 from .config import CrmConfig, CrmOption, CrmProcess, CrmStage
 
 T = TypeVar("T")

@@ -14,15 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .config import (
-    CrmConfig,
-    CrmOption,
-    CrmProcess,
-    CrmReadError,
-    CrmStage,
-    files_below,
-    read_text,
-)
+from .config import CrmConfig, CrmOption, CrmProcess, CrmReadError, CrmStage, files_below, read_text
 
 
 def _load(path: Path, folder: Path) -> Any:

@@ -17,15 +17,7 @@ from urllib.parse import unquote
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from .config import (
-    CrmConfig,
-    CrmOption,
-    CrmProcess,
-    CrmReadError,
-    CrmStage,
-    files_below,
-    read_text,
-)
+from .config import CrmConfig, CrmOption, CrmProcess, CrmReadError, CrmStage, files_below, read_text
 
 MASTER = "__MASTER__"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from ..encoders import visible
+from ..definitions.model import is_id
 from ..exports.crm import TITLES, WORD_OF
-from ..model import is_id
+from ..safety.encoders import visible
 from .config import CrmConfig, CrmOption, CrmProcess, CrmStage
 
 MORE = re.compile(r"^… and (\d+) more in the playbook$")

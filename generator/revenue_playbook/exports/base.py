@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..findings import Location
-from ..model import Playbook
+from ..definitions.findings import Location
+from ..definitions.model import Playbook
 
 Files = dict[str, bytes]  # a path inside the export folder (POSIX, relative) -> its bytes
 

@@ -15,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..diff import AREA_TITLES, Change
-from ..encoders import slack_mrkdwn, slack_plain, teams_text
-from ..wording import count
+from ..definitions.diff import AREA_TITLES, Change
+from ..definitions.wording import count
+from ..safety.encoders import slack_mrkdwn, slack_plain, teams_text
 from . import webhook
 
 SLACK_ENV = "PLAYBOOK_SLACK_WEBHOOK_URL"

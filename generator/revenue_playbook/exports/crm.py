@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import CRM, CrmName, LifecycleStage, Playbook, SalesProcess, Stage
-from ..model import LeadStatus as LeadStatusDef
-from ..segments import DEFAULT, value_for
+from ..definitions.model import CRM, CrmName, LifecycleStage, Playbook, SalesProcess, Stage
+from ..definitions.model import LeadStatus as LeadStatusDef
+from ..definitions.segments import DEFAULT, value_for
 from .base import Output, Problem
 
 TITLES: dict[CRM, str] = {"salesforce": "Salesforce", "hubspot": "HubSpot"}

@@ -12,11 +12,11 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ..encoders import json_clean, visible
-from ..findings import Location
-from ..merge_tokens import TOOLS, for_tool
-from ..model import Playbook, Template
-from ..rules.templates import line_in
+from ..checks.rules.templates import line_in
+from ..definitions.findings import Location
+from ..definitions.merge_tokens import TOOLS, for_tool
+from ..definitions.model import Playbook, Template
+from ..safety.encoders import json_clean, visible
 from .base import Output, Problem
 
 

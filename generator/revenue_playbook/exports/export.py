@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Playbook
+from ..definitions.model import Playbook
 from .base import ExportFailed, Files, Problem
 from .registry import TARGETS, build
 

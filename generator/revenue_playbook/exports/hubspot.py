@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
-from ..encoders import json_clean
-from ..model import Playbook
+from ..definitions.model import Playbook
+from ..safety.encoders import json_clean
 from .base import Output, Problem
 from .crm import (
     HUBSPOT_OPTIONS_MAX,

@@ -3,8 +3,8 @@ one calendar module (`calendars.py`) the site's calendar page uses too."""
 
 from __future__ import annotations
 
-from .. import calendars
-from ..model import Playbook
+from ..definitions.model import Playbook
+from . import calendars
 from .base import Output, Problem
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Playbook
+from ..definitions.model import Playbook
 from . import emails, hubspot, ics, salesforce, taskboards
 from .base import ExportFailed, Output, Target
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..encoders import Unwritable, xml_text
-from ..model import Playbook, SalesProcess
+from ..definitions.model import Playbook, SalesProcess
+from ..safety.encoders import Unwritable, xml_text
 from .base import Output, Problem
 from .crm import (
     SALESFORCE_VALUE_MAX,

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from ..businesstime import Calendar
-from ..encoders import csv_cell, json_clean
-from ..model import Campaign, Playbook
-from ..presentation import campaign_date
-from ..wording import count
+from ..definitions.businesstime import Calendar
+from ..definitions.model import Campaign, Playbook
+from ..definitions.presentation import campaign_date
+from ..definitions.wording import count
+from ..safety.encoders import csv_cell, json_clean
 from .base import Output, Problem
 
 PHASES = {"planning": "Planning", "execution": "Execution", "optimization": "Optimization"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from .. import safe_writes
+from ..safety import safe_writes
 from .base import Files
 
 

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from ..model import KPI, Playbook
-from ..segments import value_for
+from ..definitions.model import KPI, Playbook
+from ..definitions.segments import value_for
 from .load import Data, _insert, _lit, extend_calendar
 from .result import (
     CadenceAdherence,

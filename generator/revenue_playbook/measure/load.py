@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from ..businesstime import Calendar
+from ..definitions.businesstime import Calendar
+from ..definitions.findings import Finding, Location, Rule, Severity
+from ..definitions.model import Playbook
 from ..exports.crm import converted_stage
-from ..findings import Finding, Location, Rule, Severity
-from ..model import Playbook
 from . import stages as stage_map
 from .schema import TABLES, Column
 from .sources import KNOWN_NAMES, Col, Mapping, Wide, recognise

@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..findings import Finding, Location, Severity
-from ..model import Playbook
-from ..presentation import kpi_value
-from ..report import GITHUB_LEVELS, SARIF_LEVELS, _escape_data, _escape_property
-from ..wording import NOT_DEFINED
+from ..checks.report import GITHUB_LEVELS, SARIF_LEVELS, _escape_data, _escape_property
+from ..definitions.findings import Finding, Location, Severity
+from ..definitions.model import Playbook
+from ..definitions.presentation import kpi_value
+from ..definitions.wording import NOT_DEFINED
 from .load import DATA_RULES
 from .result import KpiActual, Measurement
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..findings import Finding
+from ..definitions.findings import Finding
 from .load import FileCount
 
 

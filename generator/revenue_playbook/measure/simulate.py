@@ -19,10 +19,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..businesstime import Calendar
+from ..definitions.businesstime import Calendar
+from ..definitions.model import Playbook, SalesProcess
+from ..definitions.segments import value_for
 from ..exports.crm import converted_stage, lead_statuses, stage_value
-from ..model import Playbook, SalesProcess
-from ..segments import value_for
 from .load import _lit
 
 SHAPES = ("neutral", "salesforce", "hubspot")

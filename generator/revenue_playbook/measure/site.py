@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..model import Playbook
+from ..definitions.model import Playbook
 from .report import number
 from .result import KpiActual, Measurement, Period
 

@@ -5,8 +5,8 @@ stage names that stage too (Salesforce's Lead Status history)."""
 
 from __future__ import annotations
 
+from ..definitions.model import CRMS, Playbook, crm_name
 from ..exports.crm import stage_value
-from ..model import CRMS, Playbook, crm_name
 
 
 def lifecycle_values(playbook: Playbook) -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Engine adapters that turn the generated site into HTML (MkDocs + Material today)."""

@@ -1,0 +1,398 @@
+"""The MkDocs plugin: a thin adapter that validates the definitions and adds the generated
+pages and diagrams to the build, without writing anything into the docs folder.
+
+    plugins:
+      - search
+      - playbook:
+          defs: process_defs
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from markupsafe import escape
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
+
+from ...checks.report import format_text
+from ...checks.validate import Result, severity_by_code, validate
+from ...definitions.config import ConfigError, find_pyproject, load_settings, settings_from_mapping
+from ...definitions.loader import ReadCache
+from ...incremental.page_memo import PageMemo
+from ...safety.encoders import html_attribute, terminal
+from ...safety.markup import code_fence
+from ...safety.sanitize import sanitize_page
+from ...site.diagrams import DiagramError, DiagramRenderer
+from ...site.pages import Site, build_site
+from ...site.search_text import search_ready
+
+log = get_plugin_logger(__name__)
+THEME_DIR = Path(__file__).parents[2] / "templates" / "theme"
+# in THEME_DIR, which MkDocs copies into the site: diagrams, badges, email previews
+STYLESHEET = "playbook.css"
+SCRIPT = "playbook.js"  # tables become stacked cards on a phone
+# Settings themes print as trusted HTML, in attributes too (Material's
+# `aria-label="{{ config.site_name }}"`): handed over escaped, as Markup so that a theme's
+# `|e` does not escape them twice. `playbook init --name` writes the site's name.
+THEME_TEXT = ("site_name", "site_description", "site_author")
+serve_log = logging.getLogger("playbook.serve")
+if not serve_log.handlers:
+    serve_log.addHandler(logging.StreamHandler())
+    serve_log.propagate = False
+
+
+class InvalidDefinitions(PluginError):
+    """The definitions have errors; the message is `playbook validate`'s report."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `playbook build` and `playbook publish` hand the plugin for one build (MkDocs'
+    own `mkdocs build` and `mkdocs serve` leave the defaults)."""
+
+    validated: Result | None = None
+    """The definitions, already validated by the caller: not read and checked again."""
+    changes: str | None = None
+    """Markdown of the "What changed" page (overrides the `changes` option)."""
+    version: str | None = None
+    """The version being published: turns on Material's version selector."""
+    failure: str | None = None
+    """`playbook serve`: the last rebuild failed with this report. Build the last good
+    site again, with the report on top of every page."""
+
+
+class PlaybookConfig(Config):
+    defs = c.Type(str, default="process_defs")
+    """The folder holding the YAML definitions, relative to mkdocs.yml."""
+    strict = c.Type(bool, default=False)
+    """Fail the build on validation warnings too."""
+    severity = c.Type(dict, default={})
+    """Rule severities by code or name, e.g. `{PB405: error, unused-template: off}`."""
+    cache_dir = c.Type(str, default=".cache/playbook")
+    """Where rendered diagrams are kept between builds, relative to mkdocs.yml."""
+    changes = c.Optional(c.Type(str))
+    """A Markdown file (relative to mkdocs.yml) shown as the "What changed" page."""
+    crm_data = c.Optional(c.Type(str))
+    """A folder of CRM exports (relative to mkdocs.yml): the site gets the measured pages
+    (scorecard actuals, SLA compliance, Playbook vs reality, weekly meeting pack). Over
+    `data` in `[tool.playbook.measure]`."""
+    records = c.Optional(c.Type(bool))
+    """With `crm_data`: also a record-level page (stale deals by name, per owner), left out of
+    search. Over `records` in `[tool.playbook.measure]`; off by default."""
+
+
+class PlaybookPlugin(BasePlugin[PlaybookConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.site: Site | None = None  # the site of this build
+        self.good: Site | None = None  # serve: the last site served without failure
+        self.renderer: DiagramRenderer | None = None
+        self.defs = Path("process_defs")
+        self.options = RunOptions()
+        self.failure: str | None = None  # why the last build failed, for `playbook build`
+        self.stale_report: str | None = None  # serving the last good site: why
+        # Kept across serve rebuilds like the diagram cache: only edited files are parsed again,
+        # and only the pages that read what an edit changed are made again.
+        self.read_cache = ReadCache()
+        self._files: dict[str, tuple[Any, File]] = {}  # serve: the last build's generated files
+        self.page_memo = PageMemo()
+        self._server: Any = None  # serve: the server watching files for rebuilds
+        self._watching: set[str] = set()  # what this plugin asked it to watch
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
+        self.command = command
+
+    def keep(self) -> None:
+        """`playbook serve`: the site just built is being served; fall back on it when a
+        later rebuild fails."""
+        self.good = self.site
+
+    def prepare(self, options: RunOptions) -> None:
+        """Set the options of the coming build, and of that build only: MkDocs keeps one
+        object of a plugin that defines `on_startup` for the whole process, so the next
+        build starts again from the defaults."""
+        self.options = options
+
+    def check(self, config: MkDocsConfig) -> Result:
+        """Validate the definitions named in mkdocs.yml; `playbook build` calls this first
+        so that invalid definitions stop the build before MkDocs starts, and hands the
+        result back with `prepare(RunOptions(validated=...))`."""
+        base = Path(config.config_file_path or ".").parent
+        self.defs = base / self.config.defs
+        self._follow()
+        try:
+            # the same settings as `playbook validate` ([tool.playbook] in pyproject.toml),
+            # with the plugin's own severities on top
+            settings = load_settings(self.defs)
+            settings.severity.update(settings_from_mapping(
+                {"severity": self.config.severity}, "mkdocs.yml (plugins: playbook)").severity)
+            severity_by_code(settings)
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+        if not self.defs.is_dir():
+            raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
+                              "(set `defs:` under the playbook plugin in mkdocs.yml)")
+        return validate(self.defs, settings, self.read_cache)
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").parent
+        options, self.options = self.options, RunOptions()  # see `prepare`
+        if options.failure is not None and self.good is not None:
+            self.site, self.stale_report = self.good, options.failure
+            return self._configure(config, options)
+        result = options.validated or self.check(config)
+        self.failure = None
+        if result.failed(self.config.strict):
+            report = format_text(result, self.config.strict)
+            if self.command == "serve" and (self.good or self.site) is not None:
+                # Not through MkDocs' logger: in strict mode that would stop the server.
+                serve_log.error("the definitions have errors; still serving the last good "
+                                "version:\n%s", report)
+                self.site, self.stale_report = self.good or self.site, report
+            else:
+                raise InvalidDefinitions(report)
+        else:
+            self.stale_report = None
+            for finding in result.warnings:
+                log.warning("%s: %s %s", terminal(finding.location), finding.code,
+                            terminal(finding.message))
+            cache = base / self.config.cache_dir
+            if self.renderer is None or self.renderer.cache_dir != cache:
+                self.renderer = DiagramRenderer(cache)
+            changes = options.changes
+            if changes is None and self.config.changes:
+                changes_file = base / self.config.changes
+                if changes_file.is_file():
+                    changes = changes_file.read_text(encoding="utf-8")
+            measured = self._measured(base, result)
+            try:
+                self.site = build_site(result.playbook, self.renderer,
+                                       directory_urls=config.use_directory_urls,
+                                       changes_markdown=changes,
+                                       findings=result.findings,
+                                       memo=self.page_memo if self.command == "serve" else None,
+                                       measured=measured)
+            except DiagramError as exc:
+                self.failure = f"playbook: {exc}"
+                raise PluginError(self.failure) from None
+        return self._configure(config, options)
+
+    def _measured(self, base: Path, result: Result) -> dict[str, Any] | None:
+        """The measured pages' values when CRM data is configured (plugin `crm_data:` or
+        `[tool.playbook.measure]`); each data finding is a warning of the build."""
+        try:
+            measuring = load_settings(base / self.config.defs).measuring
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+        folder = base / self.config.crm_data if self.config.crm_data else measuring.data
+        records = measuring.records if self.config.records is None else self.config.records
+        if folder is None:
+            return None
+        from ...measure.engine import Engine
+        from ...measure.load import DataError, load
+        from ...measure.site import page_values
+
+        try:
+            data = load(folder, result.playbook)
+        except DataError as exc:
+            raise PluginError(f"playbook: {exc} (set `crm_data:` under the playbook plugin in "
+                              "mkdocs.yml, or `measure.data` in [tool.playbook])") from None
+        for finding in data.findings:
+            log.warning("%s: %s %s", finding.location, finding.code, finding.message)
+        return page_values(Engine(data, record_level=records).run(), result.playbook)
+
+    def _configure(self, config: MkDocsConfig, options: RunOptions) -> MkDocsConfig:
+        if options.version:
+            # A published version: Material's version selector and outdated-version banner,
+            # and canonical URLs inside the version's folder (as mike's own plugin does).
+            config.extra.setdefault("version", {"provider": "mike", "default": "latest"})
+            if config.site_url:
+                config.site_url = urljoin(config.site_url, options.version + "/")
+        for key in THEME_TEXT:
+            if isinstance(config.get(key), str):
+                config[key] = html_attribute(config[key])
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
+        if SCRIPT not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
+        theme_dir = str(THEME_DIR)
+        if theme_dir not in config.theme.dirs:  # after the user's own overrides, if any
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)
+        assert self.site is not None
+        if not config.nav:
+            config.nav = self._nav(Path(config.docs_dir))
+        return config
+
+    def _nav(self, docs_dir: Path) -> list[Any]:
+        """The generated navigation, with hand-written pages added to the reference tab."""
+        assert self.site is not None
+        nav = [dict(section) for section in self.site.nav]
+        extra = []
+        for path in sorted(docs_dir.rglob("*.md")):
+            rel = path.relative_to(docs_dir).as_posix()
+            if rel not in self.site.pages:
+                extra.append({_title(path): rel})
+        if extra:
+            reference = nav[-1]
+            key = next(iter(reference))
+            reference[key] = [*reference[key], *extra]
+        return nav
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        edit_uri = EditUris(config)
+        made = self._files
+        self._files = {}
+        for path, page in self.site.pages.items():
+            if files.get_file_from_path(path) is not None:
+                log.info("%s is written by hand in the docs folder; it replaces the "
+                         "generated page", path)
+                continue
+            file = self._file(config, path, page.markdown, made)
+            file.edit_uri = edit_uri(page.source)
+            files.append(file)
+        for path, data in self.site.assets.items():
+            files.append(self._file(config, path, data, made))
+        return files
+
+    def _file(self, config: MkDocsConfig, path: str, content: str | bytes,
+              made: dict[str, tuple[Any, File]]) -> File:
+        """`File.generated`, or, in `serve`, the last build's File of the same path and
+        content: a File works out its URL and destination paths once, and a large playbook
+        has thousands. What a build changes on a File is set again as new."""
+        key = (config.site_dir, config.use_directory_urls, self.command)
+        known = made.get(path)
+        if known is not None and known[0] == key and known[1]._content == content:
+            file = known[1]
+            file.page = None
+            file.inclusion = InclusionLevel.UNDEFINED
+            file.generated_by = config.plugins._current_plugin or "<unknown>"
+        else:
+            file = File.generated(config, path, content=content)
+        if self.command == "serve":
+            self._files[path] = (key, file)
+        return file
+
+    @event_priority(50)  # before other plugins (print-site, search) read the content
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        if (self.site is not None and page.file.generated_by is not None
+                and page.file.src_uri in self.site.pages):
+            # made from YAML: the last line of defence; then what search reads
+            return search_ready(sanitize_page(html), page.file.src_uri)
+        return html
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        if self.stale_report:  # serving the last good version: say why, on every page
+            return _stale_banner(self.stale_report) + markdown
+        return markdown
+
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> TemplateContext:
+        if self.site is not None and page.file.src_uri in self.site.pages and page.title:
+            # The title comes from the page's heading, i.e. from YAML, and themes print it
+            # as trusted HTML (in <title>, among others): hand it over escaped.
+            page.title = str(escape(page.title))
+        return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.site is not None and page.file.src_uri in self.site.pages:
+            # A generated page's tags are for search (it has read them by now: they rank
+            # the page that defines a term first); other plugins would print them as HTML
+            # (print-site puts them, unescaped, above the page). A new dict, not a pop:
+            # serve keeps this page's metadata for its next build, which must see the tags.
+            page.meta = {key: value for key, value in page.meta.items() if key != "tags"}
+        return output
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        self._server = server
+        self._follow()
+        return server
+
+    def _follow(self) -> None:
+        """Serving: watch what decides the site now, the definitions folder mkdocs.yml
+        names and the pyproject.toml whose `[tool.playbook]` settings apply to it, and stop
+        watching a folder or file that no longer does (after `defs:` changed, say). Called
+        on every build, before the settings are read, so that a broken pyproject.toml is
+        watched too and fixing it rebuilds."""
+        if self._server is None:
+            return
+        folder = self.defs if self.defs.is_dir() else self.defs.parent
+        settings_file = find_pyproject(folder)
+        wanted = {os.path.abspath(path) for path in (self.defs, settings_file)
+                  if path is not None and path.exists()}
+        for path in sorted(self._watching - wanted):
+            self._server.unwatch(path)
+        for path in sorted(wanted - self._watching):
+            self._server.watch(path)
+        self._watching = wanted
+
+
+class EditUris:
+    """A generated page is edited in its YAML file: its path from the docs folder, which
+    MkDocs joins to `edit_uri` or puts in `edit_uri_template` as for any page. None (no edit
+    link) for a file outside the folder holding mkdocs.yml.
+
+    One per build: each folder holding definitions is resolved once, not once per page
+    (a playbook of 3,000 pages has a handful of folders); symbolic links are followed as
+    `Path.resolve` follows them."""
+
+    def __init__(self, config: MkDocsConfig) -> None:
+        self.root = os.path.realpath(Path(config.config_file_path or ".").parent)
+        self.docs = os.path.realpath(config.docs_dir)
+        self._folders: dict[str, str | None] = {}  # folder as written -> its path from docs
+
+    def __call__(self, source: str | None) -> str | None:
+        if not source:
+            return None
+        folder, name = os.path.split(source)
+        if name in ("", ".", "..") or os.path.islink(source):
+            return self._resolve(source)
+        if folder not in self._folders:
+            real = os.path.realpath(folder or ".")
+            self._folders[folder] = (os.path.relpath(real, self.docs)
+                                     if self._inside(real) else None)
+        relative = self._folders[folder]
+        if relative is None:
+            # outside the root, unless the file is the root itself
+            return self._resolve(source)
+        return (name if relative == "." else f"{relative}/{name}").replace(os.sep, "/")
+
+    def _inside(self, path: str) -> bool:
+        return Path(path).is_relative_to(self.root)
+
+    def _resolve(self, source: str) -> str | None:
+        path = os.path.realpath(source)
+        if not self._inside(path):
+            return None
+        return os.path.relpath(path, self.docs).replace(os.sep, "/")
+
+
+def _title(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _stale_banner(report: str) -> str:
+    """Shown on every page while `serve` keeps the last good version."""
+    body = textwrap.indent(str(code_fence(report, "text")), "    ")
+    return ('!!! failure "The last change could not be built: this is the last good '
+            'version"\n'
+            f"{body}\n\n")

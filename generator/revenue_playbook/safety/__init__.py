@@ -1,0 +1,1 @@
+"""Writing output safely: folders, git arguments, encodings per destination, the HTML sanitiser."""

@@ -1,0 +1,1 @@
+"""The engine-neutral website as data: generated Markdown pages, navigation, diagrams, Downloads."""

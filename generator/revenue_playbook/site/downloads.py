@@ -1,0 +1,85 @@
+"""The site's Downloads: every export target's files, and a zip of each target's folder.
+
+The same bytes as `playbook export TARGET`, from the same validated model; a target that
+cannot express this playbook is listed with the reason instead of its files.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import posixpath
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..definitions.model import Playbook
+from ..exports import TARGETS, ExportFailed, build
+from ..exports.base import Output
+from ..incremental.page_memo import Build
+
+FOLDER = "downloads"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same playbook gives the same zip bytes
+
+
+@dataclass
+class Download:
+    """One target on the Downloads page."""
+
+    name: str
+    title: str
+    summary: str
+    how_to_import: str
+    files: list[str] = field(default_factory=list)  # paths relative to the page
+    archive: str = ""  # the zip of every file, relative to the page
+    problem: str = ""  # why the target is not offered
+
+
+def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Output:
+    return build(playbook, name)
+
+
+def _zipped(files: dict[str, bytes], root: str, playbook: Playbook,
+            shared: Mapping[str, Any]) -> bytes:
+    return _zip(files, root)
+
+
+def _zip(files: dict[str, bytes], root: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(posixpath.join(root, path), _ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[path])
+    return buffer.getvalue()
+
+
+def downloads(playbook: Playbook, made: Build | None = None) \
+        -> tuple[list[Download], dict[str, bytes]]:
+    """The Downloads page's entries, and its assets by site path (under downloads/). With
+    the site's build (`made`), a target's files are made again only when what the target
+    reads changed."""
+    entries: list[Download] = []
+    assets: dict[str, bytes] = {}
+    for name, target in TARGETS.items():
+        if not target.applies(playbook):
+            continue
+        entry = Download(name, target.title, target.summary, target.how_to_import)
+        entries.append(entry)
+        try:
+            out = (build(playbook, name) if made is None else
+                   made.page(f"downloads:{name}", functools.partial(_export, name)))
+        except ExportFailed as exc:
+            entry.problem = "; ".join(p.message for p in exc.problems)
+            continue
+        for path, data in sorted(out.files.items()):
+            assets[f"{FOLDER}/{name}/{path}"] = data
+            entry.files.append(f"{name}/{path}")
+        assets[f"{FOLDER}/{name}.zip"] = (
+            _zip(out.files, name) if made is None else
+            made.page(f"downloads:{name}.zip", functools.partial(_zipped, out.files, name),
+                      args=out.files))
+        entry.archive = f"{name}.zip"
+    return entries, assets
