@@ -114,6 +114,25 @@ def test_a_changed_definition_updates_the_same_events(tmp_path) -> None:
     assert set(by_ics) == set(after)
 
 
+def test_two_clones_of_one_commit_write_the_same_calendars(tmp_path, monkeypatch) -> None:
+    """A clone's files are as new as the clone; under SOURCE_DATE_EPOCH (the last commit's
+    date, which `playbook build` sets) the calendars do not depend on when it was made."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(EXAMPLE, one)
+    shutil.copytree(EXAMPLE, two)
+    later = datetime.now().timestamp() + 7200
+    for path in two.rglob("*.yaml"):
+        os.utime(path, (later, later))
+    unclamped = [export(d, tmp_path / f"plain-{d.name}") / "retention_webinar.ics"
+                 for d in (one, two)]
+    assert unclamped[0].read_bytes() != unclamped[1].read_bytes()  # the mtimes do count
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    clamped = [export(d, tmp_path / f"epoch-{d.name}") / "retention_webinar.ics"
+               for d in (one, two)]
+    assert clamped[0].read_bytes() == clamped[1].read_bytes()
+    assert b"LAST-MODIFIED:20231114T221320Z" in clamped[0].read_bytes()
+
+
 def test_every_meeting_occurrence_is_on_the_meeting_day_in_local_time(tmp_path) -> None:
     out = export(EXAMPLE, tmp_path / "ics")
     (event,) = icalendar.Calendar.from_ical(

@@ -11,6 +11,7 @@ in the campaign's time zone, else the SLA's.
 from __future__ import annotations
 
 import functools
+import os
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -125,7 +126,18 @@ def revision(playbook: Playbook, nodes: Iterable[Node | None]) -> datetime | Non
     revised = playbook.revised
     times = [t for node in nodes if node is not None and node.source is not None
              if (t := revised.get(node.source.display)) is not None]
-    return datetime.fromtimestamp(max(times), UTC) if times else None
+    if not times:
+        return None
+    # A fresh clone's files are as new as the clone: a reproducible build (SOURCE_DATE_EPOCH,
+    # the last commit's date under `playbook build`) clamps them to that moment, so two
+    # clones of one commit write the same calendars.
+    newest = min(max(times), _source_date_epoch() or max(times))
+    return datetime.fromtimestamp(newest, UTC)
+
+
+def _source_date_epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else None
 
 
 def _versioned(event: icalendar.Event, changed: datetime | None) -> None:
