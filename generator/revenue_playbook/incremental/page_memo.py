@@ -41,7 +41,7 @@ _PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time,
           datetime.timedelta, decimal.Decimal, enum.Enum)
 
 
-_PACKAGE = __name__.rpartition(".")[0]  # objects of our own classes are digested by value
+_PACKAGE = __name__.split(".")[0]  # objects of our own classes are digested by value
 
 
 class Uncacheable(Exception):
