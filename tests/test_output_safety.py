@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.safety.sanitize import sanitize_page
 from revenue_playbook.site.diagrams import DiagramRenderer
-from revenue_playbook.site.pages import build_site
+from revenue_playbook.site.markdown_extension import GeneratedPages, mark_generated
+from revenue_playbook.site.pages import Page, build_site
 
 # each case builds a whole site: `make fuzz` runs 1,000 of them
 EXAMPLES = int(os.environ.get("PLAYBOOK_SAFETY_EXAMPLES", "12"))
@@ -99,12 +99,17 @@ def _site_extensions() -> tuple[list[str], dict[str, dict]]:
 EXTENSIONS, EXTENSION_SETTINGS = _site_extensions()
 
 
-def render(page_markdown: str) -> str:
-    """A generated page's content as the site makes it: Markdown with the site's
-    extensions, then the sanitiser the plugin applies (on_page_content)."""
-    html = markdown.markdown(page_markdown, extensions=EXTENSIONS,
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
+def render(page: Page) -> str:
+    """A generated page's content as every engine makes it: Markdown with the site's
+    extensions and ours, which cleans a page marked as generated inside the conversion
+    (after the front matter, which every engine reads and takes off first)."""
+    body = FRONT_MATTER.sub("", mark_generated(page.path, page.markdown), count=1)
+    return markdown.markdown(body,
+                             extensions=[*EXTENSIONS, GeneratedPages()],
                              extension_configs=EXTENSION_SETTINGS)
-    return sanitize_page(html)
 
 
 def set_field(data: dict, path: list, value: str) -> None:
@@ -134,7 +139,7 @@ def test_no_markup_from_definitions_reaches_a_page(edits: list[tuple[int, str]])
         renderer = DiagramRenderer(Path(tmp) / "cache")
         site = build_site(result.playbook, renderer)  # every diagram renders, or this raises
         for path, page in site.pages.items():
-            html = render(page.markdown)
+            html = render(page)
             # the diagrams are inspected below, as the SVG Graphviz wrote
             html = re.sub(r'<div class="pb-diagram"[^>]*>.*?<svg.*?</svg></div></div>', "", html,
                           flags=re.S)
@@ -208,4 +213,4 @@ def test_no_script_link_or_handler_from_any_markdown_field(
     site = build_site(playbook, baseline.renderer)
     changed = [p for p in site.pages.values() if baseline.pages.get(p.path) != p.markdown]
     for page in changed:
-        assert problems(render(page.markdown)) == [], page.path
+        assert problems(render(page)) == [], page.path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -163,3 +164,15 @@ def page_values(measurement: Measurement, playbook: Playbook) -> dict[str, dict[
     if m.record_level:
         values[RECORDS_PAGE] = {**shared, "stale": m.stale}
     return values
+
+
+def measured_pages(folder: Path, records: bool, playbook: Playbook) \
+        -> tuple[dict[str, dict[str, Any]], list[Any]]:
+    """The values of the measured pages from the CRM exports in `folder` (record-level too
+    with `records`), and the data's findings, each a warning of the build. Raises
+    `load.DataError` when the folder cannot be read."""
+    from .engine import Engine
+    from .load import load
+
+    data = load(folder, playbook)
+    return page_values(Engine(data, record_level=records).run(), playbook), data.findings

@@ -9,6 +9,7 @@ groups stay collapsed, and `navigation.prune` leaves them out of every page but 
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
@@ -17,6 +18,31 @@ from ..definitions.model import Campaign, Playbook
 from .indexes import Usage
 
 NAV_FLAT_MAX = 30  # entries a nav section lists flat before it is split into groups
+
+
+def with_hand_written(nav: list[Any], generated: Collection[str],
+                      docs_dir: Path) -> list[Any]:
+    """`nav` with every hand-written page of `docs_dir` (a `.md` file that is not one of
+    the `generated` paths) added to its last section, the reference tab, titled by its
+    first `# heading` (a hand-written title is the author's HTML: not escaped)."""
+    nav = [dict(section) for section in nav]
+    extra = []
+    for path in sorted(docs_dir.rglob("*.md")):
+        rel = path.relative_to(docs_dir).as_posix()
+        if rel not in generated:
+            extra.append({_page_title(path): rel})
+    if extra:
+        reference = nav[-1]
+        key = next(iter(reference))
+        reference[key] = [*reference[key], *extra]
+    return nav
+
+
+def _page_title(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()
 
 
 def nav_title(name: str) -> str:

@@ -22,7 +22,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
@@ -34,10 +34,10 @@ from ...definitions.loader import ReadCache
 from ...incremental.page_memo import PageMemo
 from ...safety.encoders import html_attribute, terminal
 from ...safety.markup import code_fence
-from ...safety.sanitize import sanitize_page
 from ...site.diagrams import DiagramError, DiagramRenderer
+from ...site.markdown_extension import GeneratedPages, insert_after_mark, mark_generated
+from ...site.navigation import with_hand_written
 from ...site.pages import Site, build_site
-from ...site.search_text import search_ready
 
 log = get_plugin_logger(__name__)
 THEME_DIR = Path(__file__).parents[2] / "templates" / "theme"
@@ -202,18 +202,17 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         records = measuring.records if self.config.records is None else self.config.records
         if folder is None:
             return None
-        from ...measure.engine import Engine
-        from ...measure.load import DataError, load
-        from ...measure.site import page_values
+        from ...measure.load import DataError
+        from ...measure.site import measured_pages
 
         try:
-            data = load(folder, result.playbook)
+            values, findings = measured_pages(folder, records, result.playbook)
         except DataError as exc:
             raise PluginError(f"playbook: {exc} (set `crm_data:` under the playbook plugin in "
                               "mkdocs.yml, or `measure.data` in [tool.playbook])") from None
-        for finding in data.findings:
+        for finding in findings:
             log.warning("%s: %s %s", finding.location, finding.code, finding.message)
-        return page_values(Engine(data, record_level=records).run(), result.playbook)
+        return values
 
     def _configure(self, config: MkDocsConfig, options: RunOptions) -> MkDocsConfig:
         if options.version:
@@ -225,6 +224,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         for key in THEME_TEXT:
             if isinstance(config.get(key), str):
                 config[key] = html_attribute(config[key])
+        if not any(isinstance(ext, GeneratedPages) for ext in config.markdown_extensions):
+            # cleans generated pages inside Markdown conversion, as on every engine
+            config.markdown_extensions.append(GeneratedPages())
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
@@ -240,17 +242,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def _nav(self, docs_dir: Path) -> list[Any]:
         """The generated navigation, with hand-written pages added to the reference tab."""
         assert self.site is not None
-        nav = [dict(section) for section in self.site.nav]
-        extra = []
-        for path in sorted(docs_dir.rglob("*.md")):
-            rel = path.relative_to(docs_dir).as_posix()
-            if rel not in self.site.pages:
-                extra.append({_title(path): rel})
-        if extra:
-            reference = nav[-1]
-            key = next(iter(reference))
-            reference[key] = [*reference[key], *extra]
-        return nav
+        return with_hand_written(self.site.nav, self.site.pages, docs_dir)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
@@ -262,7 +254,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            file = self._file(config, path, page.markdown, made)
+            file = self._file(config, path, mark_generated(path, page.markdown), made)
             file.edit_uri = edit_uri(page.source)
             files.append(file)
         for path, data in self.site.assets.items():
@@ -287,19 +279,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self._files[path] = (key, file)
         return file
 
-    @event_priority(50)  # before other plugins (print-site, search) read the content
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str:
-        if (self.site is not None and page.file.generated_by is not None
-                and page.file.src_uri in self.site.pages):
-            # made from YAML: the last line of defence; then what search reads
-            return search_ready(sanitize_page(html), page.file.src_uri)
-        return html
-
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
         if self.stale_report:  # serving the last good version: say why, on every page
-            return _stale_banner(self.stale_report) + markdown
+            return insert_after_mark(markdown, _stale_banner(self.stale_report))
         return markdown
 
     def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
@@ -381,13 +364,6 @@ class EditUris:
         if not self._inside(path):
             return None
         return os.path.relpath(path, self.docs).replace(os.sep, "/")
-
-
-def _title(path: Path) -> str:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return path.stem.replace("_", " ").replace("-", " ").capitalize()
 
 
 def _stale_banner(report: str) -> str:
