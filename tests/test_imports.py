@@ -226,7 +226,9 @@ try:
     run()
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules)}),
+loader = sys.modules.get("pydantic.plugin._loader")
+print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules),
+                  "plugins_searched": loader is not None and loader._plugins is not None}),
       file=sys.stderr)
 """
 
@@ -247,3 +249,5 @@ def test_validate_loads_only_what_it_checks_with():
                   or m.startswith(f"revenue_playbook.{room}.")) == []
     # the console script pauses the garbage collector for the import only
     assert probe["gc"] is True
+    # and pydantic does not read every installed package's entry points for plugins
+    assert probe["plugins_searched"] is False

@@ -8,11 +8,17 @@ models' validators) and next to no garbage, yet the garbage collector walked the
 again while they were made and once more at exit, just before the process ends. The import
 now runs with the collector off, and what it made is then frozen, out of its way: a sixth
 of the CPU time of `playbook validate`, which runs on every commit as a pre-commit hook.
+
+Pydantic looks for plugins of its own among the entry points of every installed package
+when the first model class is made (`PYDANTIC_DISABLE_PLUGINS`, pydantic's documented
+switch, skips that). Playbook's models are its own and no plugin has a use in them: the
+command turns the search off, unless the environment already says what to do.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 INTERRUPTED = 2  # the CLI's exit code for a usage or environment stop, Ctrl-C included
@@ -20,6 +26,7 @@ INTERRUPTED = 2  # the CLI's exit code for a usage or environment stop, Ctrl-C i
 
 def run() -> None:
     """Run `playbook` and exit with its code."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         try:
             gc.disable()
