@@ -71,7 +71,10 @@ fuzz: setup system-deps
 	  -p no:cacheprovider --hypothesis-show-statistics \
 	  tests/test_fuzz_mutations.py tests/test_output_safety.py
 
-# Scales 1, 10 and 100: writes benchmarks/results.json and playbook/benchmarks.md.
+# Every figure as a ratio against its reference measured in the same run; both write
+# benchmarks/results.json and playbook/benchmarks.md. The full profile (scales 1, 10, 100)
+# is for a quiet machine; bench-quick is the bounded profile (scales 1 and 10), within
+# 10 minutes on 2 busy cores.
 bench: install system-deps
 	$(BIN)/python benchmarks/run.py
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,8 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
              "serve_edit_s")
     for key in ("definitions", "files", "validate_vs_parse", "pages", "overhead_s",
                 "overhead_cpu_s", "build_overhead", "diagrams", "diagrams_cold_s",
-                "diagrams_rendered_warm", "peak_rss_mb", "load", *timed):
+                "diagrams_rendered_warm", "peak_rss_mb", "load", "serve_edit_vs_build",
+                "preview_vs_build", "diagrams_cold_vs_build", *timed):
         assert key in row, key
     assert row["definitions"] == 99 and row["pages"] == 52 and row["diagrams"] == 14
     assert row["diagrams_rendered_warm"] == 0
@@ -64,12 +66,28 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
         assert comparison["verdict"] == "ok" or comparison["verdict"].startswith("noisy")
         low, high = comparison["ratio_cpu_spread"]
         assert low <= comparison["ratio_cpu"] <= high
-    assert document["startup"]["startup_s"] > document["startup"]["python_s"] > 0
+    startup = document["startup"]
+    assert startup["startup_s"] > startup["imports_s"] > startup["python_s"] > 0
+    assert startup["startup_vs_imports"] == startup["comparisons"]["startup_vs_imports"][
+        "ratio_cpu"] > 1
+    # every target is a ratio against a reference measured in the same run
+    assert row["serve_edit_vs_build"] == pytest.approx(
+        row["serve_edit_cpu_s"] / row["build_cpu_s"])
+    assert document["profile"] == "custom" and document["elapsed_s"] > 0
+    assert document["load"] > 0
     page = (tmp_path / "benchmarks.md").read_text()
     assert (f"| 1 | {row['definitions']} | {row['files']} | {row['pages']} | "
             f"{row['diagrams']} |") in page
     assert "| diagrams_rendered_warm = 0 | 0 | yes |" in page
     assert "| target | measured | met |" in out.stdout
+    targets = [line for line in page.splitlines() if line.startswith("| ")
+               and line.endswith((" | yes |", " | no |", " | noisy, rerun |"))]
+    names = [line.split(" | ")[0] for line in targets]
+    for name in ("| build_overhead <= 0.1 (scale 1)", "| preview_vs_build <= 0.01 (scale 1)",
+                 "| startup_vs_imports <= 2.0: playbook validate on the example over the "
+                 "bare imports"):
+        assert name in names, names
+    assert not any(re.search(r"<= [\d.]+ s\b", name) for name in names)  # no seconds
     findings = document["findings"]
     assert [row["count"] for row in findings] == [200, 800]
     for kind in ("unused_reasons", "unknown_roles", "undeclared_fields"):
