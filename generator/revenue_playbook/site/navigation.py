@@ -81,6 +81,7 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
         sales.append({"Response times (SLA)": "sla.md"})
 
     emails: list[Any] = [{"Email templates": "emails/index.md"}]
+    emails += _list_pages(pages, "emails/list/", "All templates")
     emails += _grouped(template_groups(pb, usage), "Templates by use")
     campaigns: list[Any] = [{"Campaigns": "campaigns/index.md"},
                             {"Calendar": "calendar.md"}]
@@ -121,6 +122,16 @@ def build_nav(pb: Playbook, pages: Collection[str], usage: dict[str, Usage]) -> 
         if kept:
             tabs.append({title: kept})
     return tabs
+
+
+def _list_pages(pages: Collection[str], folder: str, title: str) -> list[Any]:
+    """The further pages of a list split over several (see `pages.list_pages`; the first
+    is the section's index), as one group: "All templates" > "Page 2", "Page 3"..."""
+    numbers = sorted(int(path[len(folder):-3]) for path in pages
+                     if path.startswith(folder) and path[len(folder):-3].isdigit())
+    if not numbers:
+        return []
+    return [{title: [{f"Page {n}": f"{folder}{n}.md"} for n in numbers]}]
 
 
 def _present(entry: Any, pages: Any) -> bool:

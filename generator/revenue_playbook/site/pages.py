@@ -88,6 +88,22 @@ def stage_hygiene(pb: Playbook, process: SalesProcess, stage: Stage) -> dict[str
             "action": hygiene_action(pb, process, stage.hygiene)}
 
 
+# A list of every definition of a kind grows with the playbook (1,900 email templates at a
+# hundred times the example): past this many rows it is split into pages of this many, so
+# that an edit makes again the one page listing what changed, and a phone loads a table of
+# a bounded size. Search finds a row on whichever page holds it.
+ROWS_PER_PAGE = 100
+
+
+def list_pages(ids: list[str], index: str, folder: str) -> list[tuple[str, list[str]]]:
+    """(path, ids) of each page of a list of `ids`, in their order: the first page is the
+    section's `index`, the others `folder/2.md`, `folder/3.md`... (a folder beside the
+    definitions' own pages: an id can name a page, never a folder of pages)."""
+    chunks = [ids[start:start + ROWS_PER_PAGE] for start in range(0, len(ids), ROWS_PER_PAGE)]
+    return [(index if number == 1 else f"{folder}/{number}.md", chunk)
+            for number, chunk in enumerate(chunks or [[]], 1)]
+
+
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
                changes_markdown: str | None = None,
                findings: list[Finding] | None = None, memo: PageMemo | None = None,
@@ -184,7 +200,10 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
                                       for cid in pb.cadences}))
     # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
     if pb.templates:
-        page("emails/index.md", "templates.md.j2")
+        listed = list_pages(list(pb.templates), "emails/index.md", "emails/list")
+        for number, (path, ids) in enumerate(listed, 1):
+            page(path, "templates.md.j2", values=dict(
+                ids=ids, number=number, pager=[path for path, _ in listed]))
     for tid, template in pb.templates.items():
         page(f"emails/{tid}.md", "template.md.j2", template,
              values=functools.partial(_template_values, tid=tid))
