@@ -1,5 +1,6 @@
-"""Fixtures many test files share, made once per run: the example playbook built and served
-(for tests that only read the site), and headless Chromium for a test file."""
+"""Fixtures many test files share, made once per run: the example playbook built (and
+served, for the browser) for tests that only read the site, and headless Chromium for a
+test file."""
 
 from __future__ import annotations
 
@@ -14,16 +15,29 @@ from revenue_playbook.cli import main
 
 
 @pytest.fixture(scope="session")
-def served_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The example playbook with its hand-written pages, built once and served on loopback:
-    (the site's URL, the site folder). Tests must not change it."""
+def example_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository of the example playbook with its hand-written pages, built once per
+    run with `playbook build --strict` into its `site/`. Tests must not change it: one
+    that edits, rebuilds or serves with changes makes its own with `make_repo`."""
     repo = make_repo(tmp_path_factory.mktemp("example-site"), EXAMPLE, docs=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
-        assert main(["build"]) == 0
-    site = repo / "site"
-    with served(site) as url:
-        yield url, site
+        assert main(["build", "--strict"]) == 0
+    return repo
+
+
+@pytest.fixture(scope="session")
+def example_site(example_repo: Path) -> Path:
+    """The example's built site folder (see `example_repo`)."""
+    return example_repo / "site"
+
+
+@pytest.fixture(scope="session")
+def served_example(example_site: Path) -> Iterator[tuple[str, Path]]:
+    """The example's built site served on loopback, as a static host would: (the site's
+    URL, the site folder)."""
+    with served(example_site) as url:
+        yield url, example_site
 
 
 @pytest.fixture(scope="module")

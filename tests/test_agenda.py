@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_repo
+from helpers import ROOT
 
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.cli import main
 from revenue_playbook.site.agenda import cadence_agenda, days, role_days, stage_agenda
 
 
@@ -62,11 +61,8 @@ def test_my_day_gathers_every_touch_a_role_makes(example) -> None:  # type: igno
     assert "cro" not in role_days(example)  # no touches: no page
 
 
-def test_pages_show_agendas_and_my_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
-    monkeypatch.chdir(repo)
-    assert main(["build"]) == 0
-    site = repo / "site"
+def test_pages_show_agendas_and_my_day(example_site: Path) -> None:
+    site = example_site
     sla = (site / "sla" / "index.html").read_text()
     assert "<strong>Days 7–8</strong>: no touch" in sla
     assert ('Stop the cadence and run the meeting in <a href="../stages/discovery/">'

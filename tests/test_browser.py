@@ -3,12 +3,10 @@ and no console errors. Uses Debian's Chromium; never downloads a browser."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
-
-from revenue_playbook.cli import main
+from helpers import CHROMIUM, ROOT, launch_chromium
 
 OUTPUT = ROOT / "test-output"
 
@@ -19,14 +17,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    repo = make_repo(tmp_path_factory.mktemp("browser"), ROOT / "process_defs", docs=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(repo)
-        assert main(["build"]) == 0
-    with served(repo / "site") as url:
-        yield url
+@pytest.fixture
+def site_url(served_example: tuple[str, Path]) -> str:
+    return served_example[0]
 
 
 def test_search_and_click_through_the_process(site_url: str) -> None:

@@ -3,12 +3,10 @@ wider than the screen, every link answers, each tool's version has a copy button
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, ROOT, launch_chromium, make_repo, served
-
-from revenue_playbook.cli import main
+from helpers import CHROMIUM, ROOT, launch_chromium
 
 OUTPUT = ROOT / "test-output"
 
@@ -19,14 +17,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    repo = make_repo(tmp_path_factory.mktemp("downloads"), ROOT / "process_defs", docs=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(repo)
-        assert main(["build"]) == 0
-    with served(repo / "site") as url:
-        yield url
+@pytest.fixture
+def site_url(served_example: tuple[str, Path]) -> str:
+    return served_example[0]
 
 
 def test_downloads_and_tool_tabs_on_a_phone_in_dark_mode(site_url: str) -> None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from helpers import ROOT, make_repo
+from helpers import ROOT
 
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.definitions.businesstime import Calendar
@@ -111,15 +111,8 @@ def test_month_view_spans_every_campaign(example) -> None:  # type: ignore[no-un
     assert sum(len(m.entries) for m in months) == len(calendars.all_entries(example))
 
 
-def test_site_publishes_and_links_the_calendars(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-
-    from revenue_playbook.cli import main
-
-    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
-    monkeypatch.chdir(repo)
-    assert main(["build"]) == 0
-    site = repo / "site"
+def test_site_publishes_and_links_the_calendars(example_site: Path) -> None:
+    site = example_site
     found = events((site / "calendars" / "retention_webinar.ics").read_bytes())
     assert found["retention_webinar-step-webinar"].start.hour == 11
     assert events((site / "calendars" / "revenue-meeting.ics").read_bytes())

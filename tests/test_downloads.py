@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, defs_with_twin_process, make_repo
+from helpers import EXAMPLE, defs_with_twin_process
 
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.cli import main
 from revenue_playbook.exports import TARGETS
 from revenue_playbook.exports import build as export
 from revenue_playbook.site.diagrams import DiagramRenderer
@@ -57,11 +57,8 @@ def test_a_target_that_cannot_export_says_why(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_built_site_serves_every_download_and_the_tool_tabs(tmp_path, monkeypatch) -> None:
-    repo = make_repo(tmp_path, EXAMPLE)
-    monkeypatch.chdir(repo)
-    assert main(["build", "--strict"]) == 0
-    site = repo / "site"
+def test_built_site_serves_every_download_and_the_tool_tabs(example_site: Path) -> None:
+    site = example_site
     html = (site / "downloads" / "index.html").read_text(encoding="utf-8")
     article = html[html.index("<article"):html.index("</article>")]
     links = [link for link in re.findall(r'href="([^"#]+)"', article)]

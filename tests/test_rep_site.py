@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from helpers import ROOT, make_repo
 
-from revenue_playbook.cli import main
-
-
-def test_reference_pages_rank_below_the_playbook_in_search(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reference_pages_rank_below_the_playbook_in_search(example_site: Path) -> None:
     import json
 
-    repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
-    monkeypatch.chdir(repo)
-    assert main(["build"]) == 0
-    docs = json.loads((repo / "site" / "search" / "search_index.json").read_text())["docs"]
+    docs = json.loads((example_site / "search" / "search_index.json").read_text())["docs"]
     boosts = {d["location"]: d.get("boost") for d in docs if "#" not in d["location"]}
     assert boosts["reference/rules/"] == boosts["reference/format/"] == 0.1
     assert boosts["benchmarks/"] == 0.1
     assert boosts["sla/"] is None  # the playbook's pages keep the usual weight
-    home = (repo / "site" / "index.html").read_text()
+    home = (example_site / "index.html").read_text()
     assert "What changed recently" not in home  # no published version to compare with
