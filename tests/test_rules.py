@@ -17,7 +17,7 @@ import pytest
 from helpers import FIXTURES, MINIMAL
 
 from revenue_playbook.checks.rules import CHECKS, RULES
-from revenue_playbook.checks.validate import validate
+from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.definitions.config import load_settings
 
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
@@ -38,10 +38,11 @@ def overlay(case: Path, tmp_path: Path) -> Path:
     return root
 
 
-def found(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def found(root: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """What `playbook validate` run in `root` finds, with the settings of its
+    pyproject.toml, as a user runs it (locations relative to `root`)."""
     monkeypatch.chdir(root)
-    result = validate(Path("."), load_settings(Path(".")))
-    return [f"{f.location}: {f.code}" for f in result.findings]
+    return validate(Path("."), load_settings(Path(".")))
 
 
 def expected_findings(case: Path) -> list[tuple[str, str]]:
@@ -57,9 +58,9 @@ def expected_findings(case: Path) -> list[tuple[str, str]]:
 
 
 def test_minimal_playbook_passes_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(MINIMAL)
-    result = validate(Path("."))
+    result = found(MINIMAL, monkeypatch)
     assert [f"{f.location}: {f.code} {f.message}" for f in result.findings] == []
+    assert not result.failed(strict=True)
     assert len(result.playbook.templates) == 3
     assert list(result.playbook.stages) == ["discovery", "proposal", "won", "lost"]
 
@@ -67,9 +68,7 @@ def test_minimal_playbook_passes_every_rule(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_invalid_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = expected_findings(case)
-    root = overlay(case, tmp_path)
-    monkeypatch.chdir(root)
-    findings = validate(Path("."), load_settings(Path("."))).findings
+    findings = found(overlay(case, tmp_path), monkeypatch).findings
     actual = [f"{f.location}: {f.code}" for f in findings]
     assert actual == [where for where, _ in expected]
     for finding, (_, message) in zip(findings, expected, strict=True):
