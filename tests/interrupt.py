@@ -51,3 +51,35 @@ def _no_exchange(a, b):
     raise OSError(errno.EINVAL, "not supported here")
 safe_writes.exchange = _no_exchange
 """
+
+
+def interrupted_console(args: list[str], cwd: Path, at: int | None,
+                        calls: Path) -> subprocess.CompletedProcess[str]:
+    """The `playbook` script (console.run) run with `args` and sent SIGINT at its `at`-th
+    call or return, Python's or C's, counted from the first line of `run()` (0: never;
+    None: not even counted): each Ctrl-C lands at the same point of Playbook's run on any
+    machine, however loaded. How many calls the run made by the end, or by the interrupt, is
+    written to `calls`."""
+    code = f"""
+import os, signal, sys
+from revenue_playbook.console import run
+_calls = [0]
+def _count(frame, event, arg):
+    if frame.f_code is run.__code__ and event == "call":
+        return  # not yet in its body: Python's own window between a call and its first line
+    _calls[0] += 1
+    if _calls[0] == {at}:
+        sys.setprofile(None)
+        os.kill(os.getpid(), signal.SIGINT)
+if {at is not None}:
+    sys.setprofile(_count)
+try:
+    run()
+finally:
+    sys.setprofile(None)
+    with open({str(calls)!r}, "w") as out:
+        out.write(str(_calls[0]))
+"""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=600, env=env)
