@@ -111,7 +111,7 @@ def test_month_view_spans_every_campaign(example) -> None:  # type: ignore[no-un
     assert sum(len(m.entries) for m in months) == len(calendars.all_entries(example))
 
 
-def test_site_publishes_and_links_the_calendars(example_site: Path) -> None:
+def test_site_publishes_and_links_the_calendars(example, example_site: Path) -> None:  # type: ignore[no-untyped-def]
     site = example_site
     found = events((site / "calendars" / "retention_webinar.ics").read_bytes())
     assert found["retention_webinar-step-webinar"].start.hour == 11
@@ -121,6 +121,7 @@ def test_site_publishes_and_links_the_calendars(example_site: Path) -> None:
     meeting = (site / "meeting" / "index.html").read_text()
     assert 'href="../calendars/revenue-meeting.ics"' in meeting
     page = (site / "calendar" / "index.html").read_text()
-    assert page.count('<table class="pb-month"') == 5
+    months = calendars.months(example, calendars.all_entries(example))
+    assert page.count('<table class="pb-month"') == len([m for m in months if m.weeks]) > 1
     assert "Thu 26 Nov · holiday" in page
     assert 'href="../campaigns/retention_webinar/">Run the webinar</a> 11:00 EST' in page

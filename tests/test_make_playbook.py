@@ -12,6 +12,8 @@ import pytest
 from helpers import ROOT
 
 from revenue_playbook.checks.validate import validate
+from revenue_playbook.site.diagrams import DiagramRenderer
+from revenue_playbook.site.pages import build_site
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -56,7 +58,12 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
                 "diagrams_rendered_warm", "peak_rss_mb", "load", "serve_edit_vs_build",
                 "preview_vs_build", "diagrams_cold_vs_build", *timed):
         assert key in row, key
-    assert row["definitions"] == 99 and row["pages"] == 52 and row["diagrams"] == 14
+    # scale 1 is the example: its definitions, and the pages and diagrams the site makes
+    renderer = DiagramRenderer(tmp_path / "diagrams")
+    site = build_site(validate(ROOT / "process_defs").playbook, renderer)
+    assert row["definitions"] == make(ROOT / "process_defs", 1, tmp_path / "scale1")
+    assert row["pages"] == len(site.pages)
+    assert row["diagrams"] == renderer.rendered + renderer.cache_hits > 0
     assert row["diagrams_rendered_warm"] == 0
     for key in timed:  # CPU time beside wall time, both with their spread
         cpu = key.removesuffix("_s") + "_cpu_s"

@@ -113,10 +113,10 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
     alignment = site.pages["alignment.md"].markdown
     assert "**1 of 9 practices met.**" in alignment
     assert "| **One definition of a qualified lead**" in alignment
-    assert alignment.count("➖ not encoded") == 8
     report = json.loads(format_json(result))["alignment"]
     assert (report["met"], report["total"]) == (1, 9)
     states = {p["id"]: p["state"] for p in report["practices"]}
+    assert alignment.count("➖ not encoded") == list(states.values()).count("not encoded") > 0
     assert states["qualified-lead"] == "met" and states["sales-preview"] == "not encoded"
     # HubSpot's defaults name no hand-off owner or time, and no exit criteria: "not
     # encoded", with no rule switched off (the folder has no severity settings)
