@@ -18,11 +18,21 @@ from interrupt import interrupted_console
 from revenue_playbook.cli import main
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = make_repo(tmp_path_factory.mktemp("built"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo)
+        assert main(["build"]) == 0
+    return repo
+
+
 @pytest.fixture
-def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    repo = make_repo(tmp_path)
+def built(built_once: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with its site built: a copy of one built once for this file, which
+    each test may break as it likes."""
+    repo = shutil.copytree(built_once, tmp_path / "repo", symlinks=True)
     monkeypatch.chdir(repo)
-    assert main(["build"]) == 0
     return repo
 
 
