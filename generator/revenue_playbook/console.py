@@ -26,9 +26,9 @@ INTERRUPTED = 2  # the CLI's exit code for a usage or environment stop, Ctrl-C i
 
 def run() -> None:
     """Run `playbook` and exit with its code."""
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         try:
+            os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
             gc.disable()
             try:
                 from .cli import main
