@@ -69,6 +69,12 @@ LABELS = {
 }
 
 
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, list):
+        return [_plain(x) for x in before] == [_plain(x) for x in after]
+    return bool(_plain(before) == _plain(after))
+
+
 def _fields(area: str, subject: str, old: Node, new: Node,
             skip: tuple[str, ...] = ()) -> Iterator[Change]:
     """Field-by-field changes; lists of text become 'added'/'removed' items."""
@@ -76,53 +82,73 @@ def _fields(area: str, subject: str, old: Node, new: Node,
         if name in skip:
             continue
         before, after = getattr(old, name), getattr(new, name)
-        if _plain(before) == _plain(after) if not isinstance(before, list) else \
-                [_plain(x) for x in before] == [_plain(x) for x in after]:
-            continue
-        label = name.replace("_", " ")
-        if isinstance(after, list) and all(isinstance(x, str) for x in [*before, *after]):
-            item = LABELS.get(name, label)
-            for value in after:
-                if value not in before:
-                    yield Change("added", area, subject, f"{item} added", new=value)
-            for value in before:
-                if value not in after:
-                    yield Change("removed", area, subject, f"{item} removed", old=value)
-            if sorted(before) == sorted(after):
-                yield Change("changed", area, subject, f"{label} reordered", before, after)
-        elif name in segmented_fields(type(new)) and (isinstance(before, dict)
-                                                      or isinstance(after, dict)):
-            # a value per segment: say which segment's value changed
-            keys = [*(before if isinstance(before, dict) else {}),
-                    *(after if isinstance(after, dict) else {})]
-            for seg in dict.fromkeys(keys):
-                was, now = value_for(before, seg), value_for(after, seg)
-                if was != now:
-                    yield Change("changed", area, subject, f"{label} for segment '{seg}'",
-                                 was, now)
-        elif isinstance(after, Node) and isinstance(before, Node):
-            yield from _fields(area, subject, before, after)
-        elif isinstance(after, dict) and isinstance(before, dict):
-            label = LABELS.get(name, label)
-            for key in after:
-                if key not in before:
-                    yield Change("added", area, subject, f"{label} '{key}' added",
-                                 new=_summary(after[key]))
-                elif _plain(before[key]) != _plain(after[key]):
-                    if isinstance(after[key], Node):
-                        yield from _fields(area, f"{subject}, {label} '{key}'", before[key],
-                                           after[key])
-                    else:
-                        yield Change("changed", area, subject, f"{label} '{key}'",
-                                     before[key], after[key])
-            for key in before:
-                if key not in after:
-                    yield Change("removed", area, subject, f"{label} '{key}' removed",
-                                 old=_summary(before[key]))
-        elif isinstance(after, list):
-            yield Change("changed", area, subject, label, _summary(before), _summary(after))
-        else:
-            yield Change("changed", area, subject, label, _plain(before), _plain(after))
+        if not _same(before, after):
+            yield from _field(area, subject, type(new), name, before, after)
+
+
+def _field(area: str, subject: str, kind: type[Node], name: str, before: Any,
+           after: Any) -> Iterator[Change]:
+    """The changes of one field whose value differs, by the shape of its value."""
+    label = name.replace("_", " ")
+    if isinstance(after, list) and all(isinstance(x, str) for x in [*before, *after]):
+        yield from _text_items(area, subject, name, before, after)
+    elif name in segmented_fields(kind) and (isinstance(before, dict)
+                                             or isinstance(after, dict)):
+        yield from _per_segment(area, subject, label, before, after)
+    elif isinstance(after, Node) and isinstance(before, Node):
+        yield from _fields(area, subject, before, after)
+    elif isinstance(after, dict) and isinstance(before, dict):
+        yield from _items(area, subject, LABELS.get(name, label), before, after)
+    elif isinstance(after, list):
+        yield Change("changed", area, subject, label, _summary(before), _summary(after))
+    else:
+        yield Change("changed", area, subject, label, _plain(before), _plain(after))
+
+
+def _text_items(area: str, subject: str, name: str, before: list[str],
+                after: list[str]) -> Iterator[Change]:
+    """A list of text: each item added or removed, or the same items reordered."""
+    item = LABELS.get(name, name.replace("_", " "))
+    for value in after:
+        if value not in before:
+            yield Change("added", area, subject, f"{item} added", new=value)
+    for value in before:
+        if value not in after:
+            yield Change("removed", area, subject, f"{item} removed", old=value)
+    if sorted(before) == sorted(after):
+        yield Change("changed", area, subject, f"{name.replace('_', ' ')} reordered", before,
+                     after)
+
+
+def _per_segment(area: str, subject: str, label: str, before: Any,
+                 after: Any) -> Iterator[Change]:
+    """A value per segment: which segment's value changed."""
+    keys = [*(before if isinstance(before, dict) else {}),
+            *(after if isinstance(after, dict) else {})]
+    for seg in dict.fromkeys(keys):
+        was, now = value_for(before, seg), value_for(after, seg)
+        if was != now:
+            yield Change("changed", area, subject, f"{label} for segment '{seg}'", was, now)
+
+
+def _items(area: str, subject: str, label: str, before: dict[str, Any],
+           after: dict[str, Any]) -> Iterator[Change]:
+    """A mapping of items by id: each added, removed or changed (field by field)."""
+    for key in after:
+        if key not in before:
+            yield Change("added", area, subject, f"{label} '{key}' added",
+                         new=_summary(after[key]))
+        elif _plain(before[key]) != _plain(after[key]):
+            if isinstance(after[key], Node):
+                yield from _fields(area, f"{subject}, {label} '{key}'", before[key],
+                                   after[key])
+            else:
+                yield Change("changed", area, subject, f"{label} '{key}'", before[key],
+                             after[key])
+    for key in before:
+        if key not in after:
+            yield Change("removed", area, subject, f"{label} '{key}' removed",
+                         old=_summary(before[key]))
 
 
 def _summary(value: Any) -> Any:
