@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...definitions.findings import Finding, Rule, Severity
-from ...definitions.model import Playbook, SalesProcess, Stage
+from ...definitions.model import Hygiene, Playbook, SalesProcess, Stage
 from ...definitions.segments import describe, key_path, pairs
 from ...definitions.wording import count
 from .context import Context
@@ -27,22 +27,41 @@ def _policy(pb: Playbook, process: SalesProcess, sid: str,
     rule = stage.hygiene
     if rule is None:
         return
-    segments = _segments(pb, process)
     if stage.outcome:
         yield Finding(HYGIENE, stage.where("hygiene", key=True),
                       f"terminal stage '{sid}' ({stage.outcome}) has a deal hygiene policy",
                       "A closed deal cannot go stale: remove `hygiene:` from this stage.")
         return
+    segments = _segments(pb, process)
     if rule.warn_after is None and rule.act_after is None:
         yield Finding(HYGIENE, stage.where("hygiene", key=True),
                       f"the deal hygiene policy of stage '{sid}' has no `warn_after` or "
                       "`act_after`", "Say after how many days without activity it applies.")
+    yield from _acts_after_warning(rule, sid, segments)
+    yield from _action(rule, sid)
+    target = process.stages.get(rule.to) if rule.to else None
+    if target is not None:
+        yield from _target(pb, rule, sid, target)
+    if rule.action not in ("close",) and rule.reason is not None:
+        yield Finding(HYGIENE, rule.where("reason"),
+                      f"a reason is given for `action: {rule.action}` on stage '{sid}'",
+                      "Reasons are recorded when a deal is closed: use `action: close`.")
+    if rule.to is not None and rule.to not in process.stages:
+        return  # another process's or unknown stage: reported by PB305 / PB203
+    yield from _stale_after_typical(rule, sid, stage, segments)
+
+
+def _acts_after_warning(rule: Hygiene, sid: str, segments: list[str]) -> Iterator[Finding]:
     for seg, warn, act in pairs(rule.warn_after, rule.act_after, segments):
         if warn is not None and act is not None and act <= warn:
             yield Finding(HYGIENE, rule.where("act_after", *key_path(rule.act_after, seg)),
                           f"stage '{sid}' acts on a stale deal after {count(act, 'day')}"
                           f"{describe(seg)}, not after the warning at {count(warn, 'day')}",
                           "`act_after` must be longer than `warn_after`.")
+
+
+def _action(rule: Hygiene, sid: str) -> Iterator[Finding]:
+    """`act_after` and `action` come together, and closing or moving says where to."""
     if rule.act_after is not None and rule.action is None:
         yield Finding(HYGIENE, rule.where("act_after", key=True),
                       f"stage '{sid}' says when to act on a stale deal but not what to do",
@@ -52,12 +71,16 @@ def _policy(pb: Playbook, process: SalesProcess, sid: str,
         yield Finding(HYGIENE, rule.where("action"),
                       f"stage '{sid}' has a stale-deal action but no `act_after`",
                       "Add `act_after: <days>` (longer than `warn_after`).")
-    target = process.stages.get(rule.to) if rule.to else None
     if rule.action in ("close", "move") and rule.to is None:
         yield Finding(HYGIENE, rule.where("action"),
                       f"`action: {rule.action}` on stage '{sid}' does not say where to",
                       "Add `to: <stage id>` (a lost stage for `close`).")
-    if rule.action == "close" and target is not None:
+
+
+def _target(pb: Playbook, rule: Hygiene, sid: str, target: Stage) -> Iterator[Finding]:
+    """A stale deal is closed into a lost stage, with one of its reasons, or moved to a
+    working stage."""
+    if rule.action == "close":
         kind = pb.counts_as(target.outcome)
         if kind is None:
             yield Finding(HYGIENE, rule.where("to"),
@@ -76,16 +99,14 @@ def _policy(pb: Playbook, process: SalesProcess, sid: str,
                           f"reason '{rule.reason}' is not one of the reasons of '{rule.to}' "
                           f"({', '.join(target.reasons)})",
                           f"Add it to the `reasons:` of '{rule.to}', or pick one of them.")
-    if rule.action == "move" and target is not None and target.outcome:
+    if rule.action == "move" and target.outcome:
         yield Finding(HYGIENE, rule.where("to"),
                       f"`action: move` sends stale deals in '{sid}' to terminal stage "
                       f"'{rule.to}'", "Use `action: close` to end a deal.")
-    if rule.action not in ("close",) and rule.reason is not None:
-        yield Finding(HYGIENE, rule.where("reason"),
-                      f"a reason is given for `action: {rule.action}` on stage '{sid}'",
-                      "Reasons are recorded when a deal is closed: use `action: close`.")
-    if rule.to is not None and rule.to not in process.stages:
-        return  # another process's or unknown stage: reported by PB305 / PB203
+
+
+def _stale_after_typical(rule: Hygiene, sid: str, stage: Stage,
+                         segments: list[str]) -> Iterator[Finding]:
     for seg, warn, typical in pairs(rule.warn_after, stage.duration_days, segments):
         if warn is None or typical is None:
             continue
