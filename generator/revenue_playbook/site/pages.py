@@ -104,6 +104,207 @@ def list_pages(ids: list[str], index: str, folder: str) -> list[tuple[str, list[
             for number, chunk in enumerate(chunks or [[]], 1)]
 
 
+@dataclass
+class _Plan:
+    """What a build plans before rendering: each page (path, template, source, diagrams,
+    values) and each diagram's DOT maker, in the order the site lists them."""
+
+    pb: Playbook
+    build: Build
+    directory_urls: bool
+    site: Site
+    findings: list[Finding] | None
+    changes_markdown: str | None
+    measured: Mapping[str, dict[str, Any]]
+    pages: list[tuple[str, str, Node | None, list[str], Any]] = field(default_factory=list)
+    # each diagram's DOT source and each page's values are made from the playbook they are
+    # handed (the build records what they read): they capture ids and constants only
+    dot_makers: dict[str, Callable[[Playbook], str]] = field(default_factory=dict)
+    # diagrams too large to draw (see diagram_limits): never handed to `dot`; their pages
+    # say why
+    not_drawn: dict[str, str] = field(default_factory=dict)
+
+    def page(self, path: str, page_template: str, source: Node | None = None,
+             diagrams: list[str] | None = None,
+             values: Callable[[Playbook], dict[str, Any]] | dict[str, Any] | None = None) \
+            -> None:
+        self.pages.append((path, page_template, source, diagrams or [], values or {}))
+
+    def drawable(self, name: str, size: Size, noun: str) -> bool:
+        if size.too_large:
+            self.not_drawn[name] = size.describe(noun)
+        return not size.too_large
+
+    def url(self, target: str, here: str) -> str:
+        return links.url(target, here, self.directory_urls)
+
+    def email_url(self, template_id: str, page: str) -> str:
+        """From `page` (in a diagram) to the page of email template `template_id`."""
+        return self.url(f"emails/{template_id}.md", page)
+
+
+def _home(plan: _Plan) -> None:
+    today = has_work(plan.pb)
+    plan.page("index.md", "home.md.j2", values=dict(has_today=today))
+    if today:
+        plan.page("today.md", "today.md.j2", values=functools.partial(
+            _today_values, url=lambda target: plan.url(target, "today.md"), build=plan.build))
+
+
+def _alignment(plan: _Plan) -> None:
+    findings = plan.findings
+    if findings is None:  # not handed over by a validation run: check the playbook here
+        findings = run_checks(Context(plan.pb))
+    statuses = assess(plan.pb, findings)
+    met, total = score(statuses)
+    plan.page("alignment.md", "alignment.md.j2",
+              values=dict(statuses=statuses, met=met, total=total))
+
+
+def _sales_process(plan: _Plan) -> None:
+    pb = plan.pb
+    for pid in pb.processes:
+        if not plan.drawable(f"process-{pid}", process_size(pb.processes[pid]), "stages"):
+            continue
+        plan.dot_makers[f"process-{pid}"] = functools.partial(
+            process_dot, process_id=pid,
+            stage_url=lambda sid: plan.url(f"stages/{sid}.md", "process/index.md"))
+    if pb.processes:
+        plan.page("process/index.md", "process.md.j2",
+                  diagrams=[f"process-{pid}" for pid in pb.processes],
+                  values=lambda pb: dict(hygiene={
+                      pid: {sid: stage_hygiene(pb, process, stage)
+                            for sid, stage in process.stages.items() if stage.hygiene}
+                      for pid, process in pb.processes.items()},
+                      steps={pid: _flow_steps(process)
+                             for pid, process in pb.processes.items()}))
+    for pid, process in pb.processes.items():
+        for sid, stage in process.stages.items():
+            path = f"stages/{sid}.md"
+            names = []
+            if stage.touchpoints:
+                if plan.drawable(f"stage-{sid}", timeline_size(stage.touchpoints), "nodes"):
+                    plan.dot_makers[f"stage-{sid}"] = functools.partial(
+                        _stage_dot, sid=sid, pid=pid,
+                        url=functools.partial(plan.email_url, page=path))
+                names.append(f"stage-{sid}")
+            if stage.cadence in pb.cadences:
+                names.append(f"cadence-{stage.cadence}")
+            plan.page(path, "stage.md.j2", stage, names,
+                      functools.partial(_stage_values, pid=pid, sid=sid))
+
+
+def _lifecycle(plan: _Plan) -> None:
+    if not plan.pb.lifecycle:
+        return
+    if plan.drawable("lifecycle", lifecycle_size(plan.pb.lifecycle), "stages"):
+        plan.dot_makers["lifecycle"] = lambda pb: lifecycle_dot(
+            pb, lambda sid: f"#lifecycle-{sid}")
+    plan.page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
+
+
+def _sla(plan: _Plan) -> None:
+    pb = plan.pb
+    for cid in pb.cadences:
+        if not plan.drawable(f"cadence-{cid}", timeline_size(pb.cadences[cid].steps), "nodes"):
+            continue
+        plan.dot_makers[f"cadence-{cid}"] = functools.partial(
+            _cadence_dot, cid=cid, url=lambda t: plan.url(f"emails/{t}.md", "sla.md"))
+    if pb.sla or pb.service_levels:
+        plan.page("sla.md", "sla.md.j2", pb.sla, [f"cadence-{c}" for c in pb.cadences],
+                  lambda pb: dict(day_minutes=Calendar.of(pb).day_minutes,
+                                  agendas={cid: agenda.cadence_agenda(pb, cid)
+                                           for cid in pb.cadences}))
+
+
+def _emails(plan: _Plan) -> None:
+    # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
+    if plan.pb.templates:
+        listed = list_pages(list(plan.pb.templates), "emails/index.md", "emails/list")
+        for number, (path, ids) in enumerate(listed, 1):
+            plan.page(path, "templates.md.j2", values=dict(
+                ids=ids, number=number, pager=[path for path, _ in listed]))
+    for tid, template in plan.pb.templates.items():
+        plan.page(f"emails/{tid}.md", "template.md.j2", template,
+                  values=functools.partial(_template_values, tid=tid))
+
+
+def _campaigns(plan: _Plan) -> None:
+    pb = plan.pb
+    if pb.campaigns:
+        plan.page("campaigns/index.md", "campaigns.md.j2")
+        plan.page("calendar.md", "calendar.md.j2", values=lambda pb: dict(
+            workdays=workdays(Calendar.of(pb)),
+            calendar_timezone=pb.timezone or "",  # none stated: the reader's own
+            drafts={cid for cid, c in pb.campaigns.items() if c.status == "draft"},
+            entry_kinds=tuple(calendars.KIND_TITLES.items()),
+            months=calendars.months(pb, calendars.all_entries(pb))))
+    for cid, campaign in pb.campaigns.items():
+        if campaign.launch is not None:
+            plan.site.assets[f"calendars/{cid}.ics"] = calendars.campaign_ics(pb, cid)
+    if pb.meeting:
+        plan.site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
+            calendars.meeting_calendar(pb))
+    for cid, campaign in pb.campaigns.items():
+        if plan.drawable(f"campaign-{cid}", campaign_size(campaign), "nodes"):
+            plan.dot_makers[f"campaign-{cid}"] = functools.partial(
+                _campaign_dot, cid=cid,
+                url=functools.partial(plan.email_url, page=f"campaigns/{cid}.md"))
+        plan.page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
+                  functools.partial(_campaign_values, cid=cid))
+
+
+def _downloads(plan: _Plan) -> None:
+    entries, files = downloads(plan.pb, plan.build)
+    plan.site.assets.update(files)
+    plan.page("downloads/index.md", "downloads.md.j2", values=dict(entries=entries))
+
+
+def _scorecard(plan: _Plan) -> None:
+    if plan.pb.kpis or plan.pb.revenue_goal:
+        plan.page("scorecard.md", "scorecard.md.j2", values=lambda pb: dict(
+            teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]
+            + [("Owner not defined", kpis_of(pb, None))]))
+
+
+def _roles(plan: _Plan) -> None:
+    build = plan.build
+    # values of their own, so that a page showing one is kept while it comes out the same
+    plan.page("roles.md", "roles.md.j2", values=lambda pb: dict(
+        ownership=build.page("values:ownership", lambda pb, _: ownership(pb)),
+        role_days=build.page("values:role_days", _role_days)))
+    for rid in build.page("values:role_days", _role_days):  # roles with touches only
+        plan.page(f"my-day/{rid}.md", "my_day.md.j2", plan.pb.roles[rid],
+                  values=functools.partial(_my_day_values, rid=rid, build=build))
+
+
+def _meeting_and_changes(plan: _Plan) -> None:
+    if plan.pb.meeting:
+        plan.page("meeting.md", "meeting.md.j2", plan.pb.meeting)
+    if plan.changes_markdown is not None:
+        plan.page("changes.md", "changes.md.j2",
+                  values=dict(changes=Markup(plan.changes_markdown)))
+    for path, values in plan.measured.items():
+        plan.page(path, MEASURED_TEMPLATES[path], values=values)
+
+
+def _team_and_reference(plan: _Plan) -> None:
+    build = plan.build
+    plan.page("team/index.md", "team.md.j2", values=lambda pb: dict(schedule_roles=[
+        {"id": rid, "name": pb.roles[rid].name}
+        for rid in build.page("values:role_days", _role_days)]))
+    plan.page("reference/index.md", "admins.md.j2", values=lambda pb: dict(
+        practices=PRACTICES, crm_rows=_crm_rows(pb)))
+    plan.page("reference/format.md", "format.md.j2", values=dict(sections=format_sections()))
+    plan.page("reference/rules.md", "rules.md.j2", values=dict(rules=all_rules()))
+
+
+# The site's parts, in the order its pages, diagrams and files are listed.
+PAGE_MAKERS: tuple[Callable[[_Plan], None], ...] = (
+    _home, _alignment, _sales_process, _lifecycle, _sla, _emails, _campaigns, _downloads,
+    _scorecard, _roles, _meeting_and_changes, _team_and_reference)
+
+
 def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bool = True,
                changes_markdown: str | None = None,
                findings: list[Finding] | None = None, memo: PageMemo | None = None,
@@ -115,158 +316,35 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
     values of the pages measured from CRM data (`measure.site.page_values`), by path."""
     pb = playbook
     usage = template_usage(pb)
-    site = Site()
-    # each diagram's DOT source and each page's values are made from the playbook they are
-    # handed (the build records what they read): they capture ids and constants only
-    dot_makers: dict[str, Callable[[Playbook], str]] = {}
-    # diagrams too large to draw (see diagram_limits): never handed to `dot`; their pages
-    # say why
-    not_drawn: dict[str, str] = {}
-
-    def drawable(name: str, size: Size, noun: str) -> bool:
-        if size.too_large:
-            not_drawn[name] = size.describe(noun)
-        return not size.too_large
-    plan: list[tuple[str, str, Node | None, list[str], Any]] = []
     # template names, for links: a page linking a template reads its name, not all of it
     template_names = {tid: template.name for tid, template in pb.templates.items()}
     build = Build(memo, pb, {"usage": usage, "template_names": template_names})
-
-    def page(path: str, page_template: str, source: Node | None = None,
-             diagrams: list[str] | None = None,
-             values: Callable[[Playbook], dict[str, Any]] | dict[str, Any] | None = None) \
-            -> None:
-        plan.append((path, page_template, source, diagrams or [], values or {}))
-
-    def url(target: str, here: str) -> str:
-        return links.url(target, here, directory_urls)
-
-    def email_url(template_id: str, page: str) -> str:
-        """From `page` (in a diagram) to the page of email template `template_id`."""
-        return url(f"emails/{template_id}.md", page)
-
-    today = has_work(pb)
-    page("index.md", "home.md.j2", values=dict(has_today=today))
-    if today:
-        page("today.md", "today.md.j2", values=functools.partial(
-            _today_values, url=lambda target: url(target, "today.md"), build=build))
-    if findings is None:  # not handed over by a validation run: check the playbook here
-        findings = run_checks(Context(pb))
-    statuses = assess(pb, findings)
-    met, total = score(statuses)
-    page("alignment.md", "alignment.md.j2", values=dict(statuses=statuses, met=met, total=total))
-    for pid in pb.processes:
-        if not drawable(f"process-{pid}", process_size(pb.processes[pid]), "stages"):
-            continue
-        dot_makers[f"process-{pid}"] = functools.partial(
-            process_dot, process_id=pid,
-            stage_url=lambda sid: url(f"stages/{sid}.md", "process/index.md"))
-    if pb.processes:
-        page("process/index.md", "process.md.j2",
-             diagrams=[f"process-{pid}" for pid in pb.processes],
-             values=lambda pb: dict(hygiene={
-                 pid: {sid: stage_hygiene(pb, process, stage)
-                       for sid, stage in process.stages.items() if stage.hygiene}
-                 for pid, process in pb.processes.items()},
-                 steps={pid: _flow_steps(process) for pid, process in pb.processes.items()}))
-    for pid, process in pb.processes.items():
-        for sid, stage in process.stages.items():
-            path = f"stages/{sid}.md"
-            names = []
-            if stage.touchpoints:
-                if drawable(f"stage-{sid}", timeline_size(stage.touchpoints), "nodes"):
-                    dot_makers[f"stage-{sid}"] = functools.partial(
-                        _stage_dot, sid=sid, pid=pid,
-                        url=functools.partial(email_url, page=path))
-                names.append(f"stage-{sid}")
-            if stage.cadence in pb.cadences:
-                names.append(f"cadence-{stage.cadence}")
-            page(path, "stage.md.j2", stage, names,
-                 functools.partial(_stage_values, pid=pid, sid=sid))
-    if pb.lifecycle:
-        if drawable("lifecycle", lifecycle_size(pb.lifecycle), "stages"):
-            dot_makers["lifecycle"] = lambda pb: lifecycle_dot(pb,
-                                                               lambda sid: f"#lifecycle-{sid}")
-        page("lifecycle.md", "lifecycle.md.j2", None, ["lifecycle"])
-    for cid in pb.cadences:
-        if not drawable(f"cadence-{cid}", timeline_size(pb.cadences[cid].steps), "nodes"):
-            continue
-        dot_makers[f"cadence-{cid}"] = functools.partial(
-            _cadence_dot, cid=cid, url=lambda t: url(f"emails/{t}.md", "sla.md"))
-    if pb.sla or pb.service_levels:
-        page("sla.md", "sla.md.j2", pb.sla, [f"cadence-{c}" for c in pb.cadences],
-             lambda pb: dict(day_minutes=Calendar.of(pb).day_minutes,
-                             agendas={cid: agenda.cadence_agenda(pb, cid)
-                                      for cid in pb.cadences}))
-    # under emails/, not templates/: MkDocs leaves a docs folder named templates/ out
-    if pb.templates:
-        listed = list_pages(list(pb.templates), "emails/index.md", "emails/list")
-        for number, (path, ids) in enumerate(listed, 1):
-            page(path, "templates.md.j2", values=dict(
-                ids=ids, number=number, pager=[path for path, _ in listed]))
-    for tid, template in pb.templates.items():
-        page(f"emails/{tid}.md", "template.md.j2", template,
-             values=functools.partial(_template_values, tid=tid))
-    if pb.campaigns:
-        page("campaigns/index.md", "campaigns.md.j2")
-        page("calendar.md", "calendar.md.j2", values=lambda pb: dict(
-            workdays=workdays(Calendar.of(pb)),
-            calendar_timezone=pb.timezone or "",  # none stated: the reader's own
-            drafts={cid for cid, c in pb.campaigns.items() if c.status == "draft"},
-            entry_kinds=tuple(calendars.KIND_TITLES.items()),
-            months=calendars.months(pb, calendars.all_entries(pb))))
-    for cid, campaign in pb.campaigns.items():
-        if campaign.launch is not None:
-            site.assets[f"calendars/{cid}.ics"] = calendars.campaign_ics(pb, cid)
-    if pb.meeting:
-        site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
-            calendars.meeting_calendar(pb))
-    for cid, campaign in pb.campaigns.items():
-        if drawable(f"campaign-{cid}", campaign_size(campaign), "nodes"):
-            dot_makers[f"campaign-{cid}"] = functools.partial(
-                _campaign_dot, cid=cid,
-                url=functools.partial(email_url, page=f"campaigns/{cid}.md"))
-        page(f"campaigns/{cid}.md", "campaign.md.j2", campaign, [f"campaign-{cid}"],
-             functools.partial(_campaign_values, cid=cid))
-    entries, files = downloads(pb, build)
-    site.assets.update(files)
-    page("downloads/index.md", "downloads.md.j2", values=dict(entries=entries))
-    if pb.kpis or pb.revenue_goal:
-        page("scorecard.md", "scorecard.md.j2", values=lambda pb: dict(
-            teams=[(TEAM_TITLES[team], kpis_of(pb, team)) for team in SCORECARD_TEAMS]
-            + [("Owner not defined", kpis_of(pb, None))]))
-
-    # values of their own, so that a page showing one is kept while it comes out the same
-    page("roles.md", "roles.md.j2", values=lambda pb: dict(
-        ownership=build.page("values:ownership", lambda pb, _: ownership(pb)),
-        role_days=build.page("values:role_days", _role_days)))
-    for rid in build.page("values:role_days", _role_days):  # roles with touches only
-        page(f"my-day/{rid}.md", "my_day.md.j2", pb.roles[rid],
-             values=functools.partial(_my_day_values, rid=rid, build=build))
-    if pb.meeting:
-        page("meeting.md", "meeting.md.j2", pb.meeting)
-    if changes_markdown is not None:
-        page("changes.md", "changes.md.j2", values=dict(changes=Markup(changes_markdown)))
-    for path, values in (measured or {}).items():
-        page(path, MEASURED_TEMPLATES[path], values=values)
-    page("team/index.md", "team.md.j2", values=lambda pb: dict(schedule_roles=[
-        {"id": rid, "name": pb.roles[rid].name}
-        for rid in build.page("values:role_days", _role_days)]))
-    page("reference/index.md", "admins.md.j2", values=lambda pb: dict(
-        practices=PRACTICES, crm_rows=_crm_rows(pb)))
-    page("reference/format.md", "format.md.j2", values=dict(sections=format_sections()))
-    page("reference/rules.md", "rules.md.j2", values=dict(rules=all_rules()))
-
-    dots: dict[str, str] = {}
-    for name, make_dot in dot_makers.items():
-        dots[name] = build.page(f"dot:{name}", functools.partial(_dot, make_dot))
+    plan = _Plan(pb, build, directory_urls, Site(), findings, changes_markdown,
+                 measured or {})
+    for make_part in PAGE_MAKERS:
+        make_part(plan)
+    dots = {name: build.page(f"dot:{name}", functools.partial(_dot, make_dot))
+            for name, make_dot in plan.dot_makers.items()}
     svgs = renderer.render_many(dots)
-    build.shared = {**build.shared, "svg": svgs, "not_drawn": not_drawn}
+    build.shared = {**build.shared, "svg": svgs, "not_drawn": plan.not_drawn}
+    _render_pages(plan, renderer, svgs)
+    build.finish()
+    site = plan.site
+    for name, svg in svgs.items():
+        site.assets[f"assets/diagrams/{name}.svg"] = svg
+    site.nav = build_nav(pb, site.pages, usage)
+    return site
+
+
+def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]) -> None:
+    """Each planned page rendered from its template (or kept from the memo), with its
+    diagrams inline."""
+    pb, build = plan.pb, plan.build
     cache = renderer.cache_dir
     env = page_environment(cache / "pages" if cache is not None else None)
-    constants = {"phase_titles": PHASE_TITLES, "has_changes": changes_markdown is not None,
-                 "directory_urls": directory_urls, "has_actuals": bool(measured)}
-    for path, template_name, source, diagrams, values in plan:
+    constants = {"phase_titles": PHASE_TITLES, "has_changes": plan.changes_markdown is not None,
+                 "directory_urls": plan.directory_urls, "has_actuals": bool(plan.measured)}
+    for path, template_name, source, diagrams, values in plan.pages:
         def make(pb: Playbook, shared: Mapping[str, Any], path: str = path,
                  template_name: str = template_name, diagrams: list[str] = diagrams,
                  values: Any = values) -> str:
@@ -287,12 +365,7 @@ def build_site(playbook: Playbook, renderer: DiagramRenderer, directory_urls: bo
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
         markdown = _search_front_matter(pb, path) + markdown
         src = source.source.display if source is not None and source.source else None
-        site.pages[path] = Page(path, title, markdown, src)
-    build.finish()
-    for name, svg in svgs.items():
-        site.assets[f"assets/diagrams/{name}.svg"] = svg
-    site.nav = build_nav(pb, site.pages, usage)
-    return site
+        plan.site.pages[path] = Page(path, title, markdown, src)
 
 
 class _Samples(Mapping[str, tuple[str, str, str | None]]):
