@@ -23,7 +23,7 @@ import yaml
 
 from revenue_playbook.checks.rules.references import reference_fields
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.definitions.model import Campaign, Node, Playbook, SalesProcess, walk
+from revenue_playbook.definitions.model import Campaign, Node, Playbook, SalesProcess, node_fields
 
 REPLICATED = ("processes", "cadences", "templates", "campaigns", "kpis")
 # kinds of reference rewired inside a copy (stages live inside processes)
@@ -34,34 +34,44 @@ def _dump(node: Node) -> dict[str, Any]:
     return node.model_dump(mode="json", exclude_defaults=True, by_alias=True)
 
 
-def _copy(node: Node, suffix: str, ids: dict[str, set[str]]) -> Node:
-    """A deep copy of `node` whose references to replicated ids carry `suffix`."""
-    clone = node.model_copy(deep=True)
-    for inner in walk(clone):
-        for name, kind in reference_fields(type(inner)).items():
-            if kind not in RENAMED_KINDS:
-                continue
-            value = getattr(inner, name)
-            if isinstance(value, list):
-                setattr(inner, name, [v + suffix if v in ids[kind] else v for v in value])
-            elif value in ids[kind]:
-                setattr(inner, name, value + suffix)
-    if isinstance(clone, SalesProcess):
-        clone.stages = {sid + suffix: stage for sid, stage in clone.stages.items()}
-    return clone
+def _copy(value: Any, suffix: str, ids: dict[str, set[str]]) -> Any:
+    """A copy of `value` whose references to replicated ids carry `suffix`: definitions are
+    frozen, so every definition on the way is a new one."""
+    if isinstance(value, dict):
+        return {key: _copy(item, suffix, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item, suffix, ids) for item in value]
+    if not isinstance(value, Node):
+        return value
+    update = {name: _copy(getattr(value, name), suffix, ids)
+              for name in node_fields(type(value))}
+    for name, kind in reference_fields(type(value)).items():
+        if kind not in RENAMED_KINDS:
+            continue
+        ref = getattr(value, name)
+        if isinstance(ref, list):
+            update[name] = [v + suffix if v in ids[kind] else v for v in ref]
+        elif ref in ids[kind]:
+            update[name] = ref + suffix
+    if isinstance(value, SalesProcess):
+        update["stages"] = {sid + suffix: stage for sid, stage in update["stages"].items()}
+    return value.model_copy(update=update)
 
 
-def _as_segment(clone: Node, copy: int) -> None:
+def _as_segment(clone: Node, copy: int) -> Node:
     """Name a copy after its segment and, for a campaign, launch it `copy - 1` weeks later,
     as a company running the same plays in several segments would."""
-    if isinstance(getattr(clone, "name", None), str):
-        clone.name = f"{clone.name} (segment {copy})"
+    update: dict[str, Any] = {}
+    name = getattr(clone, "name", None)
+    if isinstance(name, str):
+        update["name"] = f"{name} (segment {copy})"
     if isinstance(clone, Campaign):
         shift = timedelta(weeks=copy - 1)
         if clone.launch:
-            clone.launch += shift
+            update["launch"] = clone.launch + shift
         if clone.end:
-            clone.end += shift
+            update["end"] = clone.end + shift
+    return clone.model_copy(update=update)
 
 
 def write_yaml(path: Path, data: Any) -> None:
@@ -100,7 +110,7 @@ def make(base: Path, scale: int, out: Path) -> int:
             for item_id, item in getattr(pb, key).items():
                 clone = _copy(item, suffix, ids)
                 if copy > 1:
-                    _as_segment(clone, copy)
+                    clone = _as_segment(clone, copy)
                 write_yaml(out / key / f"{item_id}{suffix}.yaml", _dump(clone))
                 count += 1 + (len(item.stages) if key == "processes" else 0)
     return count

@@ -90,7 +90,8 @@ def markdown_slots(playbook: Playbook) -> list[Slot]:
 def set_slot(slot: Slot, text: str) -> None:
     node, name, index = slot
     if index is None:
-        setattr(node, name, text)
+        # definitions are frozen; this one is fresh from `validate` and no memo has seen it
+        object.__setattr__(node, name, text)
     else:
         getattr(node, name)[index] = text
 

@@ -93,7 +93,8 @@ def test_meeting_ics_recurs_weekly_without_holidays(example) -> None:  # type: i
 
 def test_a_campaign_without_launch_has_no_dates(example) -> None:  # type: ignore[no-untyped-def]
     pb = copy.deepcopy(example)
-    pb.campaigns["benchmark_guide"].launch = None
+    guide = pb.campaigns["benchmark_guide"]
+    pb.campaigns["benchmark_guide"] = guide.model_copy(update={"launch": None})
     assert calendars.campaign_entries(pb, "benchmark_guide") == []
     assert events(calendars.ics(calendars.campaign_calendar(pb, "benchmark_guide"))) == {}
 

@@ -247,10 +247,14 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 
 
 class Node(BaseModel):
-    """A definition read from YAML; remembers which file and path it came from."""
+    """A definition read from YAML; remembers which file and path it came from.
+
+    Frozen: a definition is never changed once read (a changed one is a new object, e.g.
+    `model_copy(update=...)`), so the memos of pages and checks may trust that an object
+    they saw still says what it said."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True,
-                              str_strip_whitespace=True, validate_default=False)
+                              str_strip_whitespace=True, validate_default=False, frozen=True)
 
     _source: SourceFile | None = PrivateAttr(default=None)
     _path: tuple[str | int, ...] = PrivateAttr(default=())
