@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from revenue_playbook.definitions.businesstime import DEFAULT_DAY_MINUTES, Calendar, clock_minutes
-from revenue_playbook.definitions.campaign_values import Moment
+from revenue_playbook.definitions.campaign_time import Moment
 from revenue_playbook.definitions.model import BusinessHours, Playbook
 
 NEW_YORK = BusinessHours(timezone="America/New_York", start="09:00", end="17:30",

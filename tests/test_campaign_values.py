@@ -12,7 +12,8 @@ from helpers import ROOT
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
 from revenue_playbook.definitions.businesstime import Calendar
-from revenue_playbook.definitions.campaign_values import email_values, render_email, step_moment
+from revenue_playbook.definitions.campaign_time import step_moment
+from revenue_playbook.definitions.campaign_values import email_values, render_email
 
 REAL_DATE = "Monday 23 November 2026 at 11:00 EST"
 

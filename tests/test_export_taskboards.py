@@ -84,8 +84,10 @@ def test_trello_board_matches_trello_objects_with_every_step(tmp_path, example) 
             assert lists[card["idList"]] == PHASES[step.phase]
             assert [members[m] for m in card["idMembers"]] == [example.roles[step.owner].email]
             due = business_days(campaign.launch, step.offset, holidays)
-            end = datetime.combine(due, time(17, 30), ZoneInfo("America/New_York"))
-            assert datetime.fromisoformat(card["due"]) == end  # the end of the business day
+            # at the step's time of day, else at the end of the business day
+            at = time(*map(int, step.time.split(":"))) if step.time else time(17, 30)
+            end = datetime.combine(due, at, ZoneInfo("America/New_York"))
+            assert datetime.fromisoformat(card["due"]) == end
             for dep in step.depends_on:
                 assert campaign.steps[dep].name in card["desc"]
             assert bool(card["idLabels"]) == step.sales_preview

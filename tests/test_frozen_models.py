@@ -8,8 +8,8 @@ import pydantic
 import pytest
 from helpers import EXAMPLE
 
-from revenue_playbook.model import Node, walk
-from revenue_playbook.validate import validate
+from revenue_playbook.checks.validate import validate
+from revenue_playbook.definitions.model import Node, walk
 
 
 def test_every_definition_of_the_example_refuses_a_change() -> None:

@@ -1,4 +1,4 @@
-"""When a campaign's steps and sends happen, and the values its emails are sent with.
+"""The values a campaign's emails are sent with.
 
 A campaign binds its emails' template variables: literal text, or a fact of the campaign
 (a step's date and time, launch, end, name, landing page), or `recipient: true` for data the
@@ -10,16 +10,15 @@ samples, and the preview marks them.
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 
 from . import templating
 from .businesstime import Calendar
+from .campaign_time import Moment, step_moment
 from .model import Binding, Campaign, CampaignEmail, Playbook, Template
-from .presentation import DAYS, MONTHS, sample_values
+from .presentation import sample_values
 
 # Around a sample value in a rendered email, so that a page can mark it (private-use
 # characters: Markdown leaves them alone). The definitions cannot write them: they are
@@ -29,67 +28,6 @@ SAMPLE_START, SAMPLE_END = "\ue000", "\ue001"
 # definition can know in advance, so no text can pass for a sample.
 _OPEN = f"\ue000{secrets.token_hex(8)}\ue001"
 _CLOSE = f"\ue001{secrets.token_hex(8)}\ue000"
-
-
-def campaign_timezone(playbook: Playbook, campaign: Campaign) -> str | None:
-    """The campaign's own time zone, else the SLA's business hours'; None when neither is
-    stated (times are then local to the reader: "floating" in iCalendar)."""
-    return campaign.timezone or playbook.timezone
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A campaign day, with a time of day in a time zone when one is set."""
-
-    day: date
-    clock: str | None = None  # "17:00"
-    timezone: str | None = None  # None: not stated, a floating time
-
-    @property
-    def at(self) -> datetime | None:
-        if self.clock is None:
-            return None
-        hours, minutes = self.clock.split(":")
-        zone = zoneinfo.ZoneInfo(self.timezone) if self.timezone else None
-        return datetime.combine(self.day, time(int(hours), int(minutes)), zone)
-
-    def words(self, fmt: str | None = None) -> str:
-        """e.g. `Thursday 19 November 2026 at 17:00 EST`, or only the date or time."""
-        day = f"{DAYS[self.day.weekday()]} {self.day.day} {MONTHS[self.day.month - 1]} " \
-              f"{self.day.year}"
-        at = self.at
-        if at is None or fmt == "date":
-            return day
-        clock = f"{self.clock} {at.strftime('%Z')}".strip()
-        if fmt == "time":
-            return clock
-        return f"{day} at {clock}"
-
-    def short(self) -> str:
-        """e.g. `2026-11-19 17:00 EST`, for timelines and tables."""
-        at = self.at
-        return self.day.isoformat() + (f" {self.clock} {at.strftime('%Z')}".rstrip()
-                                       if at else "")
-
-
-def moment(playbook: Playbook, campaign: Campaign, calendar: Calendar, offset: int,
-           clock: str | None = None, timezone: str | None = None) -> Moment | None:
-    """The moment `offset` business days from launch, or None while there is no launch."""
-    if campaign.launch is None:
-        return None
-    return Moment(calendar.add_days(campaign.launch, offset), clock,
-                  timezone or campaign_timezone(playbook, campaign))
-
-
-def step_moment(playbook: Playbook, campaign: Campaign, calendar: Calendar,
-                step_id: str) -> Moment | None:
-    step = campaign.steps[step_id]
-    return moment(playbook, campaign, calendar, step.offset, step.time, step.timezone)
-
-
-def email_moment(playbook: Playbook, campaign: Campaign, calendar: Calendar,
-                 email: CampaignEmail) -> Moment | None:
-    return moment(playbook, campaign, calendar, email.send, email.time, email.timezone)
 
 
 def template_variables(template: Template) -> set[str]:

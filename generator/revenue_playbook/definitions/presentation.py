@@ -12,16 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import templating
 from .businesstime import Calendar
-from .model import KPI, Campaign, CampaignPhase, Playbook, Team, Template, Weekday
+from .campaign_time import Moment, campaign_date
+from .model import KPI, WEEKDAYS, Campaign, CampaignPhase, Playbook, Team, Template, Weekday
 from .segments import DEFAULT, value_for
-from .wording import NOT_DEFINED, count
-
-if TYPE_CHECKING:
-    from .campaign_values import Moment
+from .wording import DAYS, MONTHS, NOT_DEFINED, count
 
 # ---------------------------------------------------------------------------- names
 
@@ -35,12 +33,7 @@ SCORECARD_TEAMS: tuple[Team, ...] = ("revenue", "marketing", "sales", "customer_
 PHASE_TITLES: dict[CampaignPhase, str] = {"planning": "Planning", "execution": "Execution",
                                           "optimization": "Optimization"}
 
-WEEKDAY_NAMES: dict[Weekday, str] = {
-    "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-    "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
-DAYS = tuple(WEEKDAY_NAMES.values())  # by date.weekday()
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+WEEKDAY_NAMES: dict[Weekday, str] = dict(zip(WEEKDAYS, DAYS, strict=True))
 
 
 def role_name(playbook: Playbook, role_id: str | None) -> str:
@@ -107,13 +100,6 @@ def calendar_time(duration: str) -> str:
 def campaign_day(offset: int) -> str:
     """A campaign offset as a day relative to launch: `launch day`, `day -5`, `day +3`."""
     return "launch day" if offset == 0 else f"day {offset:+d}"
-
-
-def campaign_date(campaign: Campaign, offset: int, calendar: Calendar) -> date | None:
-    """The date `offset` business days from launch; None while the launch is not set."""
-    if campaign.launch is None:
-        return None
-    return calendar.add_days(campaign.launch, offset)
 
 
 def _due(campaign: Campaign, offset: int, calendar: Calendar, at: Moment | None) -> str:

@@ -9,6 +9,11 @@ import re
 # What every page and message says of a value the playbook does not state.
 NOT_DEFINED = "not defined"
 
+# The names of the days (by `date.weekday()`) and of the months (by `date.month - 1`).
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
 _IRREGULAR = {"business day": "business days", "calendar day": "calendar days",
               "person": "people", "criterion": "criteria", "status": "statuses"}
 

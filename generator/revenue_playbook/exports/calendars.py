@@ -21,10 +21,10 @@ from typing import Any, Literal
 import icalendar
 
 from ..definitions.businesstime import Calendar
-from ..definitions.campaign_values import campaign_timezone, email_moment, step_moment
+from ..definitions.campaign_time import campaign_timezone, email_moment, step_moment
 from ..definitions.model import LATEST, WEEKDAYS, Node, Playbook
-from ..definitions.presentation import MONTHS, campaign_day
-from ..definitions.wording import count
+from ..definitions.presentation import campaign_day
+from ..definitions.wording import MONTHS, count
 from ..safety.encoders import ics_line, ics_text
 from .ical_timezones import open_ended
 

@@ -2,8 +2,9 @@
 
 Each campaign is a project (Asana) or a board (Trello); its phases (planning, execution,
 optimization) are the sections or lists; each step is a task or card with its owner (the
-role's `email`, when the playbook gives one), its due date (business days from launch, on
-the SLA's business calendar) and the steps it waits for.
+role's `email`, when the playbook gives one), when it is due (`campaign_time`, as the
+calendars say: business days from launch on the SLA's business calendar, at the step's time
+of day in its time zone, else the campaign's) and the steps it waits for.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import hashlib
 import importlib.resources
 import io
 import json
-import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date
 from typing import Any
 
 from ..definitions.businesstime import Calendar
+from ..definitions.campaign_time import Moment, step_moment
 from ..definitions.model import Campaign, Playbook
-from ..definitions.presentation import campaign_date
 from ..definitions.wording import count
 from ..safety.encoders import csv_cell, json_clean
 from .base import Output, Problem
@@ -41,17 +41,23 @@ class Task:
     section: str
     owner: str  # role name
     assignee: str  # email, or "" when the role has none
-    due: date | None
+    when: Moment | None  # None while the campaign has no launch date
     offset: int
     depends_on: list[str]  # step names
     description: str
 
+    @property
+    def due(self) -> date | None:
+        return self.when.day if self.when else None
 
-def _when(offset: int) -> str:
+
+def _when(offset: int, at: Moment | None) -> str:
     if offset == 0:
-        return "launch day"
-    days = count(abs(offset), "business day")
-    return f"{days} {'before' if offset < 0 else 'after'} launch"
+        day = "launch day"
+    else:
+        days = count(abs(offset), "business day")
+        day = f"{days} {'before' if offset < 0 else 'after'} launch"
+    return f"{day}, at {at.words('time')}" if at is not None and at.clock else day
 
 
 def tasks(playbook: Playbook, cid: str) -> list[Task]:
@@ -64,7 +70,8 @@ def tasks(playbook: Playbook, cid: str) -> list[Task]:
                    key=lambda item: (item[1].offset, order.index(item[1].phase)))
     for sid, step in steps:
         role = playbook.roles.get(step.owner)
-        lines = [f"Due {_when(step.offset)}."]
+        when = step_moment(playbook, campaign, calendar, sid)
+        lines = [f"Due {_when(step.offset, when)}."]
         if role:
             lines.append(f"Owner: {role.name}.")
         if step.sales_preview:
@@ -73,8 +80,7 @@ def tasks(playbook: Playbook, cid: str) -> list[Task]:
             lines.append(step.description.strip())
         out.append(Task(
             sid, step.name, PHASES[step.phase], role.name if role else step.owner,
-            (getattr(role, "email", None) or "") if role else "",
-            campaign_date(campaign, step.offset, calendar), step.offset,
+            (getattr(role, "email", None) or "") if role else "", when, step.offset,
             [campaign.steps[d].name for d in step.depends_on if d in campaign.steps],
             "\n".join(lines)))
     return out
@@ -113,15 +119,12 @@ def asana_csv(playbook: Playbook, cid: str) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _due_moment(playbook: Playbook, due: date) -> str:
-    """The end of the business day `due`, in UTC as Trello writes times."""
+def _due_moment(playbook: Playbook, when: Moment) -> str:
+    """When the step is due, in UTC as Trello writes times: its time of day, else the end
+    of the business day (Trello stores instants: with no time zone stated, in UTC)."""
     hours = playbook.business_hours
-    # Trello stores instants: without a stated time zone, the end of the day in UTC
-    zone = zoneinfo.ZoneInfo(playbook.timezone or "UTC")
-    hour, minute = (int(part) for part in (hours.end if hours else "17:00").split(":"))
-    end = time(hour, minute)
-    moment = datetime.combine(due, end, zone).astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    due = when.deadline(hours.end if hours else None).astimezone(UTC)
+    return due.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _id(*parts: str) -> str:
@@ -158,7 +161,7 @@ def trello_board(playbook: Playbook, cid: str) -> bytes:
             "closed": False, "idBoard": board_id, "idList": list_of[task.section],
             "pos": pos * 16384, "idMembers": id_members,
             "idLabels": [label["id"]] if step.sales_preview else [],
-            "due": _due_moment(playbook, task.due) if task.due else None,
+            "due": _due_moment(playbook, task.when) if task.when else None,
             "dueComplete": False})
     board = {"id": board_id, "name": campaign.name, "desc": campaign.objective,
              "closed": False, "lists": lists, "cards": cards,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..definitions.businesstime import Calendar
-from ..definitions.campaign_values import moment
+from ..definitions.campaign_time import moment
 from ..definitions.model import CadenceStep, Playbook, Touchpoint
 from ..definitions.presentation import (
     CHANNEL_ICON,

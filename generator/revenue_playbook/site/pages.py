@@ -22,14 +22,8 @@ from ..checks.diagram_limits import Size, campaign_size, lifecycle_size, process
 from ..checks.practices import PRACTICES, assess, score
 from ..checks.rules import Context, all_rules, run_checks
 from ..definitions.businesstime import Calendar
-from ..definitions.campaign_values import (
-    SAMPLE_END,
-    SAMPLE_START,
-    email_moment,
-    marked_markdown,
-    render_email,
-    step_moment,
-)
+from ..definitions.campaign_time import email_moment, step_moment
+from ..definitions.campaign_values import SAMPLE_END, SAMPLE_START, marked_markdown, render_email
 from ..definitions.findings import Finding
 from ..definitions.merge_tokens import tool_versions
 from ..definitions.model import Campaign, Node, Playbook, SalesProcess, Stage, Template

@@ -9,7 +9,8 @@ import html
 from dataclasses import dataclass, field
 
 from ..definitions.businesstime import Calendar
-from ..definitions.campaign_values import Moment, email_moment, render_email, step_moment
+from ..definitions.campaign_time import Moment, email_moment, step_moment
+from ..definitions.campaign_values import render_email
 from ..definitions.model import Playbook, Template
 from ..definitions.presentation import PHASE_TITLES, RenderedPart, render_sample, role_name, when
 from ..definitions.wording import or_not_defined

@@ -7,13 +7,8 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...definitions.businesstime import Calendar
-from ...definitions.campaign_values import (
-    Moment,
-    binding_problem,
-    bindings,
-    campaign_timezone,
-    template_variables,
-)
+from ...definitions.campaign_time import campaign_date, on_day
+from ...definitions.campaign_values import binding_problem, bindings, template_variables
 from ...definitions.findings import Finding, Location, Rule, Severity, Vocabulary
 from ...definitions.model import (
     Binding,
@@ -23,8 +18,7 @@ from ...definitions.model import (
     Playbook,
     parse_duration,
 )
-from ...definitions.presentation import DAYS
-from ...definitions.wording import count
+from ...definitions.wording import DAYS, count
 from ..cycles import loop_edges
 from .context import Context
 
@@ -168,9 +162,8 @@ def _clock_later(pb: Playbook, campaign: Campaign, email: CampaignEmail,
     if email.time is None or step.time is None:
         return False
     day = campaign.launch or date(2000, 1, 3)
-    zone = campaign_timezone(pb, campaign)
-    sent = Moment(day, email.time, email.timezone or zone).at
-    due = Moment(day, step.time, step.timezone or zone).at
+    sent = on_day(pb, campaign, day, email.time, email.timezone).at
+    due = on_day(pb, campaign, day, step.time, step.timezone).at
     if sent is None or due is None:
         return False
     if (sent.tzinfo is None) != (due.tzinfo is None):  # one zone not stated: local clocks
@@ -281,11 +274,9 @@ def request_lead_times(ctx: Context) -> Iterator[Finding]:
             for op in slas.values():
                 lead = _longest(cal, op.lead_time, op.days)
                 needed = cal.minutes(lead, op.days)
-                asked: date | None = None
-                sent: date | None = None
-                if campaign.launch:
-                    asked = cal.add_days(campaign.launch, step.offset)
-                    sent = cal.add_days(campaign.launch, email.send)
+                asked = campaign_date(campaign, step.offset, cal)
+                sent = campaign_date(campaign, email.send, cal)
+                if asked and sent:
                     when = f"requested on {asked} (step '{sid}') and sent on {sent}"
                 else:
                     when = (f"requested on day {step.offset} (step '{sid}') and sent on day "
