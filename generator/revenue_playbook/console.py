@@ -1,13 +1,9 @@
 """The `playbook` console script: the CLI, with Ctrl-C handled from the first import on.
 
 Importing the CLI (click, pydantic, Jinja2) takes a noticeable moment: a Ctrl-C then, or
-while the first one is being reported, would otherwise end in a traceback.
-
-Importing also makes some 60,000 objects that live until exit (modules, classes, the
-models' validators) and next to no garbage, yet the garbage collector walked them again and
-again while they were made and once more at exit, just before the process ends. The import
-now runs with the collector off, and what it made is then frozen, out of its way: a sixth
-of the CPU time of `playbook validate`, which runs on every commit as a pre-commit hook.
+while the first one is being reported, would otherwise end in a traceback. The import runs
+out of the garbage collector's way (`definitions.collector.startup`): `playbook validate`
+runs on every commit as a pre-commit hook.
 
 Pydantic looks for plugins of its own among the entry points of every installed package
 when the first model class is made (`PYDANTIC_DISABLE_PLUGINS`, pydantic's documented
@@ -17,7 +13,6 @@ command turns the search off, unless the environment already says what to do.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 
@@ -29,12 +24,10 @@ def run() -> None:
     try:
         try:
             os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-            gc.disable()
-            try:
+            from .definitions import collector
+
+            with collector.startup():
                 from .cli import main
-            finally:
-                gc.freeze()
-                gc.enable()
             code = main()
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted.\n")

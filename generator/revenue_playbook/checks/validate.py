@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..definitions import collector
 from ..definitions.assemble import assemble
 from ..definitions.config import ConfigError, Settings
 from ..definitions.findings import Finding, Severity
-from ..definitions.loader import ReadCache, SourceFile, collector_paused
+from ..definitions.loader import ReadCache, SourceFile
 from ..definitions.model import Playbook
 from .rules import Context, rule_named, run_checks
 
@@ -64,7 +65,7 @@ def validate(root: Path, settings: Settings | None = None,
         memo.new_run()
     # The checks allocate much and keep little, next to a playbook of up to millions of
     # objects: each full collection would walk them all again (at scale 100 up to 0.4 s)
-    with collector_paused():
+    with collector.paused():
         findings += run_checks(Context(playbook, settings.options, memo))
     resolved = []
     for finding in findings:

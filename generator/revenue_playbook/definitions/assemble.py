@@ -16,12 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import collector
 from .findings import Finding, Location, Rule, Severity, close_matches, did_you_mean
 from .loader import (
     Limits,
     ReadCache,
     SourceFile,
-    collector_paused,
     discover,
     display_path,
     printable,
@@ -498,7 +498,7 @@ def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None =
     shown_root = display_path(root)  # resolved once: resolving per file is slow
     read = cache.read if cache is not None else read_file
     root_parts = root.parts
-    with collector_paused():
+    with collector.paused():
         for path in files:
             _read_one(path, root, root_parts, shown_root, limits, read, assembler, findings)
     if cache is not None:

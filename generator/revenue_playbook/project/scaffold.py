@@ -93,14 +93,15 @@ def _check_validates(files: dict[str, str | bytes], name: str) -> None:
     (a safety net under `check_name`: init never writes a playbook that does not validate)."""
     from ..checks.validate import validate
 
+    defs = safe_writes.DEFINITIONS_FOLDER
     with tempfile.TemporaryDirectory(prefix="playbook-init-") as tmp:
         root = Path(tmp)
         for relative, text in files.items():
-            if relative.startswith("process_defs/") or relative == "pyproject.toml":
+            if relative.startswith(f"{defs}/") or relative == "pyproject.toml":
                 path = root / relative
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-        errors = validate(root / "process_defs").errors
+        errors = validate(root / defs).errors
     if errors:
         raise ScaffoldError(f"--name {name!r} makes definitions that do not validate "
                             f"({errors[0].code} {errors[0].message}); choose another name; "

@@ -99,8 +99,9 @@ def definitions_folder(config_file: Path) -> Path:
         raise PublishError(f"cannot read {config_file}: {exc}") from None
     for plugin in (config or {}).get("plugins", []):
         if isinstance(plugin, dict) and "playbook" in plugin:
-            return config_file.parent / (plugin["playbook"] or {}).get("defs", "process_defs")
-    return config_file.parent / "process_defs"
+            return config_file.parent / (plugin["playbook"] or {}).get(
+                "defs", safe_writes.DEFINITIONS_FOLDER)
+    return config_file.parent / safe_writes.DEFINITIONS_FOLDER
 
 
 def site_url(config_file: Path) -> str:

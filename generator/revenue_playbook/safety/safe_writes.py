@@ -54,6 +54,10 @@ try:
 except ImportError:  # Windows: no flock; runs there are not serialised
     fcntl = None  # type: ignore[assignment]
 
+# The folder of definitions a project has, unless told otherwise (`playbook validate PATH`,
+# the plugin's `defs:`): a source never written over, and the default of every command and
+# adapter, which all name it through this one name.
+DEFINITIONS_FOLDER = "process_defs"
 STAGING_KINDS = ("new", "old")  # a folder being built; a replaced one waiting for removal
 
 
@@ -417,8 +421,8 @@ def project_sources(*, config_file: Path | None = None, defs: Path | None = None
         config = folder / "mkdocs.yml"
         if config.is_file() and config_file is None:
             found.extend(_mkdocs_sources(config))
-        if (folder / "process_defs").is_dir():
-            found.append(("the definitions folder", folder / "process_defs"))
+        if (folder / DEFINITIONS_FOLDER).is_dir():
+            found.append(("the definitions folder", folder / DEFINITIONS_FOLDER))
         if (folder / "pyproject.toml").is_file():
             found.append(("the project settings", folder / "pyproject.toml"))
         found.extend(_git_sources(folder))

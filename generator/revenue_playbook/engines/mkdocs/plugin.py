@@ -34,6 +34,7 @@ from ...definitions.loader import ReadCache
 from ...incremental.page_memo import PageMemo
 from ...safety.encoders import html_attribute, terminal
 from ...safety.markup import code_fence
+from ...safety.safe_writes import DEFINITIONS_FOLDER
 from ...site.diagrams import DiagramError, DiagramRenderer
 from ...site.markdown_extension import GeneratedPages, insert_after_mark, mark_generated
 from ...site.navigation import with_hand_written
@@ -75,7 +76,7 @@ class RunOptions:
 
 
 class PlaybookConfig(Config):
-    defs = c.Type(str, default="process_defs")
+    defs = c.Type(str, default=DEFINITIONS_FOLDER)
     """The folder holding the YAML definitions, relative to mkdocs.yml."""
     strict = c.Type(bool, default=False)
     """Fail the build on validation warnings too."""
@@ -100,7 +101,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.site: Site | None = None  # the site of this build
         self.good: Site | None = None  # serve: the last site served without failure
         self.renderer: DiagramRenderer | None = None
-        self.defs = Path("process_defs")
+        self.defs = Path(DEFINITIONS_FOLDER)
         self.options = RunOptions()
         self.failure: str | None = None  # why the last build failed, for `playbook build`
         self.stale_report: str | None = None  # serving the last good site: why
