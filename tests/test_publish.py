@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import GIT_IDENTITY, committed_repo, git
+from helpers import GIT_IDENTITY, committed_repo, git, served
+from mike.versions import Versions
 
 from revenue_playbook.cli import main
 
@@ -81,6 +85,45 @@ def test_publish_into_a_plain_folder(repo: Path, tmp_path: Path) -> None:
     assert "../1.1/" in (out / "latest" / "index.html").read_text()
     changes = (out / "1.1" / "changes" / "index.html").read_text().replace("&#39;", "'")
     assert "KPI 'Customer retention' (retention): target (90 → 95)" in changes
+
+
+def _follow(address: str) -> tuple[str, bytes]:
+    """Where a browser lands from `address`, following redirect pages' meta refresh."""
+    for _ in range(5):
+        with urllib.request.urlopen(address, timeout=10) as response:
+            body = response.read()
+        found = re.search(rb'http-equiv="refresh" content="0; url=([^"]*)"', body)
+        if found is None:
+            return address, body
+        address = urllib.parse.urljoin(address, found.group(1).decode())
+    raise AssertionError(f"{address}: too many redirects")
+
+
+def test_a_folder_alias_leads_to_every_page_of_its_version(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "www"
+    assert main(["publish", "1.0", "--alias", "latest", "--to-dir", str(out)]) == 0
+    edit(repo / "process_defs" / "scorecard.yaml", "target: 90", "target: 95")
+    git(repo, "commit", "-qam", "raise the retention target")
+    assert main(["publish", "1.1", "--alias", "latest", "--to-dir", str(out)]) == 0
+    pages = sorted(p.relative_to(out / "1.1").as_posix() for p in (out / "1.1").rglob("*.html"))
+    assert {"index.html", "sla/index.html", "scorecard/index.html"} <= set(pages)
+    with served(out) as url:
+        for page in pages:
+            path = page.removesuffix("index.html")
+            landed, body = _follow(f"{url}latest/{path}")
+            assert landed == f"{url}1.1/{path}", page
+            assert body == (out / "1.1" / page).read_bytes(), page
+
+
+def test_versions_are_listed_in_mikes_order_whenever_each_was_published(
+        repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "www"
+    for version in ("1.9", "1.10", "1.2"):  # 1.2 a fix of an old release, published last
+        assert main(["publish", version, "--to-dir", str(out)]) == 0
+    listed = json.loads((out / "versions.json").read_text())
+    names = [v["version"] for v in listed]
+    assert names == ["1.10", "1.9", "1.2"]
+    assert names == [str(v.version) for v in Versions.from_json(listed)]  # as on the branch
 
 
 def digest(site: Path) -> dict[str, str]:

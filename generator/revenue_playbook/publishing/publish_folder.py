@@ -2,7 +2,9 @@
 
     FOLDER/versions.json        the published versions, newest first, with their aliases
     FOLDER/1.1/, FOLDER/1.0/    one built site per version
-    FOLDER/latest/index.html    an alias: a page redirecting to ../1.1/
+    FOLDER/latest/              an alias: for every page of 1.1, a page redirecting to it
+                                (latest/sla/index.html to ../../1.1/sla/), as mike's
+                                redirect aliases do
     FOLDER/index.html           redirects to the default version
 
 Only names checked by `published_versions` become paths, and each is checked again to stay
@@ -20,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -28,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ..safety import safe_writes
-from .published_versions import BadName, check_name, check_names, well_formed, with_version
+from .published_versions import (
+    BadName,
+    check_name,
+    check_names,
+    in_order,
+    well_formed,
+    with_version,
+)
 
 VERSIONS = "versions.json"
 NOTE = ".playbook-publishing.json"
@@ -131,16 +139,33 @@ def _switch(folder: Path, versions: list[dict[str, Any]], default: str) -> None:
     (folder / NOTE).unlink(missing_ok=True)
 
 
+def alias_pages(site: Path, version: str) -> dict[str, str]:
+    """An alias of `version` (whose site is the folder `site`): for each of its HTML pages,
+    the page at the same path in the alias folder that leads to it (mike's rule: a link to
+    a folder's index.html names the folder)."""
+    pages = {}
+    for page in sorted(site.rglob("*.html")):
+        relative = page.relative_to(site).as_posix()
+        depth = relative.count("/") + 1
+        href = "../" * depth + f"{version}/{relative}"
+        if href.endswith("/index.html"):
+            href = href[:-len("index.html")]
+        pages[relative] = redirect_page(href)
+    return pages
+
+
 def _write_alias(folder: Path, alias: str, version: str) -> None:
+    """The alias folder, every page of it made aside and swapped in whole."""
     path = safe_writes.child(folder, alias)
-    page = redirect_page(f"../{version}/")
-    if path.is_dir():
-        safe_writes.write_atomic(path / "index.html", page)
-        return
+    pages = alias_pages(safe_writes.child(folder, version), version) or {
+        "index.html": redirect_page(f"../{version}/")}
     staging = safe_writes.staging_beside(path)
     try:
-        safe_writes.write_atomic(staging / "index.html", page)
-        os.rename(staging, path)
+        for relative, page in pages.items():
+            target = staging.joinpath(*relative.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page, encoding="utf-8")
+        safe_writes.swap_in(staging, path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -207,8 +232,7 @@ def _versions_from_folders(folder: Path) -> list[dict[str, Any]]:
         if entry.is_symlink() or not (entry / "index.html").is_file():
             continue
         target = redirect_target(entry / "index.html")
-        if target and re.fullmatch(r"\.\./[^/]+/", target) and \
-                [p.name for p in entry.iterdir()] == ["index.html"]:
+        if target and re.fullmatch(r"\.\./[^/]+/", target) and _only_redirects(entry):
             aliases[entry.name] = target[3:-1]
         else:
             versions[entry.name] = {"version": entry.name, "title": entry.name,
@@ -216,7 +240,13 @@ def _versions_from_folders(folder: Path) -> list[dict[str, Any]]:
     for alias, version in aliases.items():
         if version in versions:
             versions[version]["aliases"].append(alias)
-    return list(versions.values())
+    return in_order(list(versions.values()))
+
+
+def _only_redirects(entry: Path) -> bool:
+    """Whether a folder holds nothing but redirect pages (an alias, see `alias_pages`)."""
+    return all(path.is_dir() or (path.suffix == ".html" and redirect_target(path))
+               for path in entry.rglob("*"))
 
 
 def _repair_root(folder: Path, versions: list[dict[str, Any]], notes: list[str]) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from verspec.loose import LooseVersion
+
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 RESERVED = {"index.html", "versions.json"}
 PATTERN_TEXT = "letters, digits and . _ + - (starting with a letter or digit, at most 100)"
@@ -46,17 +48,28 @@ def check_names(version: str, aliases: list[str], versions: list[dict[str, Any]]
                           f"{entry.get('version')}: pick another version name")
 
 
+def in_order(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The versions newest first, in the one order every versions.json of ours has: mike's
+    on the pages branch (`mike.versions.Versions`), kept in a publish folder too. By version
+    (`1.10` above `1.9`, whenever each was published), with a name that does not start with
+    a digit (`dev`, `main`) above every numbered one."""
+    def key(entry: dict[str, Any]) -> tuple[int, LooseVersion]:
+        name = str(entry.get("version"))
+        return (0 if re.match(r"v?\d", name) else 1, LooseVersion(name))
+    return sorted(versions, key=key, reverse=True)
+
+
 def with_version(versions: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The list after publishing `entry`: first, its aliases taken from the others."""
+    """The list after publishing `entry` (`in_order`), its aliases taken from the others."""
     aliases = set(entry.get("aliases", []))
     kept = [dict(other, aliases=[a for a in other.get("aliases", []) if a not in aliases])
             for other in versions if other.get("version") != entry["version"]]
-    return [entry, *kept]
+    return in_order([entry, *kept])
 
 
 def previous_version(versions: list[dict[str, Any]], new: str) -> dict[str, Any] | None:
     """The version a new one is compared with: the one called `latest`, else the newest."""
-    others = [v for v in versions if v.get("version") != new]
+    others = [v for v in in_order(versions) if v.get("version") != new]
     for entry in others:
         if "latest" in entry.get("aliases", []):
             return entry
