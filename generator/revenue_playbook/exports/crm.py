@@ -8,9 +8,11 @@ silent pick.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..definitions.findings import Location
 from ..definitions.model import CRM, CrmName, LifecycleStage, Playbook, SalesProcess, Stage
 from ..definitions.model import LeadStatus as LeadStatusDef
 from ..definitions.segments import DEFAULT, value_for
@@ -263,20 +265,26 @@ def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
     return statuses
 
 
-def check_text(crm: CRM, what: str, text: str, limit: int, where: Any, out: Output) -> None:
+# Where a check's problem is written, found only when there is a problem: finding a line
+# reads its file's YAML again, and a check of every stage passes (nearly) always.
+Where = Callable[[], Location]
+
+
+def check_text(crm: CRM, what: str, text: str, limit: int, where: Where, out: Output) -> None:
     """A problem when `text` is longer than the vendor's documented `limit`."""
     if len(text) > limit:
         out.problems.append(Problem(
             f"{what} is {len(text):,} characters ('{text[:40]}…'); {TITLES[crm]} takes at "
-            f"most {limit:,}", where,
+            f"most {limit:,}", where(),
             f"Shorten it, or give {TITLES[crm]} a shorter name with `crm: {{{crm}: ...}}`."))
 
 
-def check_count(crm: CRM, what: str, count: int, limit: int, where: Any, out: Output) -> None:
+def check_count(crm: CRM, what: str, count: int, limit: int, where: Where,
+                out: Output) -> None:
     """A problem when a list holds more entries than the vendor's documented `limit`."""
     if count > limit:
         out.problems.append(Problem(
-            f"{what} has {count:,} values; {TITLES[crm]} takes at most {limit:,}", where,
+            f"{what} has {count:,} values; {TITLES[crm]} takes at most {limit:,}", where(),
             "Merge or remove values until it fits."))
 
 

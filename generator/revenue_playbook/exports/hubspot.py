@@ -12,6 +12,7 @@ call (method, URL, body file) in the order to send them.
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -56,15 +57,15 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
     labels: dict[str, str] = {}
     facts = stage_facts("hubspot", playbook, pid, out)
     check_count("hubspot", f"process '{pid}' (a HubSpot pipeline)", len(facts),
-                HUBSPOT_STAGES_MAX, process.where("stages", key=True), out)
+                HUBSPOT_STAGES_MAX, functools.partial(process.where, "stages", key=True), out)
     for i, fact in enumerate(facts):
         stage, sid, label = fact.stage, fact.stage_id, fact.label
-        where = stage.where("crm" if stage.crm.get("hubspot") else
-                            "crm_stage" if stage.crm_stage else "name")
         if label in labels:
             out.problems.append(Problem(
                 f"stages '{labels[label]}' and '{sid}' of process '{pid}' are both "
-                f"'{label}'; HubSpot needs each stage label once in a pipeline", where,
+                f"'{label}'; HubSpot needs each stage label once in a pipeline",
+                stage.where("crm" if stage.crm.get("hubspot") else
+                            "crm_stage" if stage.crm_stage else "name"),
                 "Give the stages different names or `crm: {hubspot: ...}` labels."))
         labels.setdefault(label, sid)
         percent = fact.probability
@@ -108,11 +109,10 @@ def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
     used: dict[str, str] = {}
     for sid, stage in playbook.lifecycle.items():
         value, label = lifecycle_value(sid, stage)
-        where = stage.where(key=True)
         if value in used:
             out.problems.append(Problem(
                 f"lifecycle stages '{used[value]}' and '{sid}' are both HubSpot lifecycle "
-                f"stage '{value}'", where,
+                f"stage '{value}'", stage.where(key=True),
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         used[value] = sid
@@ -132,11 +132,10 @@ def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
     seen: dict[str, str] = {}
     options: list[dict[str, Any]] = []
     for status in statuses:
-        where = status.definition.where(key=True)
         if status.value in seen:
             out.problems.append(Problem(
                 f"lead statuses '{seen[status.value]}' and '{status.id}' are both HubSpot "
-                f"lead status '{status.value}'", where,
+                f"lead status '{status.value}'", status.definition.where(key=True),
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         seen[status.value] = status.id
@@ -146,7 +145,8 @@ def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
         options.append({**option, "displayOrder": len(options), "hidden": False})
     if statuses:
         check_count("hubspot", "the lead status property", len(options),
-                    HUBSPOT_OPTIONS_MAX, statuses[0].definition.where(key=True), out)
+                    HUBSPOT_OPTIONS_MAX, functools.partial(statuses[0].definition.where,
+                                                           key=True), out)
     return {"options": options}
 
 

@@ -11,6 +11,7 @@ WSDL, which the tests check against the published schema.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 
@@ -76,8 +77,9 @@ def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
     seen: dict[str, tuple[tuple[object, ...], str, str]] = {}
     for pid, facts in stages.items():
         for fact in facts:
-            where = fact.stage.where("crm" if fact.stage.crm.get("salesforce") else
-                                     "crm_stage" if fact.stage.crm_stage else "name")
+            where = functools.partial(
+                fact.stage.where, "crm" if fact.stage.crm.get("salesforce") else
+                "crm_stage" if fact.stage.crm_stage else "name")
             for what, text in (("value", fact.value), ("label", fact.label)):
                 check_text("salesforce", f"stage '{fact.stage_id}': its Salesforce {what}",
                            text, SALESFORCE_VALUE_MAX, where, out)
@@ -90,7 +92,7 @@ def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
                         f"of process '{first_pid}' are both Salesforce stage '{fact.value}' "
                         f"with other values (probability {fact.probability} vs {earlier[3]}, "
                         f"forecast {fact.forecast} vs {earlier[0]}); Salesforce holds one "
-                        "per stage value", where,
+                        "per stage value", where(),
                         "Give the stages different Salesforce names (`crm: {salesforce: "
                         "...}`), or the same probability, forecast category and outcome."))
                 continue
@@ -106,7 +108,7 @@ def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
     if playbook.processes:
         first = next(iter(playbook.processes.values()))
         check_count("salesforce", "the Opportunity Stage picklist", len(seen),
-                    SALESFORCE_VALUES_MAX, first.where(key=True), out)
+                    SALESFORCE_VALUES_MAX, functools.partial(first.where, key=True), out)
     return _document(root)
 
 
@@ -116,14 +118,14 @@ def lead_status(playbook: Playbook, out: Output) -> bytes:
     statuses = statuses_for("salesforce", playbook, out)
     seen: dict[str, str] = {}
     for i, status in enumerate(statuses):
-        where = status.definition.where(key=True)
+        where = functools.partial(status.definition.where, key=True)
         for what, text in (("value", status.value), ("label", status.label)):
             check_text("salesforce", f"lead status '{status.id}': its Salesforce {what}",
                        text, SALESFORCE_VALUE_MAX, where, out)
         if status.value in seen:
             out.problems.append(Problem(
                 f"lead statuses '{seen[status.value]}' and '{status.id}' are both Salesforce "
-                f"lead status '{status.value}'", where,
+                f"lead status '{status.value}'", where(),
                 "Give them different names or `crm: {salesforce: ...}` values."))
             continue
         seen[status.value] = status.id
@@ -134,7 +136,8 @@ def lead_status(playbook: Playbook, out: Output) -> bytes:
         _element(item, "converted", status.converted)
     if statuses:
         check_count("salesforce", "the Lead Status picklist", len(seen),
-                    SALESFORCE_VALUES_MAX, statuses[0].definition.where(key=True), out)
+                    SALESFORCE_VALUES_MAX, functools.partial(statuses[0].definition.where,
+                                                             key=True), out)
     return _document(root)
 
 
