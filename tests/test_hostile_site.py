@@ -1,6 +1,7 @@
-"""The example playbook with hostile text in every Markdown field, built by the real MkDocs
-and then read by a program and clicked by a browser: no link with a scheme outside the
-allowed list, no event handler, and no click that runs anything.
+"""The example playbook with hostile text in every Markdown field (and in a page's title
+and the site's name), built by each engine (MkDocs, ProperDocs, Zensical) and then read by
+a program and clicked by a browser: no link with a scheme outside the allowed list, no
+event handler, and no click that runs anything.
 
 The payloads are the red team's (reference-style `javascript:` links, control characters
 and line breaks inside the scheme, entity-encoded schemes, an attribute list on an exit
@@ -22,6 +23,12 @@ from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
 from revenue_playbook.definitions.diff import changes_to_markdown, diff_playbooks
 
+# a stage's name is the page's title, which themes print as HTML (in <title>, among
+# others), and so is the site's name
+TITLE = "Discovery </title><script>alert(201)</script><img src=x onerror=alert(202)>"
+SITE_NAME = "Lumen </title><script>alert(203)</script>"
+ENGINES = ["mkdocs", pytest.param("properdocs", marks=pytest.mark.slow),
+           pytest.param("zensical", marks=pytest.mark.slow)]
 EXIT_CRITERION = ('Budget confirmed\n{: onclick="alert(\'attr-list\')" '
                   'style="position:fixed;inset:0;z-index:9999" }')
 
@@ -31,11 +38,12 @@ def _payload(i: int, original: str) -> str:
     return f"{original}\n\n{hostile}" if original else hostile
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example built from hostile definitions, with a "What changed" page listing
-    the hostile changes (as `playbook publish` makes it)."""
-    repo = make_repo(tmp_path_factory.mktemp("hostile"), None, docs=True)
+@pytest.fixture(scope="module", params=ENGINES)
+def hostile_site(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example built from hostile definitions by an engine, with a "What changed" page
+    listing the hostile changes (as `playbook publish` makes it)."""
+    repo = make_repo(tmp_path_factory.mktemp(f"hostile-{request.param}"), None, docs=True)
     defs = repo / "process_defs"
     changed = hostile_defs(ROOT / "process_defs", defs, _payload)
     assert changed > 50  # every Markdown field of the example, email bodies included
@@ -43,6 +51,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load(process.read_text(encoding="utf-8"))
     first_stage = next(iter(data["stages"].values()))
     first_stage["exit_criteria"].append(EXIT_CRITERION)
+    first_stage["name"] = TITLE
     process.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                        encoding="utf-8")
     changes = diff_playbooks(validate(ROOT / "process_defs").playbook,
@@ -51,10 +60,11 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = (repo / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("      defs: process_defs\n",
                             "      defs: process_defs\n      changes: changes.md\n", 1)
+    config = config.replace("site_name: Lumen Metrics playbook", f"site_name: '{SITE_NAME}'")
     (repo / "mkdocs.yml").write_text(config, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
-        assert main(["build"]) == 0
+        assert main(["build", "--engine", request.param]) == 0
     return repo / "site"
 
 
@@ -77,6 +87,15 @@ def test_refused_links_are_shown_as_words_and_good_links_kept(hostile_site: Path
     assert 'href="https://example.com/ok"' in everything
     assert 'href="mailto:a@example.com"' in everything and 'href="tel:+15551234"' in everything
     assert "Budget confirmed" in stage
+
+
+def test_hostile_titles_are_shown_as_their_text(hostile_site: Path) -> None:
+    stage = (hostile_site / "stages" / "discovery" / "index.html").read_text("utf-8")
+    title = re.search(r"<title>(.*?)</title>", stage, re.S)
+    assert title is not None
+    assert title[1] == ("Discovery &lt;/title&gt;&lt;script&gt;alert(201)&lt;/script&gt;"
+                        "&lt;img src=x onerror=alert(202)&gt; - "
+                        "Lumen &lt;/title&gt;&lt;script&gt;alert(203)&lt;/script&gt;")
 
 
 def test_what_changed_page_shows_the_attribute_list_as_text(hostile_site: Path) -> None:

@@ -179,20 +179,41 @@ def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), default=None,
               help="Where to build (default: site_dir from mkdocs.yml).")
 @click.option("--strict", is_flag=True, help="Fail on any warning, validation included.")
-def build(config_file: str, site_dir: str | None, strict: bool) -> int:
+@click.option("--engine", type=click.Choice(["mkdocs", "properdocs", "zensical"]),
+              default="mkdocs", show_default=True,
+              help="What turns the pages into HTML (see README, Engines).")
+def build(config_file: str, site_dir: str | None, strict: bool, engine: str) -> int:
     """Validate the definitions, then build the site; the previous site stays until the new
     one is complete."""
     import os
 
-    from .engines.mkdocs import runner as mkdocs_runner
-    from .engines.mkdocs.plugin import InvalidDefinitions
+    from .definitions.revisions import last_commit_time
     from .safety import safe_writes
 
     # the same sources give the same bytes: the build date is the last commit's
     repo = Path(config_file).resolve().parent
-    stamp = mkdocs_runner.reproducible_env(repo).get("SOURCE_DATE_EPOCH")
-    if stamp:
-        os.environ.setdefault("SOURCE_DATE_EPOCH", stamp)
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        stamp = last_commit_time(repo)
+        if stamp:
+            os.environ["SOURCE_DATE_EPOCH"] = stamp
+    if engine != "mkdocs":
+        from .engines import neutral as engine_neutral
+
+        try:
+            target = engine_neutral.build(engine, Path(config_file),
+                                          Path(site_dir) if site_dir else None, strict)
+        except engine_neutral.InvalidDefinitions as exc:
+            echo(str(exc), err=True)
+            return EXIT_INVALID
+        except engine_neutral.BuildFailed as exc:
+            raise UsageProblem(f"build failed: {exc}") from None
+        except safe_writes.Refused as exc:
+            raise UsageProblem(str(exc)) from None
+        echo(f"Site built in {target} ({engine})")
+        return EXIT_OK
+    from .engines.mkdocs import runner as mkdocs_runner
+    from .engines.mkdocs.plugin import InvalidDefinitions
+
     try:
         target = mkdocs_runner.build(Path(config_file), Path(site_dir) if site_dir else None,
                                      strict)
