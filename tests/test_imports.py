@@ -34,6 +34,7 @@ ROOMS: dict[str, set[str]] = {
 }
 # Third-party packages only some rooms may use: the engines' and the heavy ones.
 ONLY_IN = {"mkdocs": {"engines"}, "material": {"engines"}, "mike": {"engines", "publishing"},
+           "properdocs": {"engines"}, "zensical": {"engines"},
            "watchdog": {"engines", "incremental"}, "duckdb": {"measure"},
            "icalendar": {"exports"}, "nh3": {"safety"}}
 

@@ -1,1 +1,1 @@
-"""Engine adapters that turn the generated site into HTML (MkDocs + Material today)."""
+"""Engine adapters turning the generated site into HTML: MkDocs (default), ProperDocs, Zensical."""

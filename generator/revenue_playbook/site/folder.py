@@ -24,6 +24,7 @@ from .navigation import with_hand_written
 from .pages import Site
 
 THEME_DIR = Path(__file__).parents[1] / "templates" / "theme"
+# in THEME_DIR, which every engine copies into the site: diagrams, badges, email previews
 STYLESHEET = "playbook.css"
 SCRIPT = "playbook.js"  # tables become stacked cards on a phone
 THEME_ASSETS = (STYLESHEET, SCRIPT)

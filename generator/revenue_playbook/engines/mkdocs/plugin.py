@@ -36,15 +36,12 @@ from ...safety.encoders import html_attribute, terminal
 from ...safety.markup import code_fence
 from ...safety.safe_writes import DEFINITIONS_FOLDER
 from ...site.diagrams import DiagramError, DiagramRenderer
+from ...site.folder import SCRIPT, STYLESHEET, THEME_DIR
 from ...site.markdown_extension import GeneratedPages, insert_after_mark, mark_generated
 from ...site.navigation import with_hand_written
 from ...site.pages import Site, build_site
 
 log = get_plugin_logger(__name__)
-THEME_DIR = Path(__file__).parents[2] / "templates" / "theme"
-# in THEME_DIR, which MkDocs copies into the site: diagrams, badges, email previews
-STYLESHEET = "playbook.css"
-SCRIPT = "playbook.js"  # tables become stacked cards on a phone
 # Settings themes print as trusted HTML, in attributes too (Material's
 # `aria-label="{{ config.site_name }}"`): handed over escaped, as Markup so that a theme's
 # `|e` does not escape them twice. `playbook init --name` writes the site's name.
