@@ -212,6 +212,7 @@ def build(engine: str, config_file: Path, site_dir: Path | None = None,
           strict: bool = False) -> Path:
     """Validate, then build the site with `engine` into a fresh folder beside `site_dir`
     and swap it in (as `engines.mkdocs.runner.build` does for MkDocs)."""
+    config_file = Path(os.path.abspath(config_file))  # as MkDocs holds it: paths below it too
     config = read_config(config_file)
     base = config_file.parent
     target = site_dir if site_dir else base / str(config.get("site_dir") or "site")
@@ -237,6 +238,7 @@ def render(engine_name: str, config_file: Path, out_dir: Path, strict: bool = Fa
     if importlib.util.find_spec(engine.module) is None:
         raise BuildFailed(f"{engine.name} is not installed in {sys.prefix}: "
                           f"pip install {engine.distribution}")
+    config_file = Path(os.path.abspath(config_file))
     config = read_config(config_file)
     base = config_file.parent
     options = PluginOptions.of(config, config_file)
