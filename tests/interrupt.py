@@ -46,7 +46,7 @@ setattr(_module, {function!r}, _wrapped)
 
 NO_EXCHANGE = """
 import errno
-from revenue_playbook import safe_writes
+from revenue_playbook.safety import safe_writes
 def _no_exchange(a, b):
     raise OSError(errno.EINVAL, "not supported here")
 safe_writes.exchange = _no_exchange
