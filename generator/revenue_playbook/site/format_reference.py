@@ -6,15 +6,20 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from ..definitions.model import ITEM_FOLDERS, SECTIONS, json_schema
+from pydantic.json_schema import models_json_schema
+
+from ..definitions.model import ITEM_FOLDERS, SECTIONS
 
 
 @lru_cache(maxsize=1)
 def format_sections() -> list[dict[str, Any]]:
     """Per section of a definition file: its key, the `model.Section`, whether it may be a
     folder of one-item files, and the tables of its models."""
-    # depends only on the models: computed once per process (serve rebuilds, benchmarks)
-    schema = json_schema()
+    # depends only on the models: computed once per process (serve rebuilds, benchmarks).
+    # The sections' models, built already to validate, give the same tables as the whole
+    # file's schema (`model.json_schema()`), without building that model's validator.
+    _, schema = models_json_schema([(section.model, "validation")
+                                    for section in SECTIONS.values()])
     defs = schema.get("$defs", {})
     return [{"key": key, "section": section, "folder": key in ITEM_FOLDERS,
              "models": _schema_tables(section.model.__name__, defs)}
