@@ -5,7 +5,9 @@ pages an edit touches are rendered again."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -74,6 +76,21 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     return built
 
 
+BANNER = "The last change could not be built: this is the last good version"
+
+
+def html_pages(folder: Path) -> list[tuple[str, str]]:
+    """Every page of a built site (its path, its HTML), the 404 page aside."""
+    return [(p.relative_to(folder).as_posix(), p.read_text(encoding="utf-8"))
+            for p in sorted(folder.rglob("index.html"))]
+
+
+def without_banner(html: str) -> str:
+    """A page served with the banner, as it was before: the admonition taken out."""
+    return re.sub(r'<div class="admonition failure">.*?</code></pre></div>\s*</div>\s*', "",
+                  html, count=1, flags=re.DOTALL)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -129,20 +146,22 @@ def test_a_series_of_edits_gives_what_a_full_build_gives(site: Site) -> None:
     assert not site.builder.stats.full and site.builder.stats.populated == 1
     site.check()
 
-    # a file broken, then fixed: the served site follows a full build at each step
+    # a file broken, then fixed: serve keeps the last good site with the report on top of
+    # every page, as a full build in serve gives, then follows the fix
     template = defs / "templates" / "order_form.yaml"
     good = template.read_text(encoding="utf-8")
+    form = site.served / "emails" / "order_form" / "index.html"
+    last_good = form.read_text(encoding="utf-8")
     template.write_text(good.replace("owner:", "owner: nobody\nowner_was:", 1),
                         encoding="utf-8")
-    failed = False
-    try:
-        site.build()
-    except Exception:
-        failed = True
-    if not failed:
-        site.check()
+    site.build()
+    assert without_banner(form.read_text(encoding="utf-8")) == last_good
+    assert [page for page, html in html_pages(site.served) if BANNER not in html] == []
+    assert "unknown role 'nobody'" in unescape(form.read_text(encoding="utf-8"))
+    site.check()
     template.write_text(good, encoding="utf-8")
     site.build()
+    assert [page for page, html in html_pages(site.served) if BANNER in html] == []
     site.check()
 
     # mkdocs.yml changed: a full build
