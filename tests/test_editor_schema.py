@@ -65,6 +65,7 @@ MUTATIONS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "old", "new", "code"), MUTATIONS,
                          ids=[f"{m[3]}-{m[0]}-{i}" for i, m in enumerate(MUTATIONS)])
 def test_both_validators_reject_schema_mutations(tmp_path: Path, name: str, old: str,

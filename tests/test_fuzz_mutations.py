@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from helpers import MINIMAL, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,6 +78,7 @@ atexit.register(shutil.rmtree, DIAGRAM_CACHE, ignore_errors=True)
 EXAMPLES = int(os.environ.get("PLAYBOOK_FUZZ_EXAMPLES", "60"))
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation(), st.lists(mutation(), max_size=2))
 def test_mutated_definitions_never_crash(first: tuple, more: list) -> None:

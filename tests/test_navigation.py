@@ -94,6 +94,7 @@ def test_long_sections_are_grouped_by_process_use_and_quarter(tmp_path: Path) ->
     assert len(tab(site.nav, "Campaigns")) == 2 + len(scaled.campaigns)
 
 
+@pytest.mark.slow
 def test_a_page_carries_only_its_own_group(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, defs=None)

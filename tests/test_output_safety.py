@@ -118,6 +118,7 @@ def set_field(data: dict, path: list, value: str) -> None:
     data[path[-1]] = value
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.tuples(st.sampled_from(range(len(FIELDS))), TEXT), min_size=1,
@@ -198,6 +199,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     return Baseline(renderer, {path: page.markdown for path, page in site.pages.items()})
 
 
+@pytest.mark.slow
 @settings(max_examples=4 * EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(edits=st.lists(st.tuples(st.integers(min_value=0), LINK_TEXT), min_size=1,

@@ -123,6 +123,7 @@ def test_edits_of_a_playbook_three_times_the_example(tmp_path: Path) -> None:
 TEXT = st.sampled_from(["Renamed", "<b>x</b>", "{{ x }}", "```", "a\nb", "Zoë", "#"])
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.tuples(st.sampled_from(range(len(FIELDS))), TEXT), min_size=1,
                          max_size=3), min_size=1, max_size=3))

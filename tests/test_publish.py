@@ -32,6 +32,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_publish_two_versions_with_what_changed(repo: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["publish", "1.0", "--alias", "latest"]) == 0
@@ -71,6 +72,7 @@ def test_publish_two_versions_with_what_changed(repo: Path,
     assert capsys.readouterr().out == "\"Q1 2027\" (1.1) [latest]\n1.0\n"
 
 
+@pytest.mark.slow
 def test_publish_into_a_plain_folder(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "www"
     assert main(["publish", "1.0", "--alias", "latest", "--to-dir", str(out)]) == 0
@@ -131,6 +133,7 @@ def digest(site: Path) -> dict[str, str]:
             for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_builds_are_reproducible(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     assert main(["build", "-d", "one"]) == 0

@@ -202,6 +202,7 @@ def example_defs(tmp_path: Path) -> Path:
     return defs
 
 
+@pytest.mark.slow
 def test_validating_again_after_each_edit_finds_what_a_fresh_run_finds(
         example_defs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -70,6 +70,7 @@ class Serving:
         self.log.close()
 
 
+@pytest.mark.slow
 def test_edits_show_without_restart(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, ROOT / "process_defs", docs=True)
     serving = Serving(repo, tmp_path / "serve.log")
@@ -98,6 +99,7 @@ def test_edits_show_without_restart(tmp_path: Path) -> None:
 BANNER = "The last change could not be built: this is the last good version"
 
 
+@pytest.mark.slow
 def test_a_burst_of_saves_ends_in_the_last_state(tmp_path: Path) -> None:
     """Files saved one after another, with pauses longer than the quiet time a rebuild
     waits for (a checkout, a search-and-replace over many files), some states between
@@ -188,6 +190,7 @@ def busy_port() -> Iterator[int]:
         yield taken.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_busy_port_hint_works_as_typed(tmp_path: Path) -> None:
     """`make serve` runs .venv/bin/playbook, which is not on PATH: the hint names the
     command the user can type, and the suggested command really serves."""
@@ -209,6 +212,7 @@ def test_the_busy_port_hint_works_as_typed(tmp_path: Path) -> None:
     assert again.returncode == 2 and "cannot serve on" in again.stderr  # not "not found"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_serve_takes_a_port_and_its_hint_says_make(tmp_path: Path) -> None:
     prefix = Path(sys.prefix)
@@ -222,6 +226,7 @@ def test_make_serve_takes_a_port_and_its_hint_says_make(tmp_path: Path) -> None:
             f"or pick another port, e.g. `make serve PORT={port + 1}`") in result.stderr
 
 
+@pytest.mark.slow
 def test_every_log_line_is_printed_once(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     log = tmp_path / "serve.log"
@@ -236,6 +241,7 @@ def test_every_log_line_is_printed_once(tmp_path: Path) -> None:
     assert len(lines) == len(set(lines)), lines
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_start_up(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     result = run_cli(["serve", "-a", f"127.0.0.1:{free_port()}"], repo,

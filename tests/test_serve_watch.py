@@ -10,8 +10,11 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from helpers import MINIMAL, make_repo
 from test_serve import BANNER, Serving, fetch, wait_for
+
+pytestmark = pytest.mark.slow  # each test runs a real `playbook serve`
 
 
 def wait_without(url: str, text: str, seconds: float = 60) -> str:

@@ -240,6 +240,7 @@ def test_missing_dot_is_an_environment_error(tmp_path: Path, monkeypatch: pytest
     assert not (repo / "site").exists()
 
 
+@pytest.mark.slow
 def test_mkdocs_build_strict_is_clean(tmp_path: Path) -> None:
     import subprocess
     import sys
