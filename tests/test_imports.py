@@ -4,6 +4,7 @@ adapters know MkDocs (the core is plain Python that another engine could drive).
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import subprocess
 import sys
@@ -96,8 +97,14 @@ def imports(name: str, path: Path, typing: bool = False) -> set[str]:
     return {m for m in found if m.startswith("ext:") or m in known}
 
 
+@functools.cache
+def _graph(typing: bool) -> dict[str, frozenset[str]]:
+    return {name: frozenset(imports(name, path, typing)) for name, path in modules().items()}
+
+
 def graph(typing: bool = False) -> dict[str, set[str]]:
-    return {name: imports(name, path, typing) for name, path in modules().items()}
+    """Every module's imports (parsed once per run; each caller gets its own copy)."""
+    return {name: set(targets) for name, targets in _graph(typing).items()}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
