@@ -157,7 +157,7 @@ def test_a_series_of_edits_gives_what_a_full_build_gives(site: Site) -> None:
     site.build()
     assert without_banner(form.read_text(encoding="utf-8")) == last_good
     assert [page for page, html in html_pages(site.served) if BANNER not in html] == []
-    assert "unknown role 'nobody'" in unescape(form.read_text(encoding="utf-8"))
+    assert "error PB101 unknown key 'owner_was'" in unescape(form.read_text(encoding="utf-8"))
     site.check()
     template.write_text(good, encoding="utf-8")
     site.build()
