@@ -59,7 +59,12 @@ def test_preview_follows_edits_until_interrupted(tmp_path: Path) -> None:
                        "the fixed preview")
         finally:
             watcher.send_signal(signal.SIGINT)
-            code = watcher.wait(timeout=30)
+            try:  # a bound for a hung watcher, wide enough for a starved machine
+                code = watcher.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                watcher.kill()  # not left running into the next test
+                watcher.wait()
+                raise
     assert code == 0
     assert err.read_text(encoding="utf-8").rstrip().endswith("Stopped watching.")
     assert template.read_text(encoding="utf-8") == original
