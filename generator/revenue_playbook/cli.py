@@ -11,7 +11,6 @@ import json
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -794,6 +793,8 @@ def _main(argv: Sequence[str] | None) -> int:
         echo("Interrupted.", err=True)
         return EXIT_USAGE
     except Exception:
+        import traceback  # only for a crash: every command started without it
+
         echo("playbook: internal error (this is a bug in Playbook, not in your "
                    "definitions; please report it with the lines below)", err=True)
         echo(traceback.format_exc(), err=True)

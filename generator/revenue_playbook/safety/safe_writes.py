@@ -31,7 +31,6 @@ schema):
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
@@ -152,6 +151,8 @@ def exchange(first: Path, second: Path) -> None:
     system cannot (ENOSYS, EINVAL): the caller falls back to two renames."""
     if not sys.platform.startswith("linux"):
         raise OSError(errno.ENOSYS, "no atomic exchange on this system")
+    import ctypes  # here: `playbook validate` loads this module and never swaps a folder
+
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
