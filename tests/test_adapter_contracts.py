@@ -85,6 +85,7 @@ def test_a_build_after_serving_in_the_same_process_is_a_build(
     config = load_config(str(repo / "mkdocs.yml"))
     config.plugins.on_startup(command="serve", dirty=False)
     plugin = config.plugins["playbook"]
+    serving = plugin.session
     mkdocs_runner.build(repo / "mkdocs.yml", repo / "out")
     assert plugin.command == "build"
-    assert plugin.page_memo.made == 0  # the memo was not used
+    assert plugin.session is not serving  # not serve's caches: its own (and its cache on disk)

@@ -22,7 +22,7 @@ ADAPTERS = {"console", "cli", "engines", "publishing"}
 ROOMS: dict[str, set[str]] = {
     "safety": set(),
     "definitions": {"safety"},
-    "incremental": {"definitions"},
+    "incremental": {"definitions", "package"},
     "checks": {"definitions", "safety", "package"},
     "exports": {"checks", "definitions", "safety"},
     "site": {"checks", "definitions", "exports", "incremental", "safety"},

@@ -51,11 +51,11 @@ class Site:
         full = self.work / f"full{self.fulls}"
         config = self.config(full)
         plugin = config.plugins["playbook"]
-        kept, plugin.page_memo = plugin.page_memo, PageMemo()  # every page made afresh
+        kept, plugin.session.pages = plugin.session.pages, PageMemo()  # every page afresh
         try:
             full_build(config, serve_url=URL)
         finally:
-            plugin.page_memo = kept
+            plugin.session.pages = kept
         expected, got = tree(full), tree(self.served)
         assert sorted(got) == sorted(expected)
         different = [name for name in expected if expected[name] != got[name]]

@@ -181,9 +181,14 @@ def _pick(kind: str, wanted: str, ids: Sequence[str]) -> None:
 @click.option("--engine", type=click.Choice(["mkdocs", "properdocs", "zensical"]),
               default="mkdocs", show_default=True,
               help="What turns the pages into HTML (see README, Engines).")
-def build(config_file: str, site_dir: str | None, strict: bool, engine: str) -> int:
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the build cache (.cache/playbook/build); "
+              "PLAYBOOK_BUILD_CACHE=off does the same.")
+def build(config_file: str, site_dir: str | None, strict: bool, engine: str,
+          no_cache: bool) -> int:
     """Validate the definitions, then build the site; the previous site stays until the new
-    one is complete."""
+    one is complete. What the last build made is kept in the build cache beside the
+    diagrams, so that only what changed is made again."""
     import os
 
     from .definitions.revisions import last_commit_time
@@ -215,7 +220,8 @@ def build(config_file: str, site_dir: str | None, strict: bool, engine: str) -> 
 
     try:
         target = mkdocs_runner.build(Path(config_file), Path(site_dir) if site_dir else None,
-                                     strict)
+                                     strict, cache=not no_cache and os.environ.get(
+                                         "PLAYBOOK_BUILD_CACHE", "").lower() != "off")
     except InvalidDefinitions as exc:
         echo(str(exc), err=True)
         return EXIT_INVALID

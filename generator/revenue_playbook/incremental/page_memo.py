@@ -21,14 +21,17 @@ uncacheable: it is made again in every build.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime
 import decimal
 import enum
 import hashlib
+import json
 import types
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -218,11 +221,60 @@ class TrackedMapping(Mapping[str, Any]):
 @dataclasses.dataclass
 class _Kept:
     reads: dict[Read, str]  # ("args",) first: the digest of the arguments
-    value: Any
+    value: Any  # MISSING: restored from disk without it (only its digest is known)
     inner: list[str]  # the values it was made with: kept as long as it is
-    make: Callable[[Playbook, Mapping[str, Any]], Any]
+    make: Callable[[Playbook, Mapping[str, Any]], Any] | None  # None: restored from disk
     args: Any
     digest: str | None = None  # of the value, once asked for
+
+
+MEMO_FORMAT = 1
+
+
+def _strings(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(type(item) is str for item in value):
+        raise TypeError("not a list of strings")
+    return value
+
+
+def _restored(data: object) -> dict[str, _Kept]:
+    """`PageMemo.export`'s entries, checked field by field (TypeError when one is off)."""
+    if not isinstance(data, dict) or data.get("format") != MEMO_FORMAT:
+        raise ValueError("another format")
+    table: list[tuple[Read, str]] = []
+    for pair in data["reads"]:
+        if not isinstance(pair, list) or len(pair) != 2 or type(pair[1]) is not str:
+            raise TypeError("reads")
+        table.append((tuple(_strings(pair[0])), pair[1]))
+    entries = data["entries"]
+    if not isinstance(entries, dict):
+        raise TypeError("entries")
+    kept: dict[str, _Kept] = {}
+    for key, entry in entries.items():
+        if not isinstance(entry, dict) or not isinstance(entry["reads"], list):
+            raise TypeError(key)
+        reads: dict[Read, str] = {}
+        for number in entry["reads"]:
+            if type(number) is not int:
+                raise TypeError(key)
+            read, digest = table[number]  # IndexError: not a number listed
+            reads[read] = digest
+        value, digest = entry["value"], entry["digest"]
+        if isinstance(value, dict) and len(value) == 1:
+            (kind, name), = value.items()
+            if type(name) is not str:
+                raise TypeError(key)
+            if kind == "bytes":
+                value = base64.b64decode(name, validate=True)
+            elif kind in ("text", "data", "plain"):
+                value = _Ref(name, kind)
+        if (("args",) not in reads
+                or not (value is None or type(value) in (str, bytes, _Ref))
+                or not (digest is None or type(digest) is str)):
+            raise TypeError(key)
+        kept[key] = _Kept(reads, MISSING if value is None else value,
+                          _strings(entry["inner"]), None, None, digest)
+    return kept
 
 
 class _Stale(Exception):
@@ -231,16 +283,146 @@ class _Stale(Exception):
 
 class PageMemo:
     """Pages kept between builds, by key (a page's path): see the module's docstring.
-    Keep one per served playbook."""
+    Keep one per served playbook; `export` and `restore` carry it to the next process
+    (`playbook build` with its cache on disk)."""
 
     def __init__(self) -> None:
         self._kept: dict[str, _Kept] = {}
         self.made_keys: list[str] = []  # pages and values made in the last build (tests)
         self._nodes: dict[int, tuple[object, str]] = {}  # definitions' encodings, by object
+        self._objects: Objects | None = None  # where restored values are read from
 
     @property
     def made(self) -> int:
         return len(self.made_keys)
+
+    def export(self, objects: Objects | None = None) -> dict[str, Any]:
+        """What the next process needs to reuse this build's pages, as JSON values: each
+        entry's reads with their digests, its digest, and its value when it is text or
+        bytes (a page's Markdown, a diagram's DOT, a download), as an object of `objects`
+        (the build cache: only a value not kept already is written) or inline. A value
+        of another kind keeps only its digest: the next build makes it again when it is
+        asked for, and an outer value that read it is still judged by that digest. Reads
+        are listed once (most pages read the same sections) and entries refer to them by
+        number."""
+        table: dict[tuple[Read, str], int] = {}
+        entries: dict[str, Any] = {}
+        for key, kept in self._kept.items():
+            value = _exported(kept.value, objects)
+            if value is None and kept.digest is None:
+                continue  # nothing the next build could use
+            reads = [table.setdefault(pair, len(table)) for pair in kept.reads.items()]
+            entries[key] = {"reads": reads, "value": value, "digest": kept.digest,
+                            "inner": kept.inner}
+        return {"format": MEMO_FORMAT,
+                "reads": [[list(read), digest] for read, digest in table],
+                "entries": entries}
+
+    def restore(self, data: object, objects: Objects | None = None) -> bool:
+        """Take the entries `export` gave (read back from disk); their values are read
+        from `objects` when a page is found unchanged. Anything not exactly of their
+        shape is ignored whole and False returned: a damaged or foreign cache only costs
+        the time of making the pages."""
+        try:
+            kept = _restored(data)
+        except (TypeError, ValueError, KeyError, IndexError, binascii.Error):
+            return False
+        self._kept = kept
+        self._objects = objects
+        return True
+
+    def _value(self, kept: _Kept) -> Any:
+        """A kept value, read from the build cache if it is still there (MISSING if not,
+        or if its bytes are not what it was)."""
+        ref = kept.value
+        if type(ref) is _Ref:
+            data = self._objects.get(ref.name) if self._objects is not None else None
+            if data is None:
+                kept.value = MISSING
+            elif ref.kind == "data":
+                kept.value = data
+            else:
+                try:
+                    text = data.decode("utf-8", "surrogatepass")
+                    kept.value = (text if ref.kind == "text"
+                                  else _unplain(json.loads(text)))
+                except (UnicodeDecodeError, ValueError, TypeError, RecursionError):
+                    kept.value = MISSING
+        return kept.value
+
+
+class Objects(Protocol):
+    """Where values are kept between processes (`build_cache.Store`)."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def put(self, data: bytes) -> str: ...
+
+    def keep(self, name: str) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class _Ref:
+    """A value restored from the build cache, not yet read: the object holding it."""
+
+    name: str
+    kind: str  # how it was written: "text", "data" or "plain" (see `_exported`)
+
+
+def _exported(value: Any, objects: Objects | None) -> Any:
+    """A value as `PageMemo.export` writes it, or None for a value kept by digest only."""
+    if type(value) is _Ref:
+        if objects is None:
+            return None
+        objects.keep(value.name)
+        return {value.kind: value.name}
+    if type(value) is str:
+        if objects is None:
+            return value
+        return {"text": objects.put(value.encode("utf-8", "surrogatepass"))}
+    if type(value) is bytes:
+        if objects is None:
+            return {"bytes": base64.b64encode(value).decode("ascii")}
+        return {"data": objects.put(value)}
+    if objects is not None:
+        try:
+            plain = _plain(value)
+        except TypeError:
+            return None  # kept by its digest only
+        return {"plain": objects.put(json.dumps(plain, ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"))}
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """A value of lists, tuples, dicts with text keys, text, numbers and None as JSON that
+    keeps each container's kind (TypeError for anything else: a date, a model, a class
+    of ours)."""
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    if kind is list:
+        return {"l": [_plain(item) for item in value]}
+    if kind is tuple:
+        return {"t": [_plain(item) for item in value]}
+    if kind is dict and all(type(key) is str for key in value):
+        return {"d": {key: _plain(item) for key, item in value.items()}}
+    raise TypeError(kind.__name__)
+
+
+def _unplain(value: Any) -> Any:
+    """`_plain` undone (TypeError for what it does not write)."""
+    if type(value) in (str, int, float, bool) or value is None:
+        return value
+    if type(value) is dict and len(value) == 1:
+        (kind, items), = value.items()
+        if kind == "l" and type(items) is list:
+            return [_unplain(item) for item in items]
+        if kind == "t" and type(items) is list:
+            return tuple(_unplain(item) for item in items)
+        if kind == "d" and type(items) is dict:
+            return {key: _unplain(item) for key, item in items.items()}
+    raise TypeError("not a value of `_plain`")
 
 
 class Build:
@@ -292,13 +474,15 @@ class Build:
             arguments = self.digests.of(args)
         except Uncacheable:
             arguments = None
-        made = self._kept.get(key)  # already made in this build
-        if made is not None and made.reads[("args",)] == arguments:
+        made = self._kept.get(key)  # already made (or carried) in this build
+        if (made is not None and made.reads[("args",)] == arguments
+                and (memo is None or memo._value(made) is not MISSING)):
             return made.value, made
         if memo is not None and arguments is not None:
             old = memo._kept.get(key)
-            if (old is not None and old.reads[("args",)] == arguments
-                    and self._unchanged(old.reads)):
+            if (old is not None and old.value is not MISSING
+                    and old.reads[("args",)] == arguments and self._unchanged(old.reads)
+                    and memo._value(old) is not MISSING):
                 self._carry(old, memo)
                 self._kept[key] = old
                 return old.value, old
@@ -365,6 +549,12 @@ class Build:
         last = self._kept.get(key) or (self.memo._kept.get(key) if self.memo else None)
         if last is None:
             raise _Stale(key)
+        if last.make is None:
+            # restored from disk: its digest stands while everything it read is unchanged
+            # (it cannot be made again as it was made: its function stayed in that process)
+            if last.digest is None or not self._unchanged(last.reads):
+                raise _Stale(key)
+            return last.digest
         try:
             _, kept = self._get(key, last.make, last.args)
         except Exception as exc:  # e.g. a sample of a template that is gone

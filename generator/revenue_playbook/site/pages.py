@@ -42,6 +42,7 @@ from ..definitions.presentation import (
 from ..definitions.wording import count
 from ..exports import calendars
 from ..incremental.page_memo import Build, PageMemo
+from ..incremental.session import Session
 from ..safety import markup
 from . import agenda, links
 from .diagram_html import diagram_block, not_drawn_note
@@ -334,8 +335,7 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
     """Each planned page rendered from its template (or kept from the memo), with its
     diagrams inline."""
     pb, build = plan.pb, plan.build
-    cache = renderer.cache_dir
-    env = page_environment(cache / "pages" if cache is not None else None)
+    env = page_environment(Session.template_cache(renderer.cache_dir))
     constants = {"phase_titles": PHASE_TITLES, "has_changes": plan.changes_markdown is not None,
                  "directory_urls": plan.directory_urls, "has_actuals": bool(plan.measured)}
     for path, template_name, source, diagrams, values in plan.pages:

@@ -47,7 +47,10 @@ from mkdocs.exceptions import Abort, BuildError
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, Section, get_navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import meta
+
+from ...incremental.build_cache import Store
 
 log = logging.getLogger("mkdocs.commands.build")
 page_log = logging.getLogger("mkdocs.structure.pages")  # where Page.read_source logs
@@ -58,17 +61,24 @@ KNOWN_PLUGINS = {"search", "material/search", "playbook", "print-site"}
 INCLUDING_EXTENSIONS = ("snippets", "markdown_include", "include")
 
 
+Warning_ = tuple[str, int, str]  # a logged warning: logger name, level, message
+
+
 @dataclass
 class _Record:
-    """What the two expensive steps produced for one page in the last build."""
+    """What the two expensive steps produced for one page in the last build. Restored from
+    the build cache, `populated` is None until the page is found unchanged (`_load`)."""
 
-    populate_key: tuple[Any, ...]
-    populated: dict[str, Any]
-    populate_warnings: list[logging.LogRecord]
-    build_key: tuple[Any, ...] | None = None
+    populate_key: str
+    populated: dict[str, Any] | None
+    populate_warnings: list[Warning_]
+    build_key: str | None = None
     built: dict[str, Any] = field(default_factory=dict)
     search: list[dict[str, Any]] = field(default_factory=list)
-    build_warnings: list[logging.LogRecord] = field(default_factory=list)
+    build_warnings: list[Warning_] = field(default_factory=list)
+    stored: str | None = None  # the object holding this record in the build cache
+    output: str | None = None  # the object holding the page the theme wrote
+    dest: str = ""  # where the theme wrote the page, in the site folder
 
 
 @dataclass
@@ -80,24 +90,52 @@ class Stats:
     built: int = 0  # pages whose HTML was written again
     pages: int = 0
     copied: int = 0  # static files and diagrams written again
+    restored: int = 0  # pages whose HTML came from the build cache
     seconds: float = 0.0
     reason: str = ""
+
+
+@dataclass
+class _Run:
+    """One build's state, handed from phase to phase of `IncrementalBuilder._build`."""
+
+    config: MkDocsConfig
+    serve_url: str | None
+    inclusion: Any
+    stats: Stats
+    config_key: str = ""
+    search: list[dict[str, Any]] | None = None
+    files: Files = field(default_factory=lambda: Files([]))
+    env: Any = None
+    nav: Any = None
+    links_key: str = ""
+    doc_files: list[File] = field(default_factory=list)
+    records: dict[str, _Record] = field(default_factory=dict)
+    sources: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+
+
+RECORDS_FORMAT = 1
 
 
 class IncrementalBuilder:
     """Builds a site into one folder again and again, re-rendering only what changed.
 
     Keep one per served folder; call `forget()` when something else wrote the folder.
+    With a build cache (`store`, see `build_cache`), `export` keeps the records on disk and
+    `restore` takes them back in another process: a page found unchanged then has its HTML
+    copied from the cache instead of rendered.
     """
 
-    def __init__(self) -> None:
-        self._config_key: tuple[Any, ...] | None = None
+    def __init__(self, store: Store | None = None) -> None:
+        self._store = store
+        self._config_key: str | None = None
         self._records: dict[str, _Record] = {}
         # src_uri -> (source text, Markdown, metadata) of the last build's pages
         self._sources: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self._static: dict[str, tuple[Any, ...]] = {}  # dest path -> what was copied there
         self._outputs: set[str] = set()  # dest paths of the last build's files
-        self._theme_key: tuple[Any, ...] | None = None
+        self._theme_key: str | None = None
+        self._dated = False  # the theme prints the build date on pages
         self._envs: dict[tuple[Any, ...], Any] = {}  # Jinja environments of the theme
         self._theme_files: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
         self._search_json = SearchIndexJson()
@@ -121,102 +159,26 @@ class IncrementalBuilder:
             self.forget()  # the folder may be half written
             raise
 
+    # ------------------------------------------------------------------ the build's phases
     def _build(self, config: MkDocsConfig, serve_url: str | None, start: float) -> None:
+        """`mkdocs.commands.build.build`, phase by phase: the same plugin events in the
+        same order."""
         logger = logging.getLogger("mkdocs")
         warning_counter = utils.CountHandler()
         warning_counter.setLevel(logging.WARNING)
         if config.strict:
             logger.addHandler(warning_counter)
-        inclusion = InclusionLevel.is_in_serve if serve_url else InclusionLevel.is_included
-        stats = Stats()
+        run = _Run(config, serve_url, InclusionLevel.is_in_serve if serve_url
+                   else InclusionLevel.is_included, Stats())
         try:
-            config = config.plugins.on_config(config)
+            run.config = config = config.plugins.on_config(config)
             config.plugins.on_pre_build(config=config)
-            config_key = _config_key(config)
-            unknown = sorted(set(config.plugins) - KNOWN_PLUGINS)
-            found = _search_entries(config)
-            search = found if isinstance(found, list) else None
-            # Markdown extensions that read other files while converting a page (snippets):
-            # a page's own text no longer tells whether its HTML changed.
-            includes = sorted(str(name) for name in config.markdown_extensions
-                              if any(word in str(name) for word in INCLUDING_EXTENSIONS))
-            full = (config_key != self._config_key or bool(unknown) or found is False
-                    or bool(includes) or not os.path.isdir(config.site_dir))
-            if full:
-                stats.reason = (f"plugins {', '.join(unknown)} may keep state across pages"
-                                if unknown else "a search plugin of unknown make"
-                                if found is False else f"{', '.join(includes)} include files"
-                                if includes else "first build or configuration changed")
-                self.forget()
-                utils.clean_directory(config.site_dir)
-            stats.full = full
-            self._search_json.install(config, check=full)
-
-            files: Files = _Files(get_files(config))
-            env = config.theme.get_env()
-            self._add_files_from_theme(files, env, config)
-            files = config.plugins.on_files(files, config=config)
-            set_exclusions(files, config)
-            nav = get_navigation(files, config)
-            nav = config.plugins.on_nav(nav, config=config, files=files)
-            # one digest, not a tuple compared again for every page (pages x files)
-            links_key = hashlib.blake2b("\n".join(
-                f"{f.src_uri}\t{f.url}" for f in files).encode()).hexdigest()
-
-            records: dict[str, _Record] = {}
-            sources: dict[str, tuple[str, str, dict[str, Any]]] = {}
-            excluded = []
-            # listed once: the known plugins add no pages after on_files
-            doc_files = files.documentation_pages(inclusion=inclusion)
-            for file in doc_files:
-                if file.page is None and file.inclusion.is_not_in_nav():
-                    if serve_url and file.inclusion.is_excluded():
-                        excluded.append(urljoin(serve_url, file.url))
-                    Page(None, file, config)
-                assert file.page is not None
-                record, rendered = self._populate(file.page, config, files, links_key,
-                                                  sources)
-                records[file.src_uri] = record
-                stats.populated += rendered
-            if excluded:
-                log.info("The following pages are being built only for the preview but will "
-                         "be excluded from `mkdocs build` per `draft_docs` config:\n  - "
-                         + "\n  - ".join(excluded))
-
-            env = config.plugins.on_env(env, config=config, files=files)
-            stats.copied = self._copy_static(files, inclusion)
-            for template in config.theme.static_templates:
-                mkdocs_build._build_theme_template(template, env, files, config, nav)
-            for template in config.extra_templates:
-                mkdocs_build._build_extra_template(template, files, config, nav)
-
-            nav_key = _nav_key(nav)
-            for file in doc_files:
-                assert file.page is not None
-                record = records[file.src_uri]
-                stats.built += self._build_page(file, record, nav_key, config, doc_files, nav,
-                                                env, search)
-            stats.pages = len(doc_files)
-
-            log_level = config.validation.links.anchors
-            for file in doc_files:
-                assert file.page is not None
-                file.page.validate_anchor_links(files=files, log_level=log_level)
-
-            config.plugins.on_post_build(config=config)
-            self._remove_stale(files, config.site_dir)
-
-            if counts := warning_counter.get_counts():
-                msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
-                raise Abort(f"Aborted with {msg} in strict mode!")
-            self._config_key = config_key
-            self._records = records
-            self._sources = sources
-            stats.seconds = time.monotonic() - start
-            self.stats = stats
-            log.info(f"Documentation built in {stats.seconds:.2f} seconds "
-                     f"({stats.built} of {stats.pages} pages rendered"
-                     f"{', full build' if stats.full else ''})")
+            self._decide(run)
+            self._gather(run)
+            self._populate_pages(run)
+            run.env = config.plugins.on_env(run.env, config=config, files=run.files)
+            self._write(run)
+            self._finish(run, warning_counter, start)
         except Exception as e:
             config.plugins.on_build_error(error=e)
             if isinstance(e, BuildError):
@@ -226,6 +188,107 @@ class IncrementalBuilder:
         finally:
             logger.removeHandler(warning_counter)
 
+    def _decide(self, run: _Run) -> None:
+        """Full or incremental: full after a change of configuration or theme, with a
+        plugin or Markdown extension whose effects this builder cannot follow, or when the
+        folder is gone."""
+        config, stats = run.config, run.stats
+        run.config_key = _config_key(config, self._dated)
+        unknown = sorted(set(config.plugins) - KNOWN_PLUGINS)
+        found = _search_entries(config)
+        run.search = found if isinstance(found, list) else None
+        # Markdown extensions that read other files while converting a page (snippets):
+        # a page's own text no longer tells whether its HTML changed.
+        includes = sorted(str(name) for name in config.markdown_extensions
+                          if any(word in str(name) for word in INCLUDING_EXTENSIONS))
+        if unknown:
+            stats.reason = f"plugins {', '.join(unknown)} may keep state across pages"
+        elif found is False:
+            stats.reason = "a search plugin of unknown make"
+        elif includes:
+            stats.reason = f"{', '.join(includes)} include files"
+        elif run.config_key != self._config_key or not os.path.isdir(config.site_dir):
+            stats.reason = "first build or configuration changed"
+        stats.full = bool(stats.reason)
+        if stats.full:
+            self.forget()
+            utils.clean_directory(config.site_dir)
+        self._search_json.install(config, check=stats.full)
+
+    def _gather(self, run: _Run) -> None:
+        """The files, the theme's environment and the navigation (`on_files`, `on_nav`)."""
+        config = run.config
+        files: Files = _Files(get_files(config))
+        run.env = config.theme.get_env()
+        self._add_files_from_theme(files, run.env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        run.nav = config.plugins.on_nav(nav, config=config, files=files)
+        run.files = files
+        # one digest, not a tuple compared again for every page (pages x files)
+        run.links_key = hashlib.blake2b("\n".join(
+            f"{f.src_uri}\t{f.url}" for f in files).encode()).hexdigest()
+
+    def _populate_pages(self, run: _Run) -> None:
+        """Every page's Markdown read and converted, or taken from the last build."""
+        config = run.config
+        excluded = []
+        # listed once: the known plugins add no pages after on_files
+        run.doc_files = list(run.files.documentation_pages(inclusion=run.inclusion))
+        for file in run.doc_files:
+            if file.page is None and file.inclusion.is_not_in_nav():
+                if run.serve_url and file.inclusion.is_excluded():
+                    excluded.append(urljoin(run.serve_url, file.url))
+                Page(None, file, config)
+            assert file.page is not None
+            record, rendered = self._populate(file.page, run)
+            run.records[file.src_uri] = record
+            run.stats.populated += rendered
+        if excluded:
+            log.info("The following pages are being built only for the preview but will "
+                     "be excluded from `mkdocs build` per `draft_docs` config:\n  - "
+                     + "\n  - ".join(excluded))
+
+    def _write(self, run: _Run) -> None:
+        """Static files, the theme's and the extra templates, then every page."""
+        config = run.config
+        run.stats.copied = self._copy_static(run.files, run.inclusion)
+        for template in config.theme.static_templates:
+            mkdocs_build._build_theme_template(template, run.env, run.files, config, run.nav)
+        for template in config.extra_templates:
+            mkdocs_build._build_extra_template(template, run.files, config, run.nav)
+        nav_key = _nav_key(run.nav)
+        if self._dated:  # the theme prints the build's date on every page
+            nav_key += utils.get_build_date()
+        for file in run.doc_files:
+            run.stats.built += self._build_page(file, run.records[file.src_uri], nav_key, run)
+        run.stats.pages = len(run.doc_files)
+
+    def _finish(self, run: _Run, warning_counter: utils.CountHandler, start: float) -> None:
+        """Anchors checked, `on_post_build`, files of removed pages deleted; in strict
+        mode any warning fails the build. Only then is this build remembered."""
+        config = run.config
+        log_level = config.validation.links.anchors
+        for file in run.doc_files:
+            assert file.page is not None
+            file.page.validate_anchor_links(files=run.files, log_level=log_level)
+        config.plugins.on_post_build(config=config)
+        self._remove_stale(run.files, config.site_dir)
+        if counts := warning_counter.get_counts():
+            msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
+            raise Abort(f"Aborted with {msg} in strict mode!")
+        self._config_key = run.config_key
+        self._records = run.records
+        self._sources = run.sources
+        stats = run.stats
+        stats.seconds = time.monotonic() - start
+        self.stats = stats
+        log.info(f"Documentation built in {stats.seconds:.2f} seconds "
+                 f"({stats.built} of {stats.pages} pages rendered"
+                 f"{', full build' if stats.full else ''})")
+
+    # ---------------------------------------------------------------------- the theme
     def _reuse_theme(self, config: MkDocsConfig) -> None:
         """Keep the theme's Jinja environments, and so its compiled templates, from one build
         to the next: compiling Material's templates costs more than rendering a page. A
@@ -235,6 +298,7 @@ class IncrementalBuilder:
             self._envs.clear()
             self._theme_files.clear()
             self._theme_key = key
+            self._dated = _prints_dates(config)
         theme = config.theme
         fresh = theme.get_env
         envs = self._envs
@@ -264,11 +328,11 @@ class IncrementalBuilder:
             if files.get_file_from_path(path) is None:  # docs files override the theme's
                 files.append(File(path, folder, config.site_dir, config.use_directory_urls))
 
-    def _read_source(self, page: Page, config: MkDocsConfig,
-                     sources: dict[str, tuple[str, str, dict[str, Any]]]) -> None:
+    # ------------------------------------------------------------------------- pages
+    def _read_source(self, page: Page, run: _Run) -> None:
         """`Page.read_source`, splitting the page's metadata off its text again only when
         the text changed (MkDocs splits every page into lines to look for it)."""
-        file = page.file
+        config, file = run.config, page.file
         source = config.plugins.on_page_read_source(page=page, config=config)
         if source is None:
             try:
@@ -285,31 +349,33 @@ class IncrementalBuilder:
         else:
             page.markdown, page.meta = meta.get_data(source)
             old = (source, page.markdown, copy.deepcopy(page.meta))
-        sources[file.src_uri] = old
+        run.sources[file.src_uri] = old
 
-    def _populate(self, page: Page, config: MkDocsConfig, files: Files,
-                  links_key: str, sources: dict[str, tuple[str, str, dict[str, Any]]]
-                  ) -> tuple[_Record, bool]:
+    def _populate(self, page: Page, run: _Run) -> tuple[_Record, bool]:
         """`mkdocs.commands.build._populate_page`, converting the Markdown only when the
         page's Markdown (after the plugins' `on_page_markdown`) or what its links resolve
         against changed. Returns the page's record and whether it was converted again."""
+        config, files = run.config, run.files
         config._current_page = page
         file = page.file
         try:
             before = dict(page.__dict__)
             page = config.plugins.on_pre_page(page, config=config, files=files)
-            self._read_source(page, config, sources)
+            self._read_source(page, run)
             assert page.markdown is not None
             page.markdown = config.plugins.on_page_markdown(page.markdown, page=page,
                                                             config=config, files=files)
-            key = (page.markdown, repr(page.meta), file.url, file.dest_uri, page.edit_url,
-                   page.update_date, before.get("title"), links_key)
+            # not the page's date (update_date): converting Markdown does not read it
+            key = hashlib.blake2b(repr((
+                page.markdown, page.meta, file.url, file.dest_uri, page.edit_url,
+                before.get("title"), run.links_key)).encode("utf-8", "surrogatepass")
+            ).hexdigest()
             old = self._records.get(file.src_uri)
-            if old is not None and old.populate_key == key:
+            if old is not None and old.populate_key == key and self._load(old, files):
+                assert old.populated is not None
                 _restore(page, old.populated, files)
                 _replay(old.populate_warnings)
-                return _Record(key, old.populated, old.populate_warnings, old.build_key,
-                               old.built, old.search, old.build_warnings), False
+                return old, False
             with _captured() as warnings:
                 page.render(config, files)
                 assert page.content is not None
@@ -325,13 +391,12 @@ class IncrementalBuilder:
         finally:
             config._current_page = None
 
-    def _build_page(self, file: File, record: _Record, nav_key: str,
-                    config: MkDocsConfig, doc_files: Any, nav: Navigation, env: Any,
-                    search: list[dict[str, Any]] | None) -> bool:
+    def _build_page(self, file: File, record: _Record, nav_key: str, run: _Run) -> bool:
         page = file.page
         assert page is not None
-        key = (record.populate_key, nav_key)
-        if record.build_key == key and os.path.isfile(file.abs_dest_path):
+        search = run.search
+        key = hashlib.blake2b(f"{record.populate_key}\t{nav_key}".encode()).hexdigest()
+        if record.build_key == key and self._output_in_place(file, record, run.stats):
             _restore(page, record.built, None)
             if search is not None:
                 search.extend(record.search)
@@ -340,12 +405,31 @@ class IncrementalBuilder:
         before = dict(page.__dict__)
         mark = len(search) if search is not None else 0
         with _captured() as warnings:
-            mkdocs_build._build_page(page, config, doc_files, nav, env,
+            mkdocs_build._build_page(page, run.config, run.doc_files, run.nav, run.env,
                                      excluded=file.inclusion.is_excluded())
         record.build_key = key
+        record.dest = file.dest_uri
         record.built = _changes(before, page)
         record.search = search[mark:] if search is not None else []
         record.build_warnings = warnings
+        record.stored = record.output = None  # to be kept again (`export`)
+        return True
+
+    def _output_in_place(self, file: File, record: _Record, stats: Stats) -> bool:
+        """The page's HTML is where it belongs: left there by the last build (serve), or
+        copied now from the build cache."""
+        dest = file.abs_dest_path
+        if os.path.isfile(dest):
+            return True
+        if self._store is None or record.output is None:
+            return False
+        data = self._store.get(record.output)
+        if data is None:
+            return False
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "wb") as handle:
+            handle.write(data)
+        stats.restored += 1
         return True
 
     def _copy_static(self, files: Files, inclusion: Any) -> int:
@@ -390,7 +474,90 @@ class IncrementalBuilder:
                 parent = parent.parent
         self._outputs = outputs
 
+    # ------------------------------------------------------------- the build cache
+    def export(self, site_dir: str) -> dict[str, Any]:
+        """Keep this build's records in the build cache (each page's record and the HTML
+        the theme wrote, as objects) and return the section that names them."""
+        store = self._store
+        assert store is not None
+        records: dict[str, list[str]] = {}
+        for uri, record in self._records.items():
+            if record.stored is None:
+                record.stored, record.output = _store_record(store, record, site_dir)
+            else:
+                store.used.update(name for name in (record.stored, record.output) if name)
+            if record.stored is not None and record.build_key is not None:
+                records[uri] = [record.populate_key, record.build_key, record.stored]
+        return {"format": RECORDS_FORMAT, "config_key": self._config_key, "records": records}
 
+    def restore(self, section: object) -> bool:
+        """Take back the records `export` kept (in another process). A section not exactly
+        of that shape is ignored whole (False)."""
+        if (not isinstance(section, dict) or section.get("format") != RECORDS_FORMAT
+                or type(section.get("config_key")) is not str
+                or not isinstance(section.get("records"), dict)):
+            return False
+        records = {}
+        for uri, entry in section["records"].items():
+            if (not isinstance(entry, list) or len(entry) != 3
+                    or not all(type(part) is str for part in entry)):
+                return False
+            records[uri] = _Record(entry[0], None, [], entry[1], stored=entry[2])
+        self.forget()
+        self._config_key = section["config_key"]
+        self._records = records
+        return True
+
+    def _load(self, record: _Record, files: Files) -> bool:
+        """Fill a record restored from the build cache from its object; False when the
+        object is missing or not what `_store_record` writes (the page is converted)."""
+        if record.populated is not None:
+            return True
+        if self._store is None or record.stored is None:
+            return False
+        data = self._store.get_json(record.stored)
+        try:
+            populated = _decode_attributes(data["populated"], files)
+            built = _decode_attributes(data["built"], files)
+            search, output, dest = data["search"], data["output"], data["dest"]
+            if (not isinstance(search, list) or not all(isinstance(e, dict) for e in search)
+                    or type(output) is not str or type(dest) is not str):
+                raise TypeError("search")
+            warnings = [_warning(w) for w in data["populate_warnings"]]
+            build_warnings = [_warning(w) for w in data["build_warnings"]]
+        except (TypeError, KeyError, ValueError):
+            record.stored = None
+            return False
+        record.populated, record.populate_warnings = populated, warnings
+        record.built, record.search, record.build_warnings = built, search, build_warnings
+        record.output, record.dest = output, dest
+        return True
+
+
+def _store_record(store: Store, record: _Record, site_dir: str
+                  ) -> tuple[str | None, str | None]:
+    """Put a record and its page's HTML in the store: (record, HTML) objects, or Nones
+    for a page this cache cannot hold (an attribute of a kind it does not know)."""
+    if record.populated is None or record.build_key is None:
+        return None, None
+    try:
+        populated = _encode_attributes(record.populated)
+        built = _encode_attributes(record.built)
+        _plain(record.search)
+    except TypeError:
+        return None, None
+    path = os.path.join(site_dir, record.dest)
+    try:
+        with open(path, "rb") as handle:
+            output = store.put(handle.read())
+    except OSError:
+        return None, None
+    stored = store.put_json({
+        "populated": populated, "built": built, "search": record.search, "output": output,
+        "dest": record.dest,
+        "populate_warnings": [list(w) for w in record.populate_warnings],
+        "build_warnings": [list(w) for w in record.build_warnings]})
+    return stored, output
 class SearchIndexJson:
     """Material's search index written as JSON with each entry encoded once: its plugin
     encodes every page's entries again in every build (`json.dumps` of the whole index),
@@ -457,24 +624,48 @@ def _posix(path: str) -> str:
     return PurePath(path).as_posix()
 
 
-def _theme_key(config: MkDocsConfig) -> tuple[Any, ...]:
-    """mkdocs.yml and the theme's overrides."""
-    parts: list[Any] = []
+def _theme_key(config: MkDocsConfig) -> str:
+    """mkdocs.yml and the theme's overrides, by content (a checkout changes file times)."""
+    hasher = hashlib.blake2b(digest_size=20)
     if config.config_file_path and os.path.isfile(config.config_file_path):
-        parts.append(Path(config.config_file_path).read_bytes())
+        hasher.update(Path(config.config_file_path).read_bytes())
     custom = config.theme.custom_dir
     if custom and os.path.isdir(custom):
-        for root, _, names in sorted(os.walk(custom)):
+        for root, dirs, names in os.walk(custom):
+            dirs.sort()
             for name in sorted(names):
-                stat = os.stat(os.path.join(root, name))
-                parts.append((root, name, stat.st_mtime_ns, stat.st_size))
-    return tuple(parts)
+                path = os.path.join(root, name)
+                hasher.update(f"\0{os.path.relpath(path, custom)}\0".encode())
+                with open(path, "rb") as handle:
+                    hasher.update(hashlib.blake2b(handle.read()).digest())
+    return hasher.hexdigest()
 
 
-def _config_key(config: MkDocsConfig) -> tuple[Any, ...]:
+def _config_key(config: MkDocsConfig, dated: bool) -> str:
     """What rebuilds everything when it changes: mkdocs.yml, the theme and its overrides,
-    the site's URL."""
-    return (*_theme_key(config), tuple(config.theme.dirs), config.site_url)
+    the site's URL (and the build's date, for a theme that prints it)."""
+    parts = (_theme_key(config), tuple(config.theme.dirs), config.site_url,
+             utils.get_build_date() if dated else None)
+    return hashlib.blake2b(repr(parts).encode()).hexdigest()
+
+
+DATES = ("build_date_utc", "update_date")
+DATED_TEMPLATES = ("sitemap.xml",)  # made again in every build
+
+
+def _prints_dates(config: MkDocsConfig) -> bool:
+    """Whether a template of the theme (other than the sitemap) reads the build's date: then
+    every page depends on it. Material's do not."""
+    for folder in config.theme.dirs:
+        for root, _, names in os.walk(folder):
+            for name in names:
+                if name.endswith((".html", ".xml", ".j2")) and name not in DATED_TEMPLATES:
+                    with open(os.path.join(root, name), encoding="utf-8",
+                              errors="replace") as handle:
+                        text = handle.read()
+                    if any(word in text for word in DATES):
+                        return True
+    return False
 
 
 def _search_entries(config: MkDocsConfig) -> list[dict[str, Any]] | bool | None:
@@ -522,14 +713,14 @@ def _restore(page: Page, changes: dict[str, Any], files: Files | None) -> None:
 
 
 @contextmanager
-def _captured() -> Iterator[list[logging.LogRecord]]:
+def _captured() -> Iterator[list[tuple[str, int, str]]]:
     """The warnings logged while a page is populated or built, to log them again when its
     result is reused (strict mode counts them)."""
-    records: list[logging.LogRecord] = []
+    records: list[tuple[str, int, str]] = []
 
     class Keep(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
+            records.append((record.name, record.levelno, record.getMessage()))
 
     handler = Keep(logging.WARNING)
     logger = logging.getLogger("mkdocs")
@@ -540,9 +731,110 @@ def _captured() -> Iterator[list[logging.LogRecord]]:
         logger.removeHandler(handler)
 
 
-def _replay(records: list[logging.LogRecord]) -> None:
-    for record in records:
-        logging.getLogger(record.name).handle(record)
+def _replay(records: list[tuple[str, int, str]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).handle(logging.makeLogRecord({
+            "name": name, "levelno": level, "levelname": logging.getLevelName(level),
+            "msg": message, "args": None}))
+
+
+def _warning(value: object) -> tuple[str, int, str]:
+    if (not isinstance(value, list) or len(value) != 3 or type(value[0]) is not str
+            or type(value[1]) is not int or type(value[2]) is not str):
+        raise TypeError("warning")
+    return value[0], value[1], value[2]
+
+
+# ------------------------------------------------------- page attributes as JSON values
+def _plain(value: Any) -> None:
+    """TypeError unless `value` is made of what JSON holds exactly (no tuple, no date)."""
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return
+    if kind is list:
+        for item in value:
+            _plain(item)
+    elif kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError("key")
+            _plain(item)
+    else:
+        raise TypeError(kind.__name__)
+
+
+def _anchor(link: AnchorLink) -> list[Any]:
+    if type(link) is not AnchorLink:
+        raise TypeError("AnchorLink")
+    # set by plugins and themes (print-site's `active`), kept as they are
+    extra = {name: value for name, value in vars(link).items()
+             if name not in ("title", "id", "level", "children")}
+    _plain([link.title, link.id, link.level, extra])
+    return [link.title, link.id, link.level, [_anchor(child) for child in link.children],
+            extra]
+
+
+def _encode_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A page's attributes as JSON, each tagged with its kind; TypeError for a kind not
+    known here (the page is then not kept in the build cache)."""
+    out: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if isinstance(value, TableOfContents) and type(value) is TableOfContents:
+            out[name] = ["toc", [_anchor(link) for link in value.items]]
+        elif type(value) is set and all(type(item) is str for item in value):
+            out[name] = ["set", sorted(value)]
+        elif name == "links_to_anchors" and type(value) is dict:
+            links = []
+            for target, anchors in value.items():
+                if not isinstance(target, File):
+                    raise TypeError("links_to_anchors")
+                _plain(anchors)
+                links.append([target.src_uri, anchors])
+            out[name] = ["links", links]
+        else:
+            _plain(value)
+            out[name] = ["json", value]
+    return out
+
+
+def _link(value: object) -> AnchorLink:
+    if (not isinstance(value, list) or len(value) != 5 or type(value[0]) is not str
+            or type(value[1]) is not str or type(value[2]) is not int
+            or not isinstance(value[3], list) or not isinstance(value[4], dict)
+            or {"title", "id", "level", "children"} & set(value[4])):
+        raise TypeError("anchor")
+    link = AnchorLink(value[0], value[1], value[2])
+    link.children = [_link(child) for child in value[3]]
+    vars(link).update(value[4])
+    return link
+
+
+def _decode_attributes(data: object, files: Files) -> dict[str, Any]:
+    """`_encode_attributes` undone, checked as it goes (TypeError, KeyError)."""
+    if not isinstance(data, dict):
+        raise TypeError("attributes")
+    out: dict[str, Any] = {}
+    for name, tagged in data.items():
+        if not isinstance(tagged, list) or len(tagged) != 2:
+            raise TypeError(name)
+        kind, value = tagged
+        if kind == "json":
+            out[name] = value
+        elif kind == "set" and isinstance(value, list) and all(
+                type(item) is str for item in value):
+            out[name] = set(value)
+        elif kind == "toc" and isinstance(value, list):
+            out[name] = TableOfContents([_link(item) for item in value])
+        elif kind == "links" and isinstance(value, list):
+            links: dict[File, Any] = {}
+            for pair in value:
+                if not isinstance(pair, list) or len(pair) != 2 or type(pair[0]) is not str:
+                    raise TypeError(name)
+                links[files.src_uris[pair[0]]] = pair[1]  # KeyError: a file that is gone
+            out[name] = links
+        else:
+            raise TypeError(name)
+    return out
 
 
 __all__ = ["KNOWN_PLUGINS", "IncrementalBuilder", "SearchIndexJson", "Stats"]

@@ -30,8 +30,7 @@ from mkdocs.utils.templates import TemplateContext
 from ...checks.report import format_text
 from ...checks.validate import Result, severity_by_code, validate
 from ...definitions.config import ConfigError, find_pyproject, load_settings, settings_from_mapping
-from ...definitions.loader import ReadCache
-from ...incremental.page_memo import PageMemo
+from ...incremental.session import Session
 from ...safety.encoders import html_attribute, terminal
 from ...safety.markup import code_fence
 from ...safety.safe_writes import DEFINITIONS_FOLDER
@@ -97,22 +96,25 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.command = "build"
         self.site: Site | None = None  # the site of this build
         self.good: Site | None = None  # serve: the last site served without failure
-        self.renderer: DiagramRenderer | None = None
         self.defs = Path(DEFINITIONS_FOLDER)
         self.options = RunOptions()
         self.failure: str | None = None  # why the last build failed, for `playbook build`
         self.stale_report: str | None = None  # serving the last good site: why
-        # Kept across serve rebuilds like the diagram cache: only edited files are parsed again,
-        # and only the pages that read what an edit changed are made again.
-        self.read_cache = ReadCache()
+        # Every cache and reuse layer, kept across serve rebuilds (see `session`); `playbook
+        # build` hands over one with its build cache on disk (`use`).
+        self.session = Session()
         self._files: dict[str, tuple[Any, File]] = {}  # serve: the last build's generated files
-        self.page_memo = PageMemo()
         self._server: Any = None  # serve: the server watching files for rebuilds
         self._watching: set[str] = set()  # what this plugin asked it to watch
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object, and its diagram cache, across serve rebuilds.
         self.command = command
+
+    def use(self, session: Session) -> None:
+        """Build with `session`'s caches (`playbook build` with its build cache)."""
+        self.session = session
+        self._files = {}
 
     def keep(self) -> None:
         """`playbook serve`: the site just built is being served; fall back on it when a
@@ -144,7 +146,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if not self.defs.is_dir():
             raise PluginError(f"playbook: definitions folder '{self.defs}' does not exist "
                               "(set `defs:` under the playbook plugin in mkdocs.yml)")
-        return validate(self.defs, settings, self.read_cache)
+        return validate(self.defs, settings, self.session.reads)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").parent
@@ -168,9 +170,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             for finding in result.warnings:
                 log.warning("%s: %s %s", terminal(finding.location), finding.code,
                             terminal(finding.message))
-            cache = base / self.config.cache_dir
-            if self.renderer is None or self.renderer.cache_dir != cache:
-                self.renderer = DiagramRenderer(cache)
+            renderer = self.session.renderer(base / self.config.cache_dir, DiagramRenderer)
             changes = options.changes
             if changes is None and self.config.changes:
                 changes_file = base / self.config.changes
@@ -178,11 +178,12 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                     changes = changes_file.read_text(encoding="utf-8")
             measured = self._measured(base, result)
             try:
-                self.site = build_site(result.playbook, self.renderer,
+                self.site = build_site(result.playbook, renderer,
                                        directory_urls=config.use_directory_urls,
                                        changes_markdown=changes,
                                        findings=result.findings,
-                                       memo=self.page_memo if self.command == "serve" else None,
+                                       memo=self.session.pages if self.command == "serve"
+                                       or self.session.keeps_pages else None,
                                        measured=measured)
             except DiagramError as exc:
                 self.failure = f"playbook: {exc}"

@@ -4,6 +4,9 @@ like the plugin; the options of a build reach the plugin as arguments (`RunOptio
 from __future__ import annotations
 
 import errno
+import hashlib
+import importlib
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -17,6 +20,8 @@ from urllib.parse import urlsplit
 from ...checks.report import format_text
 from ...definitions import collector
 from ...definitions.revisions import last_commit_time
+from ...incremental.build_cache import CacheUnusable, cache_key, open_cache
+from ...incremental.session import Session
 from ...project.invocation import serve_on_port_hint
 from ...safety import safe_writes
 from ...safety.encoders import terminal
@@ -62,11 +67,14 @@ def _load(config_file: Path, **overrides: Any) -> MkDocsConfig:
 
 
 def build(config_file: Path, site_dir: Path | None = None, strict: bool = False, *,
-          changes: str | None = None, version: str | None = None) -> Path:
+          changes: str | None = None, version: str | None = None,
+          cache: bool = True) -> Path:
     """Build the site into a fresh folder beside `site_dir`, then swap it in.
 
     `changes` is the Markdown of the "What changed" page and `version` the version being
-    published (`playbook publish`). A failed or interrupted build leaves the previous site
+    published (`playbook publish`). With `cache`, the build cache beside the diagrams
+    (`build_cache`) is read and written: only what changed since the build that wrote it
+    is made again. A failed or interrupted build leaves the previous site
     exactly as it was; `site_dir` exists all along (see `safe_writes.swap_in`). Builds of
     one folder take turns, and a build first clears what a killed one left beside it.
     """
@@ -76,7 +84,8 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
         "the docs folder": Path(config.docs_dir)})
     def fill(staging: Path) -> None:
         try:
-            render(config_file, staging, strict, changes=changes, version=version)
+            render(config_file, staging, strict, changes=changes, version=version,
+                   cache=cache)
         except OSError as exc:
             raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
 
@@ -93,8 +102,10 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
 
 
 def render(config_file: Path, out_dir: Path, strict: bool = False, *,
-           changes: str | None = None, version: str | None = None) -> None:
-    """Run MkDocs' build into `out_dir` (a staging folder: it may be left half written)."""
+           changes: str | None = None, version: str | None = None,
+           cache: bool = False) -> None:
+    """Run MkDocs' build into `out_dir` (a staging folder: it may be left half written);
+    with `cache`, through the incremental builder and the build cache on disk."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, MkDocsException
 
@@ -107,7 +118,11 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
         # suite, a tool calling us) learns that this is a build
         config.plugins.on_startup(command="build", dirty=False)
         plugin = config.plugins.get("playbook")
+        session = None
         if isinstance(plugin, PlaybookPlugin):
+            if cache and changes is None and version is None:
+                session = _cached_session(config, plugin)
+                plugin.use(session)
             if strict:
                 plugin.config.strict = True
             result = plugin.check(config)
@@ -115,14 +130,77 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
                 raise InvalidDefinitions(format_text(result, plugin.config.strict))
             plugin.prepare(RunOptions(validated=result, changes=changes, version=version))
         try:
-            mkdocs_build(config)
+            if session is not None and session.engine is not None:
+                session.restore()
+                session.engine.build(config)  # type: ignore[attr-defined]
+                session.save(str(out_dir))
+            else:
+                mkdocs_build(config)
         except Abort as exc:
-            failure = getattr(plugin, "failure", None)
+            failure = plugin.failure if isinstance(plugin, PlaybookPlugin) else None
             raise BuildFailed(failure or str(exc) or "the build was aborted") from None
+        finally:
+            if session is not None:
+                session.close()
     except InvalidDefinitions:
         raise
     except MkDocsException as exc:
         raise BuildFailed(str(exc)) from None
+
+
+def _cached_session(config: MkDocsConfig, plugin: PlaybookPlugin) -> Session:
+    """A session whose page memo and engine records come from, and go back to, the build
+    cache in `cache_dir/build` (beside the diagrams); without it (a link on the way, a
+    folder that cannot be made) the build is a cold one."""
+    base = Path(config.config_file_path or ".").parent
+    folder = base / plugin.config.cache_dir / "build"
+    store = None
+    try:
+        store = open_cache(folder, base, cache_key(engine_versions(config)))
+    except (CacheUnusable, OSError) as exc:
+        _say(f"note: building without the build cache: {exc}")
+    session = Session(store)
+    session.engine = IncrementalBuilder(store)
+    return session
+
+
+def engine_versions(config: MkDocsConfig) -> dict[str, Any]:
+    """What else decides the bytes of a page: the versions of MkDocs, Markdown, the theme,
+    and of each plugin's and Markdown extension's package, and the kind of build."""
+    import markdown
+    import mkdocs
+
+    packages = {"mkdocs": mkdocs.__version__, "markdown": markdown.__version__,
+                "theme": config.theme.name}
+    named = [type(plugin).__module__ for plugin in config.plugins.values()]
+    named += [ext if isinstance(ext, str) else type(ext).__module__
+              for ext in config.markdown_extensions]
+    named.append(f"{config.theme.name}")
+    for name in named:
+        top = str(name).split(".")[0]
+        module = sys.modules.get(top)
+        if module is None:
+            try:
+                module = importlib.import_module(top)
+            except ImportError:
+                continue
+        packages[top] = _version_of(module)
+    return {"engine": packages, "build": "build"}
+
+
+def _version_of(module: Any) -> str:
+    """A package's version, or a digest of its code when it states none."""
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        return importlib.metadata.version(module.__name__)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        pass
+    path = getattr(module, "__file__", None)
+    if path and os.path.isfile(path):
+        return hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+    return "unknown"
 
 
 def _say(message: str) -> None:
@@ -183,7 +261,10 @@ def serve(config_file: Path, dev_addr: str | None = None, strict: bool = False) 
     plugin = config.plugins.get("playbook")
     config.plugins.on_startup(command="serve", dirty=False)
 
-    incremental = IncrementalBuilder()
+    session = Session()  # this serve's caches, kept across its rebuilds
+    if isinstance(plugin, PlaybookPlugin):
+        plugin.use(session)
+    incremental = session.engine = IncrementalBuilder()
     watched_docs: list[str] = []  # the docs folder watched, once serving
 
     def follow_docs(docs_dir: str) -> None:
@@ -339,12 +420,13 @@ def _port_problem(host: str, port: int, exc: OSError) -> str:
 def _failure_report(exc: BaseException, warnings: list[str], plugin: object) -> str:
     """What went wrong, for the console and the banner: the definitions' findings if they
     are what failed, the plugin's own failure, the warnings strict mode stopped on."""
-    lines = [getattr(plugin, "failure", None) or str(exc) or type(exc).__name__]
+    ours = plugin if isinstance(plugin, PlaybookPlugin) else None
+    lines = [(ours.failure if ours else None) or str(exc) or type(exc).__name__]
     if warnings:
         if "strict mode" in lines[0]:  # MkDocs' "Aborted with N warnings in strict mode!"
             lines[0] = "Strict mode stopped the build on these warnings:"
         lines += [f"  {warning}" for warning in warnings]
-    stale = getattr(plugin, "stale_report", None)
+    stale = ours.stale_report if ours else None
     if stale and not isinstance(exc, InvalidDefinitions):
         lines = [stale, "", *lines]
     return "\n".join(lines)
