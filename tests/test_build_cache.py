@@ -94,6 +94,11 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(builds: Builds) -
     assert builds.last.restored == ["pages", "engine"]
     assert stats(builds)[:2] == (0, pages)
 
+    # a new commit, so a new build date (in the sitemap only): still nothing rendered
+    os.environ["SOURCE_DATE_EPOCH"] = "1790086400"
+    builds.check()
+    assert stats(builds)[:2] == (0, pages)
+
     # one template's subject: its page and the few that show it
     edit(defs / "templates" / "demo_followup.yaml", "Demo recording and next steps",
          "Your demo recording and next steps")
