@@ -17,7 +17,8 @@ rebuilds). It owns every cache and reuse layer, from the definitions to the writ
 - `engine` (the adapter's records; MkDocs: `engines.mkdocs.incremental.IncrementalBuilder`):
   each page's converted HTML and search entries, the page the theme wrote, the theme's
   compiled templates; reused while the page's Markdown, URL, metadata, the site's links
-  and (for the written page) the navigation are the same.
+  and (for the written page) the navigation are the same. (The MkDocs plugin also keeps
+  serve's `File` objects of generated pages, reused while path and content are the same.)
 - `store` (`build_cache.Store`): `pages` and the engine's records on disk for the next
   process (`playbook build`); read only under the same key (versions of Playbook, Python,
   the engine and its plugins, Playbook's code) and only objects that hash to their names.
