@@ -138,7 +138,7 @@ class IncrementalBuilder:
         self._dated = False  # the theme prints the build date on pages
         self._envs: dict[tuple[Any, ...], Any] = {}  # Jinja environments of the theme
         self._theme_files: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
-        self._search_json = SearchIndexJson()
+        self._search_json = SearchIndexJson(remember=store is None)
         self.stats = Stats()
 
     def forget(self) -> None:
@@ -567,8 +567,11 @@ class SearchIndexJson:
 
     CONFIG_KEYS = ("lang", "separator", "pipeline", "fields")  # as Material writes them
 
-    def __init__(self) -> None:
+    def __init__(self, *, remember: bool = True) -> None:
         self.enabled = True
+        # serve: each entry's text kept for the next build (with a copy, to see a change);
+        # a one-off build has no next build to keep them for
+        self.remember = remember
         self._texts: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = {}
 
     def install(self, config: MkDocsConfig, *, check: bool) -> None:
@@ -595,6 +598,9 @@ class SearchIndexJson:
         texts = {}
         items = []
         for entry in index.entries:
+            if not self.remember:
+                items.append(_json(entry))
+                continue
             known = self._texts.get(id(entry))
             if known is None or known[0] is not entry or known[1] != entry:
                 known = (entry, copy.deepcopy(entry), _json(entry))
