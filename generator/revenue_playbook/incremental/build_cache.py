@@ -246,6 +246,11 @@ class Store:
                 os.unlink(temporary, dir_fd=self._fd)
             return
         self._prune(self.used | set(sections.values()))
+        with contextlib.suppress(OSError):  # what a killed build left of its index
+            for name in os.listdir(self._fd):
+                if name.startswith(f".{INDEX}.") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(name, dir_fd=self._fd)
 
     def _prune(self, keep: Iterable[str]) -> None:
         """Remove the objects the new index does not reach, so the folder does not grow
