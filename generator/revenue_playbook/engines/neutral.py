@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,9 +229,7 @@ def build(engine: str, config_file: Path, site_dir: Path | None = None,
     return target.resolve()
 
 
-def render(engine_name: str, config_file: Path, out_dir: Path, strict: bool = False, *,
-           run: Callable[[list[str], Path], subprocess.CompletedProcess[str]] | None = None
-           ) -> None:
+def render(engine_name: str, config_file: Path, out_dir: Path, strict: bool = False) -> None:
     """Build into `out_dir` (a staging folder, existing and empty) with the engine."""
     engine = ENGINES[engine_name]
     if importlib.util.find_spec(engine.module) is None:
@@ -264,7 +261,7 @@ def render(engine_name: str, config_file: Path, out_dir: Path, strict: bool = Fa
     command = [sys.executable, "-m", engine.module, "build", "-f", str(config_path)]
     if strict:
         command.append(engine.strict_flag)
-    done = (run or _run)(command, work)
+    done = _run(command, work)
     if done.returncode != 0:
         raise BuildFailed(f"{engine.name} failed (exit {done.returncode}):\n"
                           + terminal(_tail(done.stdout)))
