@@ -14,6 +14,30 @@ from helpers import EXAMPLE, launch_chromium, make_repo, served
 from revenue_playbook.cli import main
 
 
+@pytest.fixture(scope="session", autouse=True)
+def theme_templates_compiled_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """MkDocs compiles its theme's hundred Jinja templates again for every build, and a run
+    of the tests makes dozens of builds of the same theme in one process: Jinja's own
+    bytecode cache (each template keyed by its file, checked against its source) keeps
+    them compiled for the run. What a build writes is unchanged; only compiling is shared.
+    Builds in child processes (`playbook serve`, the console script) compile as users'
+    do."""
+    import jinja2
+    from mkdocs.theme import Theme
+
+    cache = jinja2.FileSystemBytecodeCache(str(tmp_path_factory.mktemp("theme-bytecode")))
+    get_env = Theme.get_env
+
+    def with_cache(theme: Theme) -> jinja2.Environment:
+        env = get_env(theme)
+        env.bytecode_cache = cache
+        return env
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Theme, "get_env", with_cache)
+        yield
+
+
 @pytest.fixture(scope="session")
 def example_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository of the example playbook with its hand-written pages, built once per
