@@ -72,6 +72,7 @@ def test_the_page_says_why_and_dot_never_sees_it(tmp_path: Path) -> None:
     assert "Stage 99" in page  # the stages are still listed
 
 
+@pytest.mark.slow
 def test_three_thousand_stages_are_refused_before_any_layout(tmp_path: Path) -> None:
     result = validate(big_process(tmp_path, 3000, returns=1))
     assert [f.code for f in result.findings if f.code == "PB009"] == ["PB009"]

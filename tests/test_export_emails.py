@@ -154,6 +154,7 @@ def test_filters_conditions_and_unbalanced_markers_are_refused() -> None:
                    tokens).text == "literal {{{first_name}}}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tool", list(TOOLS))
 def test_no_template_text_crashes_the_conversion(tool) -> None:
     """Any text, valid Jinja or not, converts or lists its issues; nothing raises."""

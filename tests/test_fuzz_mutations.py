@@ -132,6 +132,7 @@ TREES = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
                      | st.dictionaries(KEYS, children, max_size=5), max_leaves=30)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["roles", "processes", "templates", "sla", "campaigns",
                                         "kpis", "lifecycle", "meeting", "cadences"]) | KEYS,

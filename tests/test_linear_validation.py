@@ -51,6 +51,7 @@ def _validate_and_report(defs: Path) -> None:
     format_text(validate(defs))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_four_times_the_findings_cost_about_four_times_the_operations(
         kind: str, tmp_path: Path) -> None:

@@ -132,6 +132,7 @@ def test_a_version_is_never_replaced_by_an_alias(repo: Path, out: Path) -> None:
     assert outside(out) == NEIGHBOURS
 
 
+@pytest.mark.slow
 def test_folders_playbook_did_not_publish_are_never_replaced(repo: Path, out: Path) -> None:
     www = out / "www"
     (www / "docs").mkdir(parents=True)

@@ -219,6 +219,7 @@ def statements() -> st.SearchStrategy[str]:
     ), min_size=1, max_size=6).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(statements())
 def test_no_combination_of_operations_escapes_the_budget(source: str) -> None:
