@@ -3,17 +3,22 @@ serve, and the example playbook read once."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import http.server
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revenue_playbook.definitions.model import Playbook
+
+if TYPE_CHECKING:
+    from revenue_playbook.site.diagrams import DiagramRenderer
 
 ROOT = Path(__file__).parent.parent  # the repository
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -110,3 +115,19 @@ def example_playbook() -> Playbook:
     result = validate(EXAMPLE)
     assert not result.errors, [str(f.location) + " " + f.message for f in result.errors]
     return result.playbook
+
+
+@functools.cache
+def _shared_cache() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="playbook-test-diagrams-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def diagrams() -> DiagramRenderer:
+    """A diagram renderer whose cache is shared by the whole test run, for tests that make
+    pages rather than test the cache: diagrams are kept by their DOT source and compiled
+    page templates by theirs, so each is made once per run, not once per test."""
+    from revenue_playbook.site.diagrams import DiagramRenderer
+
+    return DiagramRenderer(_shared_cache())

@@ -7,12 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from helpers import MINIMAL
+from helpers import MINIMAL, diagrams
 
 from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.definitions.config import load_settings
 from revenue_playbook.definitions.model import AllOf, AnyOf
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import Site, build_site
 
 
@@ -59,7 +58,7 @@ def playbook(tmp_path: Path) -> tuple[Result, Site]:
     result = validate(defs, load_settings(defs))
     assert not result.failed(strict=True), [f"{f.location}: {f.code} {f.message}"
                                             for f in result.findings]
-    return result, build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    return result, build_site(result.playbook, diagrams())
 
 
 def test_any_of_and_all_of_criteria(tmp_path: Path) -> None:
@@ -125,7 +124,7 @@ def test_a_cadence_per_segment(tmp_path: Path) -> None:
     result = validate(defs, load_settings(defs))
     assert [f.message for f in result.findings if f.code == "PB504"] == [
         "cadence 'slow' has 2 touches, but 3 are required before recycling for segment 'ent'"]
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(result.playbook, diagrams())
     sla = site.pages["sla.md"].markdown
     assert "Mid-market: [Hot lead follow-up](#cadence-hot)<br>Enterprise: [Enterprise " \
            "follow-up](#cadence-slow)" in sla

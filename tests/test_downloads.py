@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, defs_with_twin_process
+from helpers import EXAMPLE, defs_with_twin_process, diagrams
 
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.exports import TARGETS
@@ -50,7 +50,7 @@ def test_downloads_are_reproducible(site, tmp_path) -> None:
 
 def test_a_target_that_cannot_export_says_why(tmp_path) -> None:
     defs = defs_with_twin_process(tmp_path)
-    built = build_site(validate(defs).playbook, DiagramRenderer(tmp_path / "cache"))
+    built = build_site(validate(defs).playbook, diagrams())
     page = built.pages["downloads/index.md"].markdown
     assert "Not available for this playbook" in page and "both become" in page
     assert not any(p.startswith("downloads/salesforce") for p in built.assets)

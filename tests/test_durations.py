@@ -10,13 +10,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import MINIMAL
+from helpers import MINIMAL, diagrams
 
 from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.definitions.businesstime import Calendar
 from revenue_playbook.definitions.config import load_settings
 from revenue_playbook.definitions.model import DURATION_PATTERN, json_schema, parse_duration
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import build_site
 
 
@@ -51,7 +50,7 @@ def test_the_page_says_what_was_written_never_9_business_days(tmp_path: Path) ->
                            ("3cd", "3 calendar days"), ("2 business days", "2 business days")]:
         result = with_lead_time(tmp_path / written.replace(" ", "_"), written)
         assert not [f for f in result.findings if f.code in ("PB103", "PB109")], written
-        site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+        site = build_site(result.playbook, diagrams())
         sla = site.pages["sla.md"].markdown
         assert f"**Lead time:** {shown}" in sla, written
         assert "9 business days" not in sla

@@ -6,12 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from helpers import MINIMAL
+from helpers import MINIMAL, diagrams
 
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.definitions.config import load_settings
 from revenue_playbook.definitions.model import crm_name
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import build_site
 
 LEAD_STATUSES = """
@@ -57,7 +56,7 @@ def test_lead_statuses_are_read_checked_and_shown(tmp_path: Path) -> None:
     assert sf is not None and (sf.value, sf.label) == ("Open - Not Contacted",) * 2
     hs = crm_name(pb.lead_statuses["open"], "hubspot")
     assert hs is not None and (hs.value, hs.label) == ("NEW", "Open - Not Contacted")
-    page = build_site(pb, DiagramRenderer(tmp_path / "cache")).pages["lifecycle.md"].markdown
+    page = build_site(pb, diagrams()).pages["lifecycle.md"].markdown
     assert "## Lead statuses" in page
     assert "with the status **Closed - Converted**" in page
     assert ("| Working - Contacted | Marketing qualified lead, Sales accepted lead | — | "

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import EXAMPLE, ROOT
+from helpers import EXAMPLE, ROOT, diagrams
 from test_page_memo import Served
 
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import ROWS_PER_PAGE, build_site, list_pages
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -36,7 +35,7 @@ def test_emails_index_is_paged_and_an_edit_makes_one_page_again(tmp_path: Path) 
     make(EXAMPLE, 6, tmp_path / "defs")  # 114 templates: two pages
     served = Served(tmp_path / "defs", tmp_path / "cache")
     result = validate(tmp_path / "defs")
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
+    site = build_site(result.playbook, diagrams(),
                       findings=result.findings)
     listing = ["emails/index.md", "emails/list/2.md"]
     assert [p for p in site.pages if p.startswith("emails/list/")] == listing[1:]

@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import MINIMAL
+from helpers import MINIMAL, diagrams
 
 from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.definitions.config import load_settings
 from revenue_playbook.definitions.model import json_schema
 from revenue_playbook.definitions.wording import article, count, with_article
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import build_site
 
 
@@ -105,7 +104,7 @@ def test_messages_and_pages_count_and_article_right(tmp_path: Path) -> None:
     result = checked(defs)
     messages = [f.message for f in result.findings if f.code == "PB504"]
     assert messages == ["cadence 'hot' has 1 touch, but 3 are required before recycling"]
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(result.playbook, diagrams())
     assert "What an Account Executive does today" in site.pages["my-day/ae.md"].markdown
     assert "an Education MQL lead comes in" in site.pages["sla.md"].markdown
 

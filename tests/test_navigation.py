@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, example_playbook, make_repo
+from helpers import ROOT, diagrams, example_playbook, make_repo
 from hypothesis import given
 from hypothesis import strategies as st
 
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.cli import main
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.links import relative
 from revenue_playbook.site.navigation import NAV_FLAT_MAX
 from revenue_playbook.site.pages import build_site
@@ -29,7 +28,7 @@ from make_playbook import make
 def site_of(defs: Path, tmp_path: Path) -> Any:
     result = validate(defs)
     assert result.errors == []
-    return build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    return build_site(result.playbook, diagrams())
 
 
 def leaves(nav: list[Any]) -> list[str]:

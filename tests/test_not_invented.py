@@ -9,12 +9,11 @@ import re
 import shutil
 from pathlib import Path
 
-from helpers import MINIMAL
+from helpers import MINIMAL, diagrams
 
 from revenue_playbook.checks.report import format_json
 from revenue_playbook.checks.validate import Result, validate
 from revenue_playbook.definitions.config import load_settings
-from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import build_site
 
 
@@ -46,7 +45,7 @@ def test_left_out_values_validate_strict_and_show_as_not_defined(tmp_path: Path)
                                             for f in result.findings]
     pb = result.playbook
     assert pb.sla is not None and pb.sla.recycle is None and pb.timezone is None
-    site = build_site(pb, DiagramRenderer(tmp_path / "cache"), findings=result.findings)
+    site = build_site(pb, diagrams(), findings=result.findings)
     sla = site.pages["sla.md"].markdown
     assert "When a lead goes back to marketing is *not defined*." in sla
     assert "time zone *not defined*" in sla

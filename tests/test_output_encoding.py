@@ -23,7 +23,7 @@ import icalendar
 import jsonschema
 import pytest
 import yaml
-from helpers import MINIMAL, ROOT
+from helpers import MINIMAL, ROOT, diagrams
 from lxml import etree
 
 from revenue_playbook.checks.validate import validate
@@ -324,7 +324,7 @@ def test_private_use_characters_cannot_pass_for_sample_data(tmp_path, capsys) ->
     out = capsys.readouterr().out
     assert "⟨forged sample⟩" not in out
     assert re.search(r"Hi ⟨[^⟩]+⟩,", out)  # the real sample is still marked
-    site = build_site(validate(defs).playbook, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(validate(defs).playbook, diagrams())
     page = next(p.markdown for path, p in site.pages.items() if "launch" in path
                 and "forged" in p.markdown)
     assert not re.search(r'<mark class="pb-sample"[^>]*>forged', page)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, make_repo
+from helpers import FIXTURES, diagrams, make_repo
 
 from revenue_playbook.checks.report import format_json
 from revenue_playbook.checks.validate import Result, validate
@@ -42,7 +42,7 @@ def test_salesforce_defaults_keep_probability_and_forecast_category(tmp_path: Pa
     assert [(s.name, s.probability, s.forecast_category) for s in stages.values()][-3:] == [
         ("Negotiation/Review", 90, "pipeline"), ("Closed Won", 100, "closed"),
         ("Closed Lost", 0, "omitted")]
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(result.playbook, diagrams())
     page = site.pages["stages/value_proposition.md"].markdown
     assert "**Win probability:** 50%" in page and "**Forecast category:** Pipeline" in page
     assert "**Forecast category:** Omitted" in site.pages["stages/closed_lost.md"].markdown
@@ -53,7 +53,7 @@ def test_hubspot_defaults_have_an_mql_and_an_sql(tmp_path: Path) -> None:
     pb = result.playbook
     assert pb.qualified_point("marketing") == "marketingqualifiedlead"
     assert pb.qualified_point("sales") == "salesqualifiedlead"
-    site = build_site(pb, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(pb, diagrams())
     lifecycle = site.pages["lifecycle.md"].markdown
     assert "### Marketing qualified lead (MQL)" in lifecycle
     assert "### Sales qualified lead (SQL)" in lifecycle
@@ -69,7 +69,7 @@ def test_published_stale_deal_policy_closes_with_its_reason(tmp_path: Path) -> N
     assert rule is not None
     assert (rule.act_after, rule.days, rule.action, rule.to, rule.reason) == (
         14, "calendar", "close", "closed_lost", "ghosted")
-    site = build_site(pb, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(pb, diagrams())
     process = site.pages["process/index.md"].markdown
     assert "### Stale deals: deal hygiene { #deal-hygiene }" in process
     assert ("| All segments | — | 14 calendar days | close the deal as Closed lost (Ghosted "
@@ -99,7 +99,7 @@ def test_a_small_playbook_has_only_its_pages_and_an_honest_alignment_index(
     """HubSpot's defaults define a pipeline and a lifecycle, nothing else: no SLA, campaign,
     template, KPI or meeting page or tab, and the Alignment page says what is not encoded."""
     result = checked(FIXTURES / "real" / "hubspot_default")
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
+    site = build_site(result.playbook, diagrams(),
                       findings=result.findings)
     tabs = [next(iter(tab)) for tab in site.nav]
     # nothing dated or owned by a role: no Today
@@ -197,7 +197,7 @@ def test_every_rule_is_mapped_and_nothing_is_invented(folder: Path) -> None:
 def test_what_a_source_leaves_out_is_shown_as_not_defined_or_left_off(folder: Path,
                                                                       tmp_path: Path) -> None:
     result = checked(folder)
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"),
+    site = build_site(result.playbook, diagrams(),
                       findings=result.findings)
     alignment = site.pages["alignment.md"].markdown
     assert "➖ not encoded" in alignment and "❌ not met" not in alignment
@@ -225,7 +225,7 @@ def test_sources_rules_are_shown_where_reps_look(tmp_path: Path) -> None:
 def test_segment_criteria_are_shown(tmp_path: Path) -> None:
     """Segment criteria ("2001+ employees") were kept but shown on no page."""
     result = checked(FIXTURES / "real" / "gitlab_enterprise_segments")
-    site = build_site(result.playbook, DiagramRenderer(tmp_path / "cache"))
+    site = build_site(result.playbook, diagrams())
     lifecycle = site.pages["lifecycle.md"].markdown
     assert "## Customer segments" in lifecycle
     assert "| **Large** | 751-4999 users |" in lifecycle

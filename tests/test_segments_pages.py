@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import EXAMPLE
+from helpers import EXAMPLE, diagrams
 
 from revenue_playbook.checks.validate import validate
-from revenue_playbook.site.diagrams import DiagramRenderer, process_dot
+from revenue_playbook.site.diagrams import process_dot
 from revenue_playbook.site.pages import build_site
 
 
@@ -17,7 +17,7 @@ def test_example_pages_show_segments_hygiene_outcomes_and_service_levels(
     result = validate(EXAMPLE)
     assert not result.failed(strict=True)
     pb = result.playbook
-    site = build_site(pb, DiagramRenderer(tmp_path / "cache"), findings=result.findings)
+    site = build_site(pb, diagrams(), findings=result.findings)
     discovery = site.pages["stages/discovery.md"].markdown
     assert "| Mid-market | 10 business days | 20 business days |" in discovery
     assert "| Enterprise | 15 business days | 30 business days |" in discovery
