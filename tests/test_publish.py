@@ -101,6 +101,7 @@ def _follow(address: str) -> tuple[str, bytes]:
     raise AssertionError(f"{address}: too many redirects")
 
 
+@pytest.mark.slow
 def test_a_folder_alias_leads_to_every_page_of_its_version(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "www"
     assert main(["publish", "1.0", "--alias", "latest", "--to-dir", str(out)]) == 0
@@ -117,6 +118,7 @@ def test_a_folder_alias_leads_to_every_page_of_its_version(repo: Path, tmp_path:
             assert body == (out / "1.1" / page).read_bytes(), page
 
 
+@pytest.mark.slow
 def test_versions_are_listed_in_mikes_order_whenever_each_was_published(
         repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "www"
