@@ -101,3 +101,30 @@ def test_revalidation_parses_only_changed_files(tmp_path: Path,
     edited = validate(defs, cache=cache)
     assert cache.parses == 11
     assert edited.playbook.templates["hello"].subject == "{{ first_name }}, YOUR DEMO"
+
+
+INTERRUPTED_FROM_ANOTHER_THREAD = """
+import signal, sys, threading, time
+from pathlib import Path
+from revenue_playbook.incremental.watch import DefinitionsWatch
+
+def ctrl_c_lands_here():
+    time.sleep(0.3)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+with DefinitionsWatch(Path(sys.argv[1])) as watch:
+    threading.Thread(target=ctrl_c_lands_here).start()
+    try:
+        watch.wait()
+    except KeyboardInterrupt:
+        print("interrupted")
+"""
+
+
+def test_ctrl_c_stops_the_wait_whichever_thread_receives_it(tmp_path: Path) -> None:
+    """The kernel hands a Ctrl-C to any thread of the process, watchdog's too: one that
+    lands there must still end a wait the main thread is blocked in (it once did not, and
+    `preview --watch` ignored Ctrl-C now and then)."""
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_FROM_ANOTHER_THREAD, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.stdout, done.returncode) == ("interrupted\n", 0), done.stderr

@@ -7,6 +7,7 @@ several of them (a temporary file, a rename), so a change counts once things set
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -15,6 +16,7 @@ from watchdog.observers import Observer
 
 # Opening and reading a file are events too on Linux: ours would wake us up for ever.
 _CHANGES = {"created", "modified", "deleted", "moved"}
+_WAKE = 0.25  # seconds between checks for a Ctrl-C while nothing changes
 
 
 class _Handler(FileSystemEventHandler):
@@ -50,8 +52,13 @@ class DefinitionsWatch:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a change has settled; False if `timeout` passed without one."""
-        if not self._changed.wait(timeout):
-            return False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # A Ctrl-C the kernel hands to watchdog's thread does not wake a main thread blocked
+        # without a timeout: waking up now and then lets Python raise KeyboardInterrupt.
+        while not self._changed.wait(_WAKE if deadline is None
+                                     else min(_WAKE, deadline - time.monotonic())):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
         while True:
             self._changed.clear()
             if not self._changed.wait(self.settle):
