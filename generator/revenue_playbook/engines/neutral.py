@@ -161,7 +161,7 @@ class PluginOptions:
     """The playbook plugin's options in mkdocs.yml (see `PlaybookConfig`), read without
     MkDocs."""
 
-    defs: str = "process_defs"
+    defs: str = safe_writes.DEFINITIONS_FOLDER
     strict: bool = False
     severity: dict[str, Any] | None = None
     cache_dir: str = ".cache/playbook"
