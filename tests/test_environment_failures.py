@@ -45,7 +45,8 @@ def leftovers(repo: Path) -> list[str]:
 
 
 def failing_build(exc: BaseException):  # type: ignore[no-untyped-def]
-    def build(config: Any, **kwargs: Any) -> None:
+    def build(*args: Any, **kwargs: Any) -> None:  # MkDocs' build(config) or a method's
+        config = next(arg for arg in args if hasattr(arg, "site_dir"))
         site = Path(config.site_dir)
         site.mkdir(parents=True, exist_ok=True)
         (site / "half-written.html").write_text("<html>")
@@ -53,22 +54,34 @@ def failing_build(exc: BaseException):  # type: ignore[no-untyped-def]
     return build
 
 
+# A build either starts cold (MkDocs' own build) or from the build cache the first build
+# left (the incremental builder): a failure while writing must keep the site on both.
+WRITERS = {"cold": ("mkdocs.commands.build.build", ["build", "--no-cache"]),
+           "cached": ("revenue_playbook.engines.mkdocs.incremental.IncrementalBuilder.build",
+                      ["build"])}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_disk_full_keeps_the_previous_site(built: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capsys: pytest.CaptureFixture[str],
+                                           writer: str) -> None:
     before = snapshot(built)
-    monkeypatch.setattr("mkdocs.commands.build.build",
-                        failing_build(OSError(errno.ENOSPC, "No space left on device")))
-    assert main(["build"]) == 2
+    target, command = WRITERS[writer]
+    monkeypatch.setattr(target, failing_build(OSError(errno.ENOSPC, "No space left on device")))
+    assert main(command) == 2
     assert "Error: build failed: writing the site failed: No space left on device" in \
         capsys.readouterr().err
     assert snapshot(built) == before and leftovers(built) == []
 
 
+@pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_ctrl_c_keeps_the_previous_site(built: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                        capsys: pytest.CaptureFixture[str],
+                                        writer: str) -> None:
     before = snapshot(built)
-    monkeypatch.setattr("mkdocs.commands.build.build", failing_build(KeyboardInterrupt()))
-    assert main(["build"]) == 2
+    target, command = WRITERS[writer]
+    monkeypatch.setattr(target, failing_build(KeyboardInterrupt()))
+    assert main(command) == 2
     assert capsys.readouterr().err.strip() == "Interrupted."
     assert snapshot(built) == before and leftovers(built) == []
 
