@@ -437,6 +437,8 @@ class Build:
         self._current: dict[Read, str] = {}
         self._kept: dict[str, _Kept] = {}
         self._traces: list[Trace] = []  # of the values being made, innermost last
+        # without a memo: each value made in this build, with the arguments it was made for
+        self._made: dict[str, tuple[Any, Any]] = {}
         if memo is not None:
             memo.made_keys = []
 
@@ -448,7 +450,18 @@ class Build:
         Called from inside another `make`, the outer one reads this value: it is made
         again only if this value comes out different ("early cutoff": a list of every
         owner's templates made again after one template's subject changed is still the
-        same list, so the page showing it is kept)."""
+        same list, so the page showing it is kept).
+
+        Without a memo (a build that keeps nothing for a next one) no read is traced or
+        digested: `make` gets the playbook itself, and a value is made once per build for
+        the same `args` object."""
+        if self.memo is None:
+            made = self._made.get(key)
+            if made is not None and made[0] is args:
+                return made[1]
+            value = make(self.playbook, self.shared)
+            self._made[key] = (args, value)
+            return value
         value, kept = self._get(key, make, args)
         if self._traces:
             outer = self._traces[-1]
