@@ -221,6 +221,8 @@ def test_unsafe_svg_is_refused(body: str, reason: str) -> None:
     ("<svg><g/></svg>", "(its root is <svg> in the namespace 'none')"),
     ('<svgx xmlns="http://www.w3.org/2000/svg"/>', "(its root is <svgx> in the namespace"),
     ('<svg xmlns="http://www.w3.org/2000/svg"><!ENTITY a "b"></svg>', "a declaration"),
+    # read as it is parsed, yet judged as a whole: a text that is not XML says so first
+    ('<svg xmlns="http://www.w3.org/2000/svg"><script/><g>', "it is not well-formed XML"),
 ])
 def test_what_is_not_an_svg_is_refused(svg: str, reason: str) -> None:
     with pytest.raises(UnsafeSVG, match=re.escape(reason)):
