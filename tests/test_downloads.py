@@ -71,3 +71,23 @@ def test_built_site_serves_every_download_and_the_tool_tabs(example_site: Path) 
     for tool in ("Outreach", "Salesloft"):
         assert f">{tool}</label>" in email
     assert "Hi {{first_name}}," in email  # Outreach's token, in a code block with a copy button
+
+
+def test_a_warning_finds_its_line_only_when_it_is_printed(monkeypatch) -> None:
+    # The example's 25% stage is written as 0.3 for HubSpot: a warning the Downloads page
+    # does not show, so the build never reads the YAML again to find its line.
+    from revenue_playbook.definitions.loader import SourceFile
+    from revenue_playbook.site.downloads import downloads
+
+    playbook = validate(EXAMPLE).playbook
+    looked_up = []
+    real = SourceFile.location
+    monkeypatch.setattr(SourceFile, "location", lambda self, *a, **k: looked_up.append(
+        self.display) or real(self, *a, **k))
+    downloads(playbook)
+    assert looked_up == []
+    warnings = [str(w) for w in export(playbook, "hubspot").warnings]
+    assert looked_up
+    assert any(re.match(r"process_defs/processes/\w+\.yaml:\d+:\d+: error: stage '\w+': "
+                        r"HubSpot takes probabilities in steps of 10%, so 25% is written as "
+                        r"0\.3", w) for w in warnings), warnings

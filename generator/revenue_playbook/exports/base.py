@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..definitions.findings import Location
-from ..definitions.model import Playbook
+from ..definitions.model import Node, Playbook
 
 Files = dict[str, bytes]  # a path inside the export folder (POSIX, relative) -> its bytes
+
+# Where a problem is written, found only when the problem is printed: finding a line reads
+# its file's YAML again, and the site's Downloads show a problem's message alone (a warning
+# not at all), in every build.
+Where = Callable[[], Location]
+
+
+def at(node: Node, *keys: str | int, key: bool = False) -> Where:
+    """`node.where(*keys, key=key)`, looked up when asked for."""
+    return functools.partial(node.where, *keys, key=key)
 
 
 @dataclass(frozen=True)
@@ -16,11 +27,16 @@ class Problem:
     """Why a target cannot express part of the playbook, where, and what to do."""
 
     message: str
-    location: Location | None = None
+    where: Where | None = None
     hint: str = ""
 
+    @property
+    def location(self) -> Location | None:
+        return self.where() if self.where is not None else None
+
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
+        location = self.location
+        where = f"{location}: " if location else ""
         hint = f"\n   hint: {self.hint}" if self.hint else ""
         return f"{where}error: {self.message}{hint}"
 

@@ -8,15 +8,13 @@ silent pick.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..definitions.findings import Location
 from ..definitions.model import CRM, CrmName, LifecycleStage, Playbook, SalesProcess, Stage
 from ..definitions.model import LeadStatus as LeadStatusDef
 from ..definitions.segments import DEFAULT, value_for
-from .base import Output, Problem
+from .base import Output, Problem, Where, at
 
 TITLES: dict[CRM, str] = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
 
@@ -85,7 +83,7 @@ def stage_value_for(crm: CRM, process_id: str, process: SalesProcess, stage_id: 
         f"stage '{stage_id}' of process '{process_id}': its {field.replace('_', ' ')} "
         "differs by segment "
         f"({listed}) and {TITLES[crm]} holds one per stage",
-        stage.where(field),
+        at(stage, field),
         f"Say which one {TITLES[crm]} takes on the stage, e.g. `crm: {{{crm}: "
         f"{{{field}: {next(iter(found.values()))}}}}}`, or split process '{process_id}' into "
         "one process per segment (`segments: [one]`), each with its own stage names."))
@@ -208,14 +206,14 @@ def _one_converted(statuses: list[Status], noun: str, section: str, out: Output)
         first = statuses[0].definition
         out.problems.append(Problem(
             f"no {noun} is marked `converted: true`: Salesforce converts a lead into a "
-            "contact, account and opportunity with exactly one status", first.where(key=True),
+            "contact, account and opportunity with exactly one status", at(first, key=True),
             f"Mark the {noun} a lead has when sales converts it with `converted: true` (under "
             f"`{section}:`)."))
     for extra in converted[1:]:
         out.problems.append(Problem(
             f"{nouns} '{converted[0].id}' and '{extra.id}' are both marked `converted: "
             "true`; Salesforce converts leads with one status",
-            extra.definition.where("converted"),
+            at(extra.definition, "converted"),
             "Keep `converted: true` on the one status a lead has when sales converts it."))
 
 
@@ -253,7 +251,7 @@ def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
             out.problems.append(Problem(
                 f"lifecycle stage '{sid}' has `crm_stage: {stage.crm_stage}`, which is "
                 "HubSpot's lifecycle value; Salesforce would show it as a lead status",
-                stage.where("crm_stage"),
+                at(stage, "crm_stage"),
                 "Say how each CRM names it: `crm: {salesforce: <lead status>, hubspot: "
                 f"{stage.crm_stage}}}`, or declare `lead_statuses:`."))
         value = said.value or stage.name
@@ -265,17 +263,12 @@ def _statuses_from_lifecycle(playbook: Playbook, out: Output) -> list[Status]:
     return statuses
 
 
-# Where a check's problem is written, found only when there is a problem: finding a line
-# reads its file's YAML again, and a check of every stage passes (nearly) always.
-Where = Callable[[], Location]
-
-
 def check_text(crm: CRM, what: str, text: str, limit: int, where: Where, out: Output) -> None:
     """A problem when `text` is longer than the vendor's documented `limit`."""
     if len(text) > limit:
         out.problems.append(Problem(
             f"{what} is {len(text):,} characters ('{text[:40]}…'); {TITLES[crm]} takes at "
-            f"most {limit:,}", where(),
+            f"most {limit:,}", where,
             f"Shorten it, or give {TITLES[crm]} a shorter name with `crm: {{{crm}: ...}}`."))
 
 
@@ -284,7 +277,7 @@ def check_count(crm: CRM, what: str, count: int, limit: int, where: Where,
     """A problem when a list holds more entries than the vendor's documented `limit`."""
     if count > limit:
         out.problems.append(Problem(
-            f"{what} has {count:,} values; {TITLES[crm]} takes at most {limit:,}", where(),
+            f"{what} has {count:,} values; {TITLES[crm]} takes at most {limit:,}", where,
             "Merge or remove values until it fits."))
 
 

@@ -13,11 +13,10 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..checks.rules.templates import line_in
-from ..definitions.findings import Location
 from ..definitions.merge_tokens import TOOLS, for_tool
 from ..definitions.model import Playbook, Template
 from ..safety.encoders import json_clean, visible
-from .base import Output, Problem
+from .base import Output, Problem, at
 
 
 @functools.lru_cache(maxsize=8192)
@@ -105,7 +104,7 @@ def salesforce_objects(tid: str, template: Template, playbook: Playbook,
         problems.append(Problem(
             f"template '{tid}' goes to {other}s ({sent_to[other]}), where Salesforce leaves "
             f"{{{{{{{token}}}}}}} blank: it is a field of the {needs}",
-            variable.where("tokens", "salesforce"), hint))
+            at(variable, "tokens", "salesforce"), hint))
     return problems
 
 
@@ -125,10 +124,9 @@ def export(playbook: Playbook) -> Output:
             written = for_tool(template, playbook, tool)
             for part, converted in (("subject", written.subject), ("body", written.body)):
                 for issue in converted.issues:
-                    where: Location = line_in(template, part, issue.line)
                     out.problems.append(Problem(
                         f"template '{tid}' {part} for {TOOLS[tool].title}: {issue.message}",
-                        where, issue.hint))
+                        functools.partial(line_in, template, part, issue.line), issue.hint))
             if not written.ok:
                 continue
             subject, body = visible(written.subject.text), visible(written.body.text)

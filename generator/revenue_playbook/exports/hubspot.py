@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..definitions.model import Playbook
 from ..safety.encoders import json_clean
-from .base import Output, Problem
+from .base import Output, Problem, at
 from .crm import (
     HUBSPOT_OPTIONS_MAX,
     HUBSPOT_STAGES_MAX,
@@ -64,7 +64,7 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
             out.problems.append(Problem(
                 f"stages '{labels[label]}' and '{sid}' of process '{pid}' are both "
                 f"'{label}'; HubSpot needs each stage label once in a pipeline",
-                stage.where("crm" if stage.crm.get("hubspot") else
+                at(stage, "crm" if stage.crm.get("hubspot") else
                             "crm_stage" if stage.crm_stage else "name"),
                 "Give the stages different names or `crm: {hubspot: ...}` labels."))
         labels.setdefault(label, sid)
@@ -74,20 +74,20 @@ def pipeline(pid: str, playbook: Playbook, order: int, out: Output) -> dict[str,
             out.problems.append(Problem(
                 f"stage '{sid}' is open at {percent}%, which HubSpot would hold as {value}: "
                 f"a closed {'won' if value == '1.0' else 'lost'} deal's probability",
-                stage.where("probability"),
+                at(stage, "probability"),
                 "Give the open stage a probability from 10 to 90% for HubSpot (`crm: "
                 "{hubspot: {probability: 10}}`), or mark it as an ending with `outcome:`."))
         elif Decimal(value) * 100 != percent:
             out.warnings.append(Problem(
                 f"stage '{sid}': HubSpot takes probabilities in steps of 10%, so "
-                f"{percent}% is written as {value}", stage.where("probability"),
+                f"{percent}% is written as {value}", at(stage, "probability"),
                 "Use a multiple of 10, or say what HubSpot takes with `crm: {hubspot: "
                 "{probability: N}}`."))
         if fact.closed and value != ("1.0" if fact.won else "0.0"):
             out.problems.append(Problem(
                 f"stage '{sid}' ends the process as {'won' if fact.won else 'not won'} at "
                 f"{percent}%; HubSpot reads a closed stage's probability as won (1.0) or "
-                "lost (0.0)", stage.where("probability"),
+                "lost (0.0)", at(stage, "probability"),
                 f"Write `probability: {100 if fact.won else 0}` on the stage, or the outcome "
                 "it counts as."))
         body: dict[str, Any] = {"label": label, "displayOrder": i,
@@ -112,7 +112,7 @@ def lifecycle_options(playbook: Playbook, out: Output) -> dict[str, Any]:
         if value in used:
             out.problems.append(Problem(
                 f"lifecycle stages '{used[value]}' and '{sid}' are both HubSpot lifecycle "
-                f"stage '{value}'", stage.where(key=True),
+                f"stage '{value}'", at(stage, key=True),
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         used[value] = sid
@@ -135,7 +135,7 @@ def lead_status_options(playbook: Playbook, out: Output) -> dict[str, Any]:
         if status.value in seen:
             out.problems.append(Problem(
                 f"lead statuses '{seen[status.value]}' and '{status.id}' are both HubSpot "
-                f"lead status '{status.value}'", status.definition.where(key=True),
+                f"lead status '{status.value}'", at(status.definition, key=True),
                 "Give them different `crm: {hubspot: ...}` values."))
             continue
         seen[status.value] = status.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..definitions.model import Playbook
 from . import calendars
-from .base import Output, Problem
+from .base import Output, Problem, at
 
 
 def export(playbook: Playbook) -> Output:
@@ -14,7 +14,7 @@ def export(playbook: Playbook) -> Output:
         if campaign.launch is None:
             out.warnings.append(Problem(
                 f"campaign '{cid}' has no launch date, so it has no calendar",
-                campaign.where(key=True), "Set `launch:` to put its steps in a calendar."))
+                at(campaign, key=True), "Set `launch:` to put its steps in a calendar."))
             continue
         out.files[f"{cid}.ics"] = calendars.campaign_ics(playbook, cid)
     if playbook.meeting is not None:

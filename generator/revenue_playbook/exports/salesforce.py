@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 from ..definitions.model import Playbook, SalesProcess
 from ..safety.encoders import Unwritable, xml_text
-from .base import Output, Problem
+from .base import Output, Problem, at
 from .crm import (
     SALESFORCE_VALUE_MAX,
     SALESFORCE_VALUES_MAX,
@@ -92,7 +92,7 @@ def opportunity_stages(playbook: Playbook, stages: dict[str, list[StageFacts]],
                         f"of process '{first_pid}' are both Salesforce stage '{fact.value}' "
                         f"with other values (probability {fact.probability} vs {earlier[3]}, "
                         f"forecast {fact.forecast} vs {earlier[0]}); Salesforce holds one "
-                        "per stage value", where(),
+                        "per stage value", where,
                         "Give the stages different Salesforce names (`crm: {salesforce: "
                         "...}`), or the same probability, forecast category and outcome."))
                 continue
@@ -125,7 +125,7 @@ def lead_status(playbook: Playbook, out: Output) -> bytes:
         if status.value in seen:
             out.problems.append(Problem(
                 f"lead statuses '{seen[status.value]}' and '{status.id}' are both Salesforce "
-                f"lead status '{status.value}'", where(),
+                f"lead status '{status.value}'", where,
                 "Give them different names or `crm: {salesforce: ...}` values."))
             continue
         seen[status.value] = status.id
@@ -172,7 +172,7 @@ def guidance(pid: str, fact: StageFacts, out: Output) -> str:
         out.problems.append(Problem(
             f"stage '{sid}' of process '{pid}': its purpose is {len(html([], 0)):,} "
             f"characters of rich text; a Salesforce Path step's guidance holds "
-            f"{GUIDANCE_MAX:,}", stage.where("purpose"),
+            f"{GUIDANCE_MAX:,}", at(stage, "purpose"),
             "Shorten the purpose to a few sentences; the stage's page keeps the detail."))
         return ""
     if len(criteria) < len(everything):
@@ -180,7 +180,7 @@ def guidance(pid: str, fact: StageFacts, out: Output) -> str:
             f"stage '{sid}' of process '{pid}': {len(everything) - len(criteria)} of its "
             f"{len(everything)} exit criteria do not fit the {GUIDANCE_MAX:,} characters of "
             "a Salesforce Path step; the step says how many more the playbook has",
-            stage.where("exit_criteria"), "Shorten the purpose or the exit criteria."))
+            at(stage, "exit_criteria"), "Shorten the purpose or the exit criteria."))
     return text
 
 
@@ -198,7 +198,7 @@ def path(pid: str, process: SalesProcess, facts: list[StageFacts], record_type: 
             out.problems.append(Problem(
                 f"stages '{seen[fact.value]}' and '{sid}' of process '{pid}' are both "
                 f"Salesforce stage '{fact.value}'; a Salesforce Path shows each stage once",
-                stage.where("crm_stage" if stage.crm_stage else "name"),
+                at(stage, "crm_stage" if stage.crm_stage else "name"),
                 "Give the stages different `crm_stage` names."))
             continue
         seen[fact.value] = sid
@@ -207,7 +207,7 @@ def path(pid: str, process: SalesProcess, facts: list[StageFacts], record_type: 
         if len(fields) > KEY_FIELDS_MAX:
             out.problems.append(Problem(
                 f"stage '{sid}' has {len(fields)} CRM fields; a Salesforce Path step shows "
-                f"at most {KEY_FIELDS_MAX}", stage.where(),
+                f"at most {KEY_FIELDS_MAX}", at(stage),
                 f"Keep the {KEY_FIELDS_MAX} fields reps fill in at this stage."))
         for name in fields[:KEY_FIELDS_MAX]:
             _element(step, "fieldNames", name)
@@ -284,7 +284,7 @@ def _export(playbook: Playbook, out: Output) -> None:
         if name in taken:
             out.problems.append(Problem(
                 f"processes '{taken[name]}' and '{pid}' both become '{name}' in Salesforce",
-                playbook.processes[pid].where("name"),
+                at(playbook.processes[pid], "name"),
                 "Give the processes names that differ in letters or digits, or their own "
                 "`crm: {salesforce: ...}` record type names."))
         taken.setdefault(name, pid)

@@ -23,7 +23,7 @@ from ..definitions.campaign_time import Moment, step_moment
 from ..definitions.model import Campaign, Playbook
 from ..definitions.wording import count
 from ..safety.encoders import csv_cell, json_clean
-from .base import Output, Problem
+from .base import Output, Problem, at
 
 PHASES = {"planning": "Planning", "execution": "Execution", "optimization": "Optimization"}
 
@@ -182,12 +182,12 @@ def asana(playbook: Playbook) -> Output:
                     f"campaign '{cid}' step '{sid}' is named '{campaign.steps[sid].name}': "
                     "Asana reads the steps a task waits for as names separated by commas, so "
                     "the tasks waiting for it would lose the dependency",
-                    campaign.steps[sid].where("name"),
+                    at(campaign.steps[sid], "name"),
                     "Write the step's name without a comma (e.g. `and` or `;`)."))
         if campaign.launch is None:
             out.warnings.append(Problem(
                 f"campaign '{cid}' has no launch date: its tasks have no due dates",
-                campaign.where(key=True), "Set `launch:` to date every step."))
+                at(campaign, key=True), "Set `launch:` to date every step."))
     return out
 
 
