@@ -31,10 +31,16 @@ class Builds:
         self.repo = repo
         self.cache = repo / ".cache" / "playbook" / "build"
         self.sessions: list[Session] = []
+        # what each cached build made and parsed, as it saved (the cold build that
+        # follows may reuse the plugin, and with it the session's memo)
+        self.made: list[list[str]] = []
+        self.parses: list[int] = []
         saved = Session.save
 
         def save(session: Session, site_dir: str) -> None:
             self.sessions.append(session)
+            self.made.append(list(session.pages.made_keys))
+            self.parses.append(session.reads.parses)
             saved(session, site_dir)
 
         monkeypatch.setattr(Session, "save", save)
@@ -80,8 +86,24 @@ def stats(builds: Builds) -> tuple[int, int, int]:
     return engine.stats.built, engine.stats.restored, builds.last.pages.made  # type: ignore[attr-defined]
 
 
+def count_svg_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SVG texts the diagram renderer checks from now on."""
+    from revenue_playbook.site import diagrams
+
+    checked: list[str] = []
+    real = diagrams.check_svg
+
+    def check(text: str) -> None:
+        checked.append(text)
+        real(text)
+
+    monkeypatch.setattr(diagrams, "check_svg", check)
+    return checked
+
+
 @pytest.mark.slow
-def test_cached_builds_after_a_series_of_edits_are_cold_builds(builds: Builds) -> None:
+def test_cached_builds_after_a_series_of_edits_are_cold_builds(
+        builds: Builds, monkeypatch: pytest.MonkeyPatch) -> None:
     defs = builds.repo / "process_defs"
     builds.check()
     first = builds.last
@@ -89,10 +111,16 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(builds: Builds) -
     assert first.store.ignored == "no cache yet"
     pages = first.engine.stats.pages  # type: ignore[union-attr]
 
-    # nothing changed: every page from the cache, none rendered or made
+    # nothing changed: every page from the cache, none rendered or made, no file parsed,
+    # no calendar or download made again, no diagram's SVG checked again
+    checks = count_svg_checks(monkeypatch)
+    builds.build()
+    assert checks == []
+    assert builds.last.restored == ["reads", "diagrams", "pages", "engine"]
     builds.check()
-    assert builds.last.restored == ["pages", "engine"]
     assert stats(builds)[:2] == (0, pages)
+    assert builds.parses[-1] == 0
+    assert [key for key in builds.made[-1] if key.startswith(("ics:", "downloads:"))] == []
 
     # a new commit, so a new build date (in the sitemap only): still nothing rendered
     os.environ["SOURCE_DATE_EPOCH"] = "1790086400"
@@ -105,6 +133,10 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(builds: Builds) -
     builds.check()
     built, restored, _ = stats(builds)
     assert 0 < built <= 10 and restored == pages - built
+    assert builds.parses[-1] == 1
+    made = builds.made[-1]
+    assert "emails/demo_followup.md" in made
+    assert not [key for key in made if key.startswith("ics:")], made
 
     # a stage renamed: in the navigation of every page, so every page is written again
     edit(defs / "processes" / "new_business.yaml", "name: Tailored demo",
@@ -172,6 +204,17 @@ def test_a_damaged_or_planted_cache_is_ignored_and_the_build_is_a_cold_one(
     built, restored, _ = stats(builds)
     assert (built, restored) == (pages, 0)
 
+    # a diagram's file in the diagram cache replaced by one with a script: its bytes are
+    # not among those the build cache knows passed the check, so it is checked, refused
+    # and drawn again
+    builds.build()
+    svgs = sorted((builds.repo / ".cache" / "playbook").glob("*.svg"))
+    assert svgs
+    svgs[0].write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>'
+                       '</svg>')
+    assert builds.check() == good
+    assert "<script>" not in svgs[0].read_text()
+
     # an index of another version, and one that is not JSON
     index = builds.cache / "index.json"
     saved = json.loads(index.read_text())
@@ -231,3 +274,27 @@ def test_playbook_build_twice_in_two_processes(builds: Builds) -> None:
     second = tree(builds.repo / "site")
     assert second != first
     assert second == builds.cold()
+
+
+def test_the_key_follows_the_libraries_and_the_time_zone_database(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Another icalendar, PyYAML or Jinja, or other time zone rules, may write other bytes
+    (a calendar, a parsed file, a page): a cache made with them is foreign."""
+    import importlib.metadata
+    import zoneinfo
+
+    from revenue_playbook.incremental import build_cache
+
+    key = build_cache.cache_key({"engine": {}})
+    assert build_cache.library_versions()["icalendar"] == importlib.metadata.version(
+        "icalendar")
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "0.1" if name == "icalendar" else real(name))
+    assert build_cache.cache_key({"engine": {}}) != key
+    monkeypatch.undo()
+    assert build_cache.cache_key({"engine": {}}) == key
+    (tmp_path / "tzdata.zi").write_text("# version 1999z\n")
+    monkeypatch.setattr(zoneinfo, "TZPATH", (str(tmp_path),))
+    assert "1999z" in build_cache.time_zone_database()
+    assert build_cache.cache_key({"engine": {}}) != key

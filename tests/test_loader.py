@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -292,3 +293,61 @@ def test_a_file_name_ending_in_a_newline_is_an_invalid_id(
     # shown escaped, so the report keeps one finding per line
     assert "templates/welcome\\n.yaml:1:1: PB105 'welcome\\n' is not a valid id" in found
     assert all("\n" not in line for line in found)
+
+
+def test_parsed_files_carried_to_another_process_are_the_same_data(tmp_path: Path) -> None:
+    """The build cache keeps each parsed file as JSON (`ReadCache.export`): the next
+    process reads it back without parsing, as the very values the loader makes (numbers
+    that remember how they were written included); a changed file is parsed again."""
+    from revenue_playbook.definitions.loader import ReadCache, WrittenFloat, WrittenInt
+
+    path = tmp_path / "a.yaml"
+    path.write_text("name: Acme\nprice: 1.50\nplus: +5\nlist: [1, 2.5, true, null, x]\n"
+                    "nested: {deep: {text: \"a\\u00e9 \\U0001F600\"}}\n")
+    first = ReadCache()
+    source, problems = first.read(path, tmp_path, Limits(), "a.yaml")
+    assert problems == [] and first.parses == 1
+    section = json.loads(json.dumps(first.export()))  # as it goes to disk and back
+
+    second = ReadCache()
+    assert second.restore(section)
+    again, problems = second.read(path, tmp_path, Limits(), "a.yaml")
+    assert problems == [] and second.parses == 0
+    assert again.data == source.data and again.text == source.text
+    assert type(again.data["price"]) is WrittenFloat and str(again.data["price"]) == "1.50"
+    assert type(again.data["plus"]) is WrittenInt and str(again.data["plus"]) == "+5"
+    # other limits, or other bytes: parsed again
+    second.read(path, tmp_path, Limits(max_depth=10), "a.yaml")
+    assert second.parses == 1
+    path.write_text("name: Other\n")
+    assert second.read(path, tmp_path, Limits(), "a.yaml")[0].data == {"name": "Other"}
+    assert second.parses == 2
+
+
+@pytest.mark.parametrize("section", [
+    None, [], {"format": 2, "files": {}}, {"format": 1, "files": []},
+    {"format": 1, "files": {"k": 5}}, {"format": 1, "files": {}, "more": 1}])
+def test_a_parsed_files_section_of_another_shape_is_refused(section: object) -> None:
+    from revenue_playbook.definitions.loader import ReadCache
+
+    assert not ReadCache().restore(section)
+
+
+@pytest.mark.parametrize("planted", [
+    "{", "NaN", "[1e999]", '{"\\u0000int": "5"}', '{"\\u0000int": 5}',
+    '{"\\u0000float": "x"}', '{"a": {"\\u0000x": 1}}'])
+def test_a_planted_parsed_file_is_parsed_again(tmp_path: Path, planted: str) -> None:
+    """A cached file whose JSON is not exactly what `export` writes is a miss: the file is
+    parsed, never taken as written."""
+    from revenue_playbook.definitions.loader import ReadCache
+
+    path = tmp_path / "a.yaml"
+    path.write_text("name: Acme\n")
+    cache = ReadCache()
+    cache.read(path, tmp_path, Limits(), "a.yaml")
+    section = cache.export()
+    (key,) = section["files"]
+    fooled = ReadCache()
+    assert fooled.restore({**section, "files": {key: planted}})
+    source, problems = fooled.read(path, tmp_path, Limits(), "a.yaml")
+    assert fooled.parses == 1 and source.data == {"name": "Acme"} and problems == []

@@ -8,7 +8,10 @@ are not engineers expect (YAML 1.2 booleans only, no base-60 numbers: `17:00` st
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import hashlib
+import json
 import os
 import re
 import stat
@@ -574,10 +577,17 @@ class ReadCache:
     """Parsed files kept between runs, so validating again after an edit (preview --watch,
     serve) parses only the files whose bytes changed. Files are still read every time:
     reading is cheap next to parsing, and comparing bytes cannot miss an edit the way file
-    times can (two saves within one timestamp tick)."""
+    times can (two saves within one timestamp tick).
+
+    `export` and `restore` carry the parsed data of files that had no problems to the next
+    process (`playbook build` with its build cache), as JSON keyed by a digest of the
+    file's bytes, its name and the limits: a file whose key is found is not parsed."""
 
     def __init__(self) -> None:
-        self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding]]] = {}
+        # path -> (stamp, source, problems, key and data as JSON: None when not kept)
+        self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding],
+                                      tuple[str, str] | None]] = {}
+        self._restored: dict[str, str] = {}  # key -> data as JSON, from the last process
         self.parses = 0  # files actually parsed, for tests and benchmarks
         # what the checks worked out from the models of unchanged files
         self.memo = Memo()
@@ -592,9 +602,25 @@ class ReadCache:
         kept = self._files.get(path)
         if kept is not None and kept[0] == stamp:
             return kept[1], kept[2]
+        key = _read_key(stamp)
+        written = self._restored.get(key)
+        if written is not None:
+            try:
+                data = _data_from_json(written)
+                text = raw.decode("utf-8-sig")
+            except (ValueError, TypeError, RecursionError):  # not what `export` wrote
+                pass
+            else:
+                source.text, source.data = text, data
+                self._files[path] = (stamp, source, [], (key, written))
+                return source, []
         self.parses += 1
         problems = _parse_bytes(source, raw, limits)
-        self._files[path] = (stamp, source, problems)
+        as_json = None
+        if not problems:  # a value `_data_to_json` refuses: parsed by the next process
+            with contextlib.suppress(TypeError, ValueError, RecursionError):
+                as_json = (key, _data_to_json(source.data))
+        self._files[path] = (stamp, source, problems, as_json)
         return source, problems
 
     def forget_all_but(self, paths: list[Path]) -> None:
@@ -602,6 +628,90 @@ class ReadCache:
         keep = set(paths)
         for path in [p for p in self._files if p not in keep]:
             del self._files[path]
+
+    def export(self) -> dict[str, Any]:
+        """The data of the files read in this run that had no problems, as JSON values."""
+        files = {kept[3][0]: kept[3][1] for kept in self._files.values() if kept[3]}
+        return {"format": READS_FORMAT, "files": dict(sorted(files.items()))}
+
+    def restore(self, section: object) -> bool:
+        """Take what `export` gave (read back from disk) if it has exactly that shape;
+        each file's data is checked again when it is used (`_data_from_json`)."""
+        if (not isinstance(section, dict) or set(section) != {"format", "files"}
+                or section["format"] != READS_FORMAT
+                or not isinstance(section["files"], dict)
+                or not all(type(value) is str for value in section["files"].values())):
+            return False
+        self._restored = section["files"]
+        return True
+
+
+READS_FORMAT = 1
+# How a number that remembers how it was written (`WrittenInt`, `WrittenFloat`) is kept in
+# JSON: a mapping with this one key, which no mapping of a definition may use (one that
+# does is not kept).
+_WRITTEN_INT, _WRITTEN_FLOAT = "\x00int", "\x00float"
+
+
+def _read_key(stamp: tuple[Any, ...]) -> str:
+    raw, *rest = stamp
+    hasher = hashlib.blake2b(raw, digest_size=20)
+    hasher.update(repr(rest).encode("utf-8", "surrogateescape"))
+    return hasher.hexdigest()
+
+
+def _data_to_json(data: Any) -> str:
+    """A file's data as JSON (TypeError for a value the loader does not make)."""
+    return json.dumps(_jsonable(data), separators=(",", ":"), allow_nan=False)
+
+
+def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        if any(type(key) is not str or key.startswith("\x00") for key in value):
+            raise TypeError("a key the loader does not make")
+        return {key: _jsonable(item) for key, item in value.items()}
+    if kind is list:
+        return [_jsonable(item) for item in value]
+    if kind is WrittenInt:
+        return {_WRITTEN_INT: value.text}
+    if kind is WrittenFloat:
+        return {_WRITTEN_FLOAT: value.text}
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    raise TypeError(kind.__name__)
+
+
+def _data_from_json(text: str) -> Any:
+    """`_data_to_json` undone: exactly the values the loader makes (ValueError otherwise:
+    a number not finite, a written number that does not read as one)."""
+    return json.loads(text, object_hook=_written, parse_constant=_refused,
+                      parse_float=_finite)
+
+
+def _written(mapping: dict[str, Any]) -> Any:
+    if len(mapping) == 1:
+        (key, text), = mapping.items()
+        if key in (_WRITTEN_INT, _WRITTEN_FLOAT):
+            number = (_decimal(text, int, _DECIMAL_INT, WrittenInt) if key == _WRITTEN_INT
+                      else _decimal(text, float, _DECIMAL_FLOAT, WrittenFloat))
+            if type(number) not in (WrittenInt, WrittenFloat):
+                raise ValueError("not a written number")
+            return number
+    if any(key.startswith("\x00") for key in mapping):
+        raise ValueError("a key the loader does not make")
+    return mapping
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _refused(text: str) -> Any:
+    raise ValueError(f"{text} is not a value the loader makes")
 
 
 def discover(root: Path, problems: list[Finding] | None = None) -> list[Path]:

@@ -131,11 +131,13 @@ def revision(playbook: Playbook, nodes: Iterable[Node | None]) -> datetime | Non
     # A fresh clone's files are as new as the clone: a reproducible build (SOURCE_DATE_EPOCH,
     # the last commit's date under `playbook build`) clamps them to that moment, so two
     # clones of one commit write the same calendars.
-    newest = min(max(times), _source_date_epoch() or max(times))
+    newest = min(max(times), source_date_epoch() or max(times))
     return datetime.fromtimestamp(newest, UTC)
 
 
-def _source_date_epoch() -> int | None:
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH, the moment `revision` clamps files' times to: besides the
+    definitions, the one input of a calendar's bytes (what a kept calendar is keyed by)."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     return int(value) if value.isdigit() else None
 

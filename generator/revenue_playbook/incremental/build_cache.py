@@ -9,7 +9,8 @@ One folder (`.cache/playbook/build/` beside mkdocs.yml by default) holds
   page the theme wrote).
 
 **What keys it.** The key is a digest of Playbook's version and its own code (every file of
-the package), Python's version, the engine's and its plugins' versions, the engine's
+the package), Python's version, the versions of the libraries Playbook requires, the time
+zone database's version, the engine's and its plugins' versions, the engine's
 configuration (mkdocs.yml and the theme's overrides, by content) and the kind of build. A
 cache made under any other key is foreign: it is not read at all. Inside a valid cache, each
 page is reused only when what it was made from is unchanged (`page_memo`, and the engine's
@@ -73,13 +74,62 @@ def code_fingerprint() -> str:
 
 
 def cache_key(parts: Mapping[str, Any]) -> str:
-    """The key of a cache: Playbook's version and code and Python's, with the engine's
-    `parts` (versions, configuration)."""
+    """The key of a cache: Playbook's version and code and Python's, the versions of the
+    libraries it makes pages, calendars and parsed files with, the time zone database,
+    with the engine's `parts` (versions, configuration)."""
     from .. import __version__
 
     text = json.dumps({"playbook": __version__, "code": code_fingerprint(),
-                       "python": sys.version, **parts}, sort_keys=True, default=repr)
+                       "python": sys.version, "libraries": library_versions(),
+                       "time zones": time_zone_database(), **parts},
+                      sort_keys=True, default=repr)
     return digest(text.encode())
+
+
+DISTRIBUTION = "revenue-playbook"
+
+
+def library_versions() -> dict[str, str]:
+    """The version of each library Playbook requires (PyYAML parses the files, Jinja and
+    MarkupSafe write the pages, icalendar the calendars...): another version may write
+    other bytes. Empty when Playbook runs from a folder without its package's metadata."""
+    import importlib.metadata
+    import re
+
+    try:
+        required = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    versions = {}
+    for line in required:
+        name = re.match(r"[A-Za-z0-9_.-]+", line)
+        if name is None or "extra ==" in line:
+            continue
+        try:
+            versions[name[0]] = importlib.metadata.version(name[0])
+        except importlib.metadata.PackageNotFoundError:
+            versions[name[0]] = ""
+    return versions
+
+
+def time_zone_database() -> str:
+    """Which time zone rules zoneinfo reads (a calendar's VTIMEZONE and a time shown in a
+    zone follow them): the system's database by its version line, or the tzdata package's
+    version."""
+    import zoneinfo
+
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(os.path.join(folder, "tzdata.zi"), "rb") as handle:
+                return f"{folder}: {handle.readline(200).decode('ascii', 'replace').strip()}"
+        except OSError:
+            continue
+    try:
+        import importlib.metadata
+
+        return f"tzdata {importlib.metadata.version('tzdata')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "none found"
 
 
 class CacheUnusable(Exception):
@@ -302,4 +352,5 @@ def open_cache(folder: Path, project: Path, key: str) -> Store:
     return Store(fd, folder, key)
 
 
-__all__ = ["CacheUnusable", "Store", "cache_key", "code_fingerprint", "open_cache"]
+__all__ = ["CacheUnusable", "Store", "cache_key", "code_fingerprint", "library_versions",
+           "open_cache", "time_zone_database"]

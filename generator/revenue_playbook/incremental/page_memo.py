@@ -395,12 +395,14 @@ def _exported(value: Any, objects: Objects | None) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A value of lists, tuples, dicts with text keys, text, numbers and None as JSON that
-    keeps each container's kind (TypeError for anything else: a date, a model, a class
-    of ours)."""
+    """A value of lists, tuples, dicts with text keys, text, bytes, numbers and None as
+    JSON that keeps each container's kind (TypeError for anything else: a date, a model, a
+    class of ours). Bytes are written in Base64 (an export's files)."""
     kind = type(value)
     if kind in (str, int, float, bool) or value is None:
         return value
+    if kind is bytes:
+        return {"b": base64.b64encode(value).decode("ascii")}
     if kind is list:
         return {"l": [_plain(item) for item in value]}
     if kind is tuple:
@@ -422,6 +424,8 @@ def _unplain(value: Any) -> Any:
             return tuple(_unplain(item) for item in items)
         if kind == "d" and type(items) is dict:
             return {key: _unplain(item) for key, item in items.items()}
+        if kind == "b" and type(items) is str:
+            return base64.b64decode(items, validate=True)
     raise TypeError("not a value of `_plain`")
 
 

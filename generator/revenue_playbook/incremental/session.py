@@ -11,7 +11,8 @@ rebuilds). It owns every cache and reuse layer, from the definitions to the writ
   inside pages); reused while everything it read has the same digest.
 - `renderer()` (`site.diagrams.DiagramRenderer`): each diagram's SVG, in memory and on disk in
   `cache_dir`; reused while the DOT text, dot's version and the SVG format are the same
-  (a file on disk is checked by `svgcheck` again).
+  (a file on disk is checked by `svgcheck` again, unless its bytes passed the check in the
+  build that wrote the store: `svgs_checked`).
 - `template_cache()`: the page templates as Jinja compiled them, on disk in
   `cache_dir/pages`; reused while the template's source is the same (Jinja checks).
 - `engine` (the adapter's records; MkDocs: `engines.mkdocs.incremental.IncrementalBuilder`):
@@ -19,9 +20,11 @@ rebuilds). It owns every cache and reuse layer, from the definitions to the writ
   compiled templates; reused while the page's Markdown, URL, metadata, the site's links
   and (for the written page) the navigation are the same. (The MkDocs plugin also keeps
   serve's `File` objects of generated pages, reused while path and content are the same.)
-- `store` (`build_cache.Store`): `pages` and the engine's records on disk for the next
+- `store` (`build_cache.Store`): the parsed files of `reads`, `pages`, the digests of the
+  diagrams that passed the SVG check and the engine's records, on disk for the next
   process (`playbook build`); read only under the same key (versions of Playbook, Python,
-  the engine and its plugins, Playbook's code) and only objects that hash to their names.
+  its libraries, the time zone database, the engine and its plugins, Playbook's code) and
+  only objects that hash to their names.
 
 **The invalidation story, in one place.** Each layer decides by content, never by time,
 and each is keyed by everything its result was made from, so a layer never has to be told
@@ -50,8 +53,12 @@ from .page_memo import PageMemo
 
 R = TypeVar("R")
 
+READS = "reads"
 MEMO = "pages"
 ENGINE = "engine"
+DIAGRAMS = "diagrams"
+DIAGRAMS_FORMAT = 1
+_HEX = frozenset("0123456789abcdef")
 
 
 class EngineState(Protocol):
@@ -73,6 +80,9 @@ class Session:
         self.engine: EngineState | None = None
         self.store = store
         self._renderers: dict[Path | None, Any] = {}
+        # digests of diagram files that passed the SVG check in the build that wrote the
+        # store: the renderer does not check those bytes again (`site.diagrams`)
+        self.svgs_checked: frozenset[str] = frozenset()
         self._sections: dict[str, str] = {}
         self.restored: list[str] = []  # sections taken from the store (tests, the log)
 
@@ -111,11 +121,21 @@ class Session:
 
     # ------------------------------------------------------------------ the build cache
     def restore(self) -> None:
-        """Take the page memo and the engine's records from the store, each only if it is
-        whole and of the right shape (otherwise that layer starts empty)."""
+        """Take the parsed files, the page memo and the engine's records from the store,
+        each only if it is whole and of the right shape (otherwise that layer starts
+        empty). Before the definitions are validated: the parsed files serve that."""
         if self.store is None:
             return
         self._sections = self.store.load()
+        reads = self._sections.get(READS)
+        if reads is not None and self.reads.restore(self.store.get_json(reads)):
+            self.restored.append(READS)
+        diagrams = self._sections.get(DIAGRAMS)
+        if diagrams is not None:
+            checked = _checked_svgs(self.store.get_json(diagrams))
+            if checked is not None:
+                self.svgs_checked = checked
+                self.restored.append(DIAGRAMS)
         memo = self._sections.get(MEMO)
         if memo is not None and self.pages.restore(self.store.get_json(memo), self.store):
             self.restored.append(MEMO)
@@ -129,14 +149,30 @@ class Session:
         store = self.store
         if store is None:
             return
-        sections = {MEMO: store.put_json(self.pages.export(store))}
+        sections = {READS: store.put_json(self.reads.export()),
+                    MEMO: store.put_json(self.pages.export(store))}
         if self.engine is not None:
             sections[ENGINE] = store.put_json(self.engine.export(site_dir))
+        passed: set[str] = set()
+        for renderer in self._renderers.values():
+            passed.update(getattr(renderer, "passed", ()))
+        sections[DIAGRAMS] = store.put_json({"format": DIAGRAMS_FORMAT,
+                                             "passed": sorted(passed)})
         store.save(sections)
 
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def _checked_svgs(section: object) -> frozenset[str] | None:
+    """The digests of the diagrams section, if it is exactly what `save` writes."""
+    if (not isinstance(section, dict) or set(section) != {"format", "passed"}
+            or section["format"] != DIAGRAMS_FORMAT or not isinstance(section["passed"], list)
+            or not all(type(name) is str and len(name) == 40 and _HEX.issuperset(name)
+                       for name in section["passed"])):
+        return None
+    return frozenset(section["passed"])
 
 
 __all__ = ["EngineState", "Session"]

@@ -330,8 +330,14 @@ SVG_FORMAT = 5
 class DiagramRenderer:
     """Renders DOT to SVG once per distinct source, batching work into one `dot` process."""
 
-    def __init__(self, cache_dir: Path | None, dot_binary: str = "dot", timeout: float = 120):
+    def __init__(self, cache_dir: Path | None, dot_binary: str = "dot", timeout: float = 120,
+                 checked: frozenset[str] = frozenset()):
         self.cache_dir = cache_dir
+        # digests of SVG files that passed `check_svg` in an earlier build (the build
+        # cache's, `Session`): a file of the cache folder with one of them is not checked
+        # again; `passed` are the digests of the files that passed or were known in this one
+        self.checked = checked
+        self.passed: set[str] = set()
         self.dot_binary = dot_binary
         self.timeout = timeout
         self.rendered = 0  # graphs laid out by dot
@@ -409,16 +415,21 @@ class DiagramRenderer:
             try:
                 data = path.read_bytes()
                 # Anyone who can write the cache folder can plant a file there: it is
-                # checked as dot's own output is, and drawn again when it fails.
-                check_svg(data.decode("utf-8").rstrip("\n"))
+                # checked as dot's own output is (unless these very bytes passed in an
+                # earlier build), and drawn again when it fails.
+                passed = svg_digest(data)
+                if passed not in self.checked:
+                    check_svg(data.decode("utf-8").rstrip("\n"))
             except (OSError, UnicodeDecodeError, UnsafeSVG):
                 return None
+            self.passed.add(passed)
             self._memory[key] = data
             return data
         return None
 
     def _store(self, key: str, svg: bytes) -> None:
         self._memory[key] = svg
+        self.passed.add(svg_digest(svg))  # dot's output, checked by `clean_svg`
         cache = self._cache()
         if cache is not None:
             self._write(cache / f"{key}.svg", svg)
@@ -482,6 +493,11 @@ class DiagramRenderer:
             if (first := source.split("\n", 1)[0]).startswith("digraph "):
                 raise DiagramError(f"diagram {first[8:].rstrip(' {')}: {exc}") from None
             raise
+
+
+def svg_digest(data: bytes) -> str:
+    """What names an SVG file's bytes among those that passed the check."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _split_svgs(output: bytes) -> list[bytes]:

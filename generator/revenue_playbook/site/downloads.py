@@ -16,7 +16,8 @@ from typing import Any
 
 from ..definitions.model import Playbook
 from ..exports import TARGETS, ExportFailed, build
-from ..exports.base import Output
+from ..exports.base import Files
+from ..exports.calendars import source_date_epoch
 from ..incremental.page_memo import Build
 
 FOLDER = "downloads"
@@ -36,8 +37,10 @@ class Download:
     problem: str = ""  # why the target is not offered
 
 
-def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Output:
-    return build(playbook, name)
+def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Files:
+    """A target's files: plain values, so that the build cache keeps them for the next
+    process (its warnings are not shown on the page)."""
+    return build(playbook, name).files
 
 
 def _zipped(files: dict[str, bytes], root: str, playbook: Playbook,
@@ -69,17 +72,19 @@ def downloads(playbook: Playbook, made: Build | None = None) \
         entry = Download(name, target.title, target.summary, target.how_to_import)
         entries.append(entry)
         try:
-            out = (build(playbook, name) if made is None else
-                   made.page(f"downloads:{name}", functools.partial(_export, name)))
+            # the calendars' times are clamped to SOURCE_DATE_EPOCH: a key of the files too
+            files = (build(playbook, name).files if made is None else
+                     made.page(f"downloads:{name}", functools.partial(_export, name),
+                               args=source_date_epoch()))
         except ExportFailed as exc:
             entry.problem = "; ".join(p.message for p in exc.problems)
             continue
-        for path, data in sorted(out.files.items()):
+        for path, data in sorted(files.items()):
             assets[f"{FOLDER}/{name}/{path}"] = data
             entry.files.append(f"{name}/{path}")
         assets[f"{FOLDER}/{name}.zip"] = (
-            _zip(out.files, name) if made is None else
-            made.page(f"downloads:{name}.zip", functools.partial(_zipped, out.files, name),
-                      args=out.files))
+            _zip(files, name) if made is None else
+            made.page(f"downloads:{name}.zip", functools.partial(_zipped, files, name),
+                      args=files))
         entry.archive = f"{name}.zip"
     return entries, assets

@@ -234,12 +234,16 @@ def _campaigns(plan: _Plan) -> None:
             drafts={cid for cid, c in pb.campaigns.items() if c.status == "draft"},
             entry_kinds=tuple(calendars.KIND_TITLES.items()),
             months=calendars.months(pb, calendars.all_entries(pb))))
+    # each calendar kept as long as what it reads (and the moment its times are clamped
+    # to) is the same: making one is most of a campaign's cost in a build from the cache
+    moment = calendars.source_date_epoch()
     for cid, campaign in pb.campaigns.items():
         if campaign.launch is not None:
-            plan.site.assets[f"calendars/{cid}.ics"] = calendars.campaign_ics(pb, cid)
+            plan.site.assets[f"calendars/{cid}.ics"] = plan.build.page(
+                f"ics:{cid}", functools.partial(_campaign_ics, cid=cid), args=moment)
     if pb.meeting:
-        plan.site.assets["calendars/revenue-meeting.ics"] = calendars.ics(
-            calendars.meeting_calendar(pb))
+        plan.site.assets["calendars/revenue-meeting.ics"] = plan.build.page(
+            "ics:revenue-meeting", _meeting_ics, args=moment)
     for cid, campaign in pb.campaigns.items():
         if plan.drawable(f"campaign-{cid}", campaign_size(campaign), "nodes"):
             plan.dot_makers[f"campaign-{cid}"] = functools.partial(
@@ -382,6 +386,14 @@ class _Samples(Mapping[str, tuple[str, str, str | None]]):
 
     def __len__(self) -> int:
         return len(self._pb.templates)
+
+
+def _campaign_ics(pb: Playbook, shared: Mapping[str, Any], cid: str) -> bytes:
+    return calendars.campaign_ics(pb, cid)
+
+
+def _meeting_ics(pb: Playbook, shared: Mapping[str, Any]) -> bytes:
+    return calendars.ics(calendars.meeting_calendar(pb))
 
 
 def _dot(make: Callable[[Playbook], str], pb: Playbook, shared: Mapping[str, Any]) -> str:

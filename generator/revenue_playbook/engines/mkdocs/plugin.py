@@ -170,7 +170,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             for finding in result.warnings:
                 log.warning("%s: %s %s", terminal(finding.location), finding.code,
                             terminal(finding.message))
-            renderer = self.session.renderer(base / self.config.cache_dir, DiagramRenderer)
+            checked = self.session.svgs_checked
+            renderer = self.session.renderer(
+                base / self.config.cache_dir,
+                lambda folder: DiagramRenderer(folder, checked=checked))
             changes = options.changes
             if changes is None and self.config.changes:
                 changes_file = base / self.config.changes

@@ -119,19 +119,20 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
         config.plugins.on_startup(command="build", dirty=False)
         plugin = config.plugins.get("playbook")
         session = None
-        if isinstance(plugin, PlaybookPlugin):
-            if cache and changes is None and version is None:
-                session = _cached_session(config, plugin)
-                plugin.use(session)
-            if strict:
-                plugin.config.strict = True
-            result = plugin.check(config)
-            if result.failed(plugin.config.strict):
-                raise InvalidDefinitions(format_text(result, plugin.config.strict))
-            plugin.prepare(RunOptions(validated=result, changes=changes, version=version))
         try:
+            if isinstance(plugin, PlaybookPlugin):
+                if cache and changes is None and version is None:
+                    session = _cached_session(config, plugin)
+                    plugin.use(session)
+                    session.restore()  # the parsed files first: validating reads them
+                if strict:
+                    plugin.config.strict = True
+                result = plugin.check(config)
+                if result.failed(plugin.config.strict):
+                    raise InvalidDefinitions(format_text(result, plugin.config.strict))
+                plugin.prepare(RunOptions(validated=result, changes=changes,
+                                          version=version))
             if session is not None and session.engine is not None:
-                session.restore()
                 session.engine.build(config)  # type: ignore[attr-defined]
                 session.save(str(out_dir))
             else:
