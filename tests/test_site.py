@@ -240,6 +240,23 @@ def test_missing_dot_is_an_environment_error(tmp_path: Path, monkeypatch: pytest
     assert not (repo / "site").exists()
 
 
+def test_a_build_reads_mkdocs_yml_once(tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import mkdocs.config
+
+    repo = project(tmp_path, MINIMAL)
+    (repo / "playbook" / "about.md").unlink()
+    read = []
+    load = mkdocs.config.load_config
+    monkeypatch.setattr(mkdocs.config, "load_config",
+                        lambda *args, **kwargs: read.append(kwargs) or load(*args, **kwargs))
+    for cache in ([], ["--no-cache"]):
+        read.clear()
+        assert build(repo, monkeypatch, *cache) == 0
+        assert len(read) == 1
+        assert (repo / "site" / "index.html").is_file()
+
+
 @pytest.mark.slow
 def test_mkdocs_build_strict_is_clean(tmp_path: Path) -> None:
     import subprocess

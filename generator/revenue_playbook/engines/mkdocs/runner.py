@@ -85,7 +85,7 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
     def fill(staging: Path) -> None:
         try:
             render(config_file, staging, strict, changes=changes, version=version,
-                   cache=cache)
+                   cache=cache, config=config)
         except OSError as exc:
             raise BuildFailed(f"writing the site failed: {exc.strerror or exc}") from None
 
@@ -103,15 +103,17 @@ def build(config_file: Path, site_dir: Path | None = None, strict: bool = False,
 
 def render(config_file: Path, out_dir: Path, strict: bool = False, *,
            changes: str | None = None, version: str | None = None,
-           cache: bool = False) -> None:
+           cache: bool = False, config: MkDocsConfig | None = None) -> None:
     """Run MkDocs' build into `out_dir` (a staging folder: it may be left half written);
-    with `cache`, through the incremental builder and the build cache on disk."""
+    with `cache`, through the incremental builder and the build cache on disk. `config` is
+    `config_file` as the caller read it already (read again otherwise)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, MkDocsException
 
     try:
+        config = (_load(config_file, site_dir=str(out_dir)) if config is None
+                  else _building_into(config, out_dir, config_file))
         # --strict: MkDocs fails on any warning, validation warnings included
-        config = _load(config_file, site_dir=str(out_dir))
         config.strict = strict or config.strict
         _show_mkdocs_warnings()
         # as `mkdocs build` does: a plugin kept from an earlier serve in this process (a test
@@ -147,6 +149,20 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
         raise
     except MkDocsException as exc:
         raise BuildFailed(str(exc)) from None
+
+
+def _building_into(config: MkDocsConfig, out_dir: Path, config_file: Path) -> MkDocsConfig:
+    """`config` set to build into `out_dir`, checked as reading it with that `site_dir`
+    checks it (the site and the docs folder must not hold each other): read once a build."""
+    from mkdocs.config.base import ValidationError
+    from mkdocs.config.config_options import SiteDir
+
+    config.site_dir = os.path.abspath(out_dir)
+    try:
+        SiteDir().post_validation(config, "site_dir")
+    except ValidationError as exc:
+        raise BuildFailed(f"{config_file}: {exc}") from None
+    return config
 
 
 def _cached_session(config: MkDocsConfig, plugin: PlaybookPlugin) -> Session:
