@@ -14,6 +14,7 @@ from helpers import EXAMPLE, ROOT
 
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.definitions.model import schema_files
+from revenue_playbook.site import format_reference
 
 CHECK = Path(sys.executable).parent / "check-jsonschema"
 
@@ -24,6 +25,13 @@ def test_committed_schemas_are_up_to_date() -> None:
         assert committed == document, f"schemas/{name} is stale: run `playbook schema " \
             "--all schemas`"
     assert sorted(p.name for p in (ROOT / "schemas").glob("*.json")) == sorted(schema_files())
+
+
+def test_the_format_pages_schema_is_up_to_date() -> None:
+    # kept beside its module so that a build does not make it again: what the models give
+    assert format_reference.SCHEMA_FILE.read_text(encoding="utf-8") == \
+        format_reference.schema_text(), "site/format_schema.json is stale: run `python -m " \
+        "revenue_playbook.site.format_reference`"
 
 
 def schema_for(path: Path) -> Path:

@@ -1,29 +1,48 @@
 """The definition-format reference page's content: one table per model, read from the same
-JSON Schema that editors use."""
+JSON Schema that editors use.
+
+The schema depends only on the models, and making it is a sizeable share of a small
+build's own CPU time: it is kept beside this module (`format_schema.json`, package data),
+made again with `python -m revenue_playbook.site.format_reference`, and
+`tests/test_editor_schema.py` fails when it is not what the models give."""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
-
 from ..definitions.model import ITEM_FOLDERS, SECTIONS
+
+SCHEMA_FILE = Path(__file__).with_name("format_schema.json")
+
+
+def format_schema() -> dict[str, Any]:
+    """The models' definitions (`$defs`) in the JSON Schema of the sections, made now."""
+    from pydantic.json_schema import models_json_schema
+
+    # The sections' models, built already to validate, give the same tables as the whole
+    # file's schema (`model.json_schema()`), without building that model's validator.
+    _, schema = models_json_schema([(section.model, "validation")
+                                    for section in SECTIONS.values()])
+    defs: dict[str, Any] = schema.get("$defs", {})
+    return defs
 
 
 @lru_cache(maxsize=1)
 def format_sections() -> list[dict[str, Any]]:
     """Per section of a definition file: its key, the `model.Section`, whether it may be a
     folder of one-item files, and the tables of its models."""
-    # depends only on the models: computed once per process (serve rebuilds, benchmarks).
-    # The sections' models, built already to validate, give the same tables as the whole
-    # file's schema (`model.json_schema()`), without building that model's validator.
-    _, schema = models_json_schema([(section.model, "validation")
-                                    for section in SECTIONS.values()])
-    defs = schema.get("$defs", {})
+    defs = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return [{"key": key, "section": section, "folder": key in ITEM_FOLDERS,
              "models": _schema_tables(section.model.__name__, defs)}
             for key, section in SECTIONS.items()]
+
+
+def schema_text() -> str:
+    """`format_schema()` as `SCHEMA_FILE` holds it."""
+    return json.dumps(format_schema(), indent=1, ensure_ascii=False) + "\n"
 
 
 def _type_of(prop: dict[str, Any]) -> str:
@@ -79,3 +98,8 @@ def _refs(prop: Any) -> list[str]:
         for value in prop:
             found += _refs(value)
     return found
+
+
+if __name__ == "__main__":
+    SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")
