@@ -23,11 +23,15 @@ def run_cli(args: list[str], cwd: Path, prelude: str = "", umask: int | None = N
 def kill_at(module: str, function: str, *, after: bool = False, signal: str = "SIGKILL",
             when: str = "True", nth: int = 1) -> str:
     """A prelude sending `signal` to the process at the `nth` call of `module.function`
-    for which `when` (an expression of `args`) holds: before the call, or `after` it."""
+    for which `when` (an expression of `args`) holds: before the call, or `after` it.
+    `function` may be a method, `Class.method` (`args[0]` is then the object)."""
+    owner, _, name = function.rpartition(".")
     return f"""
 import importlib, signal as _signal
 _module = importlib.import_module({module!r})
-_real = getattr(_module, {function!r})
+for _part in {owner!r}.split(".") if {owner!r} else ():
+    _module = getattr(_module, _part)
+_real = getattr(_module, {name!r})
 _calls = [0]
 def _wrapped(*args, **kwargs):
     hit = False
@@ -40,7 +44,7 @@ def _wrapped(*args, **kwargs):
     if hit and {after!r}:
         os.kill(os.getpid(), _signal.{signal})
     return result
-setattr(_module, {function!r}, _wrapped)
+setattr(_module, {name!r}, _wrapped)
 """
 
 

@@ -56,6 +56,47 @@ STEPS = {
 COLD = {"during MkDocs' build": ["--no-cache"]}
 
 
+def cache_files(repo: Path) -> dict[str, bytes]:
+    return snapshot(repo / ".cache" / "playbook" / "build")
+
+
+# Inside a build from the build cache (the incremental builder): writing the pages, and
+# about to write the cache's index (the new build's objects partly written).
+CACHED_STEPS = {
+    "writing the pages from the cache": kill_at(
+        "revenue_playbook.engines.mkdocs.incremental", "IncrementalBuilder._build_page",
+        nth=20),
+    "saving the build cache": kill_at("revenue_playbook.incremental.build_cache",
+                                      "Store.save"),
+}
+
+
+@pytest.mark.parametrize("step", list(CACHED_STEPS))
+def test_sigkill_inside_a_cached_build_keeps_the_site_and_the_cache(
+        built: tuple[Path, dict, dict], step: str) -> None:
+    """A build from the build cache killed on the way leaves the previous site and the
+    cache it started from (its index, and every object that index names); the next build
+    from that cache is right."""
+    repo, old, _ = built
+    # the cache holds the edited sources (`built` built them last): the edit undone, the
+    # killed build had a cache of other sources to update
+    sales = repo / "process_defs" / "sales.yaml"
+    sales.write_text(sales.read_text().replace("name: Offer\n", "name: Proposal\n", 1))
+    before = cache_files(repo)
+    assert "index.json" in before
+    result = run_cli(["build"], repo, CACHED_STEPS[step])
+    assert result.returncode == -9, result.stderr
+    assert snapshot(repo / "site") == old
+    after = cache_files(repo)
+    assert after["index.json"] == before["index.json"]
+    assert {name: data for name, data in after.items() if name in before} == before
+    again = run_cli(["build"], repo)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(repo / "site") == old
+    assert beside(repo) == []
+    assert cache_files(repo)["index.json"] != before["index.json"]
+
+
 @pytest.mark.parametrize("step", list(STEPS))
 def test_sigkill_at_each_step_leaves_a_whole_site(built: tuple[Path, dict, dict],
                                                   step: str) -> None:
