@@ -37,7 +37,8 @@ from functools import lru_cache
 from typing import Any, cast
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.utils import Namespace
 from markupsafe import EscapeFormatter, Markup
@@ -350,8 +351,28 @@ def _instrument(ast: nodes.Template) -> nodes.Template:
     return ast
 
 
+# The merge fields a template reads, noted while it is compiled (see `_Compiler`).
+_reads: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("reads",
+                                                                         default=None)
+
+
+class _Compiler(CodeGenerator):
+    """Jinja's code generator, noting each name the template looks up in its context as
+    it compiles it: what `jinja2.meta.find_undeclared_variables` learns from a second
+    pass of the same generator over the template, which cost a third of checking one."""
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        reads = _reads.get()
+        if reads is not None:
+            for action, param in frame.symbols.loads.values():
+                if action == "resolve" and param not in self.environment.globals:
+                    reads.add(param)
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "*", "**", "%"})
+    code_generator_class = _Compiler
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = _current()
@@ -485,13 +506,16 @@ class Parsed:
 @lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
     env = environment()
+    variables: set[str] = set()
+    token = _reads.set(variables)
     try:
         ast = env.parse(source)
-        variables = set(meta.find_undeclared_variables(ast))
         # Compiling catches what parsing does not, such as filters that do not exist.
         template = env.from_string(_instrument(ast))
     except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError included
         return Parsed(None, set(), exc)
+    finally:
+        _reads.reset(token)
     return Parsed(template, variables)
 
 
