@@ -117,6 +117,9 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(
     builds.build()
     assert checks == []
     assert builds.last.restored == ["reads", "diagrams", "pages", "engine"]
+    # each page's HTML is a link to the cache's checked object: nothing copied
+    linked = [p for p in (builds.repo / "site").rglob("*.html") if p.stat().st_nlink > 1]
+    assert len(linked) == stats(builds)[1] == pages
     builds.check()
     assert stats(builds)[:2] == (0, pages)
     assert builds.parses[-1] == 0
@@ -174,6 +177,17 @@ def test_a_damaged_or_planted_cache_is_ignored_and_the_build_is_a_cold_one(
     good = builds.check()
     pages = builds.last.engine.stats.pages  # type: ignore[union-attr]
     largest = max(objects(builds.cache), key=lambda p: p.stat().st_size)
+
+    # objects of another mode than a written file's (restored by a tool that set it):
+    # not linked into the site, whose files keep the mode a cold build gives them
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in objects(builds.cache):
+        path.chmod(0o600)
+    assert builds.check() == good
+    modes = {p.stat().st_mode & 0o777 for p in (builds.repo / "site").rglob("*")
+             if p.is_file()}
+    assert modes == {0o666 & ~mask}
 
     # an object cut short (a build killed while copying the cache, a full disk)
     data = largest.read_bytes()

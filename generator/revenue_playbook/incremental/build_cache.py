@@ -39,6 +39,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -202,6 +203,41 @@ class Store:
         self.used.add(name)
         return data
 
+    def link(self, name: str, dest: str) -> bool:
+        """Put the object `name` at `dest` (a path not yet taken) as a hard link to it,
+        when its bytes hash to its name and it is a file of ours with the mode a written
+        file gets: nothing is copied (a page's HTML, written again by every build from the
+        cache, costs a write that the file system makes dear). False otherwise, and where
+        links cannot be made to the file that was checked (the caller writes `dest`)."""
+        if len(name) != 40 or not _HEX.issuperset(name):
+            return False
+        folder = self._subfolder(name[:2], create=False)
+        if folder is None:
+            return False
+        try:
+            fd = os.open(name[2:], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError:
+            return False
+        with os.fdopen(fd, "rb") as handle:
+            found = os.fstat(fd)
+            if (not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid()
+                    or stat.S_IMODE(found.st_mode) != _written_mode()
+                    or digest(handle.read()) != name):
+                return False
+            try:
+                os.link(name[2:], dest, src_dir_fd=folder, follow_symlinks=False)
+                linked = os.lstat(dest)
+            except OSError:
+                return False
+            if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
+                # not the file checked: replaced under its name meanwhile
+                with contextlib.suppress(OSError):
+                    os.unlink(dest)
+                return False
+        self.reads += 1
+        self.used.add(name)
+        return True
+
     def keep(self, name: str) -> None:
         """The object `name` is still used (it is not removed by `save`)."""
         self.used.add(name)
@@ -241,8 +277,9 @@ class Store:
     def _write(self, folder: int, name: str, data: bytes) -> None:
         temporary = f".{name}.{os.getpid()}.tmp"
         try:
+            # the mode of any file written, so that a site's page may be a link to it
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                         0o644, dir_fd=folder)
+                         0o666, dir_fd=folder)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             # a rename replaces a link of that name rather than writing through it
@@ -322,6 +359,13 @@ class Store:
                     if sub + name not in wanted:
                         with contextlib.suppress(OSError):
                             os.unlink(name, dir_fd=folder)
+
+
+def _written_mode() -> int:
+    """The mode of a file written now: 0666 less the umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def open_cache(folder: Path, project: Path, key: str) -> Store:

@@ -423,12 +423,13 @@ class IncrementalBuilder:
             return True
         if self._store is None or record.output is None:
             return False
-        data = self._store.get(record.output)
-        if data is None:
-            return False
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        with open(dest, "wb") as handle:
-            handle.write(data)
+        if not self._store.link(record.output, dest):  # checked, and linked: no copy
+            data = self._store.get(record.output)
+            if data is None:
+                return False
+            with open(dest, "wb") as handle:
+                handle.write(data)
         stats.restored += 1
         return True
 
