@@ -14,6 +14,7 @@ from helpers import EXAMPLE, defs_with_twin_process, diagrams
 from revenue_playbook.checks.validate import validate
 from revenue_playbook.exports import TARGETS
 from revenue_playbook.exports import build as export
+from revenue_playbook.incremental.page_memo import PageMemo
 from revenue_playbook.site.diagrams import DiagramRenderer
 from revenue_playbook.site.pages import build_site
 
@@ -54,6 +55,22 @@ def test_a_target_that_cannot_export_says_why(tmp_path) -> None:
     page = built.pages["downloads/index.md"].markdown
     assert "Not available for this playbook" in page and "both become" in page
     assert not any(p.startswith("downloads/salesforce") for p in built.assets)
+
+
+def test_a_refusal_is_kept_like_files_are(tmp_path) -> None:
+    """A target that cannot express the playbook is not tried again after an edit it does
+    not read (serve: Salesforce's limits at a hundred times the example, every edit)."""
+    defs = defs_with_twin_process(tmp_path)
+    memo, renderer = PageMemo(), diagrams()
+    build_site(validate(defs).playbook, renderer, memo=memo)
+    assert "downloads:salesforce" in memo.made_keys
+    recap = defs / "templates" / "recap.yaml"
+    recap.write_text(recap.read_text().replace("Our call today", "Our call today, again"))
+    again = build_site(validate(defs).playbook, renderer, memo=memo)
+    assert "downloads:salesforce" not in memo.made_keys and memo.made_keys
+    page = again.pages["downloads/index.md"].markdown
+    assert "Not available for this playbook" in page and "both become" in page
+    assert again.pages == build_site(validate(defs).playbook, renderer).pages
 
 
 @pytest.mark.slow

@@ -37,10 +37,15 @@ class Download:
     problem: str = ""  # why the target is not offered
 
 
-def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Files:
+def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Files | str:
     """A target's files: plain values, so that the build cache keeps them for the next
-    process (its warnings are not shown on the page)."""
-    return build(playbook, name).files
+    process (its warnings are not shown on the page); or, for a playbook the target
+    cannot express, why. A refusal is kept like files are: it would otherwise be worked
+    out again in every build, whatever the edit (a large playbook over a CRM's limits)."""
+    try:
+        return build(playbook, name).files
+    except ExportFailed as exc:
+        return "; ".join(p.message for p in exc.problems)
 
 
 def _zipped(files: dict[str, bytes], root: str, playbook: Playbook,
@@ -71,13 +76,12 @@ def downloads(playbook: Playbook, made: Build | None = None) \
             continue
         entry = Download(name, target.title, target.summary, target.how_to_import)
         entries.append(entry)
-        try:
-            # the calendars' times are clamped to SOURCE_DATE_EPOCH: a key of the files too
-            files = (build(playbook, name).files if made is None else
-                     made.page(f"downloads:{name}", functools.partial(_export, name),
-                               args=source_date_epoch()))
-        except ExportFailed as exc:
-            entry.problem = "; ".join(p.message for p in exc.problems)
+        # the calendars' times are clamped to SOURCE_DATE_EPOCH: a key of the files too
+        files = (_export(name, playbook, {}) if made is None else
+                 made.page(f"downloads:{name}", functools.partial(_export, name),
+                           args=source_date_epoch()))
+        if isinstance(files, str):
+            entry.problem = files
             continue
         for path, data in sorted(files.items()):
             assets[f"{FOLDER}/{name}/{path}"] = data
