@@ -154,6 +154,19 @@ def test_filters_conditions_and_unbalanced_markers_are_refused() -> None:
                    tokens).text == "literal {{{first_name}}}"
 
 
+def test_a_text_converted_again_follows_its_tokens() -> None:
+    """A conversion is kept for the same text and tool while every token it asked for is
+    the same (serve converts each template again after an edit of any one)."""
+    text = "Hi {{ first_name }}, about {{ 'x' }}"
+    first = convert(text, "outreach", {"first_name": "name"}.get)
+    assert first.text == "Hi {{name}}, about x"
+    assert convert(text, "outreach", {"first_name": "name", "other": "o"}.get) is first
+    assert convert(text, "outreach", {"first_name": "given"}.get).text == \
+        "Hi {{given}}, about x"
+    assert convert(text, "outreach", {}.get).issues[0].kind == "token"
+    assert convert(text, "marketo", {"first_name": "name"}.get).text == "Hi {{name}}, about x"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tool", list(TOOLS))
 def test_no_template_text_crashes_the_conversion(tool) -> None:

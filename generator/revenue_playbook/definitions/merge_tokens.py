@@ -100,9 +100,35 @@ def _text(node: nodes.Node) -> str | None:
     return None
 
 
+# Each text converted for a tool, with the tokens it was given: the site's Downloads write
+# every template for each of its tools, and `playbook serve` makes them again after an
+# edit of any one. Bounded: a long session forgets the oldest.
+_CONVERTED: dict[tuple[str, str], tuple[tuple[tuple[str, str | None], ...], Converted]] = {}
+CONVERTED_KEPT = 16384
+
+
 def convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Converted:
     """`source` (a subject or body) in `tool`'s syntax. `tokens(name)` is the tool's token
-    for merge field `name`, or None. Every problem is collected with its line."""
+    for merge field `name`, or None. Every problem is collected with its line. The result
+    is shared with later calls for the same text, tool and tokens: never change it."""
+    kept = _CONVERTED.get((source, tool))
+    if kept is not None and all(tokens(name) == token for name, token in kept[0]):
+        return kept[1]
+    asked: list[tuple[str, str | None]] = []
+
+    def recorded(name: str) -> str | None:
+        token = tokens(name)
+        asked.append((name, token))
+        return token
+
+    out = _convert(source, tool, recorded)
+    if len(_CONVERTED) >= CONVERTED_KEPT:
+        del _CONVERTED[next(iter(_CONVERTED))]
+    _CONVERTED[source, tool] = (tuple(asked), out)
+    return out
+
+
+def _convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Converted:
     out = Converted()
     spec = TOOLS[tool]
     pieces: list[tuple[str, int, bool]] = []  # (text, its first line, one of our tokens)

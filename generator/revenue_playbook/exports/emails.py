@@ -41,6 +41,10 @@ def html(subject: str, body: str) -> bytes:
     return b"<!DOCTYPE html>\n" + ET.tostring(root, encoding="utf-8", method="html") + b"\n"
 
 
+# Kept for the same text, as `html` is (the texts come from `for_tool`, which keeps them).
+_visible = functools.lru_cache(maxsize=8192)(visible)
+
+
 # Salesforce fills a merge field from the record the email is sent to: `Contact.` and
 # `Account.` fields are blank in an email to a lead, `Lead.` fields in one to a contact;
 # `Recipient.` fields are filled for either (Salesforce Help, "Merge Fields for Lightning
@@ -129,7 +133,7 @@ def export(playbook: Playbook) -> Output:
                         functools.partial(line_in, template, part, issue.line), issue.hint))
             if not written.ok:
                 continue
-            subject, body = visible(written.subject.text), visible(written.body.text)
+            subject, body = _visible(written.subject.text), _visible(written.body.text)
             out.files[f"{tool}/{tid}.txt"] = (body.rstrip("\n") + "\n").encode("utf-8")
             out.files[f"{tool}/{tid}.html"] = html(subject, body)
             index.append({"id": tid, "name": template.name, "subject": subject,
