@@ -79,6 +79,10 @@ class _Record:
     stored: str | None = None  # the object holding this record in the build cache
     output: str | None = None  # the object holding the page the theme wrote
     dest: str = ""  # where the theme wrote the page, in the site folder
+    # the Markdown the populate key was made from, and its digest: the next build digests
+    # a page's text again only when it differs (most often it is the very same string)
+    markdown: str | None = None
+    markdown_digest: str = ""
 
 
 @dataclass
@@ -365,23 +369,31 @@ class IncrementalBuilder:
             assert page.markdown is not None
             page.markdown = config.plugins.on_page_markdown(page.markdown, page=page,
                                                             config=config, files=files)
+            old = self._records.get(file.src_uri)
+            markdown = page.markdown
+            if old is not None and old.markdown is not None and old.markdown == markdown:
+                text_digest = old.markdown_digest  # `==` is at once true for the same str
+            else:
+                text_digest = hashlib.blake2b(
+                    markdown.encode("utf-8", "surrogatepass")).hexdigest()
             # not the page's date (update_date): converting Markdown does not read it
             key = hashlib.blake2b(repr((
-                page.markdown, page.meta, file.url, file.dest_uri, page.edit_url,
+                text_digest, page.meta, file.url, file.dest_uri, page.edit_url,
                 before.get("title"), run.links_key)).encode("utf-8", "surrogatepass")
             ).hexdigest()
-            old = self._records.get(file.src_uri)
             if old is not None and old.populate_key == key and self._load(old, files):
                 assert old.populated is not None
                 _restore(page, old.populated, files)
                 _replay(old.populate_warnings)
+                old.markdown, old.markdown_digest = markdown, text_digest
                 return old, False
             with _captured() as warnings:
                 page.render(config, files)
                 assert page.content is not None
                 page.content = config.plugins.on_page_content(page.content, page=page,
                                                               config=config, files=files)
-            return _Record(key, _changes(before, page), warnings), True
+            return _Record(key, _changes(before, page), warnings, markdown=markdown,
+                           markdown_digest=text_digest), True
         except Exception as e:
             message = f"Error reading page '{file.src_uri}':"
             if not isinstance(e, BuildError):
