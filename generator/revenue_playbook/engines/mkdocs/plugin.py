@@ -9,9 +9,11 @@ pages and diagrams to the build, without writing anything into the docs folder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +105,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         # Every cache and reuse layer, kept across serve rebuilds (see `session`); `playbook
         # build` hands over one with its build cache on disk (`use`).
         self.session = Session()
-        self._files: dict[str, tuple[Any, File]] = {}  # serve: the last build's generated files
+        # serve: the last build's generated files, with what each was made from
+        self._files: dict[str, tuple[Any, str | bytes, File]] = {}
         self._server: Any = None  # serve: the server watching files for rebuilds
         self._watching: set[str] = set()  # what this plugin asked it to watch
 
@@ -256,29 +259,33 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            file = self._file(config, path, mark_generated(path, page.markdown), made)
+            file = self._file(config, path, page.markdown, made,
+                              functools.partial(mark_generated, path))
             file.edit_uri = edit_uri(page.source)
             files.append(file)
         for path, data in self.site.assets.items():
             files.append(self._file(config, path, data, made))
         return files
 
-    def _file(self, config: MkDocsConfig, path: str, content: str | bytes,
-              made: dict[str, tuple[Any, File]]) -> File:
-        """`File.generated`, or, in `serve`, the last build's File of the same path and
-        content: a File works out its URL and destination paths once, and a large playbook
-        has thousands. What a build changes on a File is set again as new."""
+    def _file(self, config: MkDocsConfig, path: str, made_from: str | bytes,
+              made: dict[str, tuple[Any, str | bytes, File]],
+              content: Callable[[Any], str | bytes] = lambda data: data) -> File:
+        """`File.generated` with `content(made_from)`, or, in `serve`, the last build's File
+        of the same path made from the same text or bytes: a File works out its URL and
+        destination paths once, and a large playbook has thousands. What a build changes on
+        a File is set again as new. (A page's text is compared as the memo gave it, most
+        often the very same string, before the line marking it generated is added.)"""
         key = (config.site_dir, config.use_directory_urls, self.command)
         known = made.get(path)
-        if known is not None and known[0] == key and known[1]._content == content:
-            file = known[1]
+        if known is not None and known[0] == key and known[1] == made_from:
+            file = known[2]
             file.page = None
             file.inclusion = InclusionLevel.UNDEFINED
             file.generated_by = config.plugins._current_plugin or "<unknown>"
         else:
-            file = File.generated(config, path, content=content)
+            file = File.generated(config, path, content=content(made_from))
         if self.command == "serve":
-            self._files[path] = (key, file)
+            self._files[path] = (key, made_from, file)
         return file
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
