@@ -44,6 +44,9 @@ _PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time,
           datetime.timedelta, decimal.Decimal, enum.Enum)
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 _PACKAGE = __name__.split(".")[0]  # objects of our own classes are digested by value
 
 
@@ -68,10 +71,23 @@ class Digests:
                                digest_size=16).hexdigest()
 
     def _encode(self, value: Any, out: list[str]) -> None:
-        if value is MISSING:
+        kind = type(value)
+        # the kinds most values are made of first, by exact type: the same text as below
+        if kind in _SCALARS:
+            out.append(f"{kind.__name__}:{value!r}")
+        elif kind is dict:
+            out.append(f"{{dict:{len(value)}")
+            for key, item in value.items():
+                self._encode(key, out)
+                self._encode(item, out)
+        elif kind is list or kind is tuple:
+            out.append(f"[{kind.__name__}:{len(value)}")
+            for item in value:
+                self._encode(item, out)
+        elif value is MISSING:
             out.append("<missing>")
         elif isinstance(value, bytes):
-            out.append("b:" + hashlib.blake2b(value, digest_size=16).hexdigest())
+            out.append(self._bytes(value))
         elif isinstance(value, Markup):
             out.append("M" + str(value))
         elif isinstance(value, _PLAIN):
@@ -106,6 +122,17 @@ class Digests:
             self._encode(vars(value), out)
         else:
             raise Uncacheable(type(value).__qualname__)
+
+    def _bytes(self, data: bytes) -> str:
+        """Bytes by their digest, kept for the very same object like a definition's text: a
+        diagram's SVG is the renderer's kept object from one build to the next."""
+        kept = self._nodes.get(id(data)) or self._earlier.get(id(data))
+        if kept is not None and kept[0] is data:
+            self._nodes[id(data)] = kept
+            return kept[1]
+        text = "b:" + hashlib.blake2b(data, digest_size=16).hexdigest()
+        self._nodes[id(data)] = (data, text)  # kept alive: its id stays its own
+        return text
 
     def _node(self, node: BaseModel) -> str:
         kept = self._nodes.get(id(node)) or self._earlier.get(id(node))

@@ -342,6 +342,7 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
     env = page_environment(Session.template_cache(renderer.cache_dir))
     constants = {"phase_titles": PHASE_TITLES, "has_changes": plan.changes_markdown is not None,
                  "directory_urls": plan.directory_urls, "has_actuals": bool(plan.measured)}
+    fixed = build.digests.of(constants)  # in every page's arguments: digested once
     for path, template_name, source, diagrams, values in plan.pages:
         def make(pb: Playbook, shared: Mapping[str, Any], path: str = path,
                  template_name: str = template_name, diagrams: list[str] = diagrams,
@@ -357,8 +358,7 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
                 template_names=shared["template_names"],
                 samples=_Samples(pb, build), **constants, here=path, diagram=inline, **context)
 
-        arguments = (template_name, diagrams, constants,
-                     {} if callable(values) else values)
+        arguments = (template_name, diagrams, fixed, {} if callable(values) else values)
         markdown = build.page(path, make, arguments)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
         markdown = _search_front_matter(pb, path) + markdown
