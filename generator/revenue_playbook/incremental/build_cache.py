@@ -2,11 +2,14 @@
 
 One folder (`.cache/playbook/build/` beside mkdocs.yml by default) holds
 
-- `index.json`: the cache's format, its key, and the digest of each section (the page memo's
-  entries, the engine's records), nothing else;
+- `index.json`: the cache's format, its key, and the digest of each section (the parsed
+  definition files, the digests of the diagram files that passed the SVG check, the page
+  memo's entries, the engine's records), nothing else;
 - `objects/ab/abcdef...`: every other piece as a file named by the BLAKE2b digest of its
-  bytes (a section's JSON, a page's Markdown, its converted HTML and search entries, the
-  page the theme wrote).
+  bytes (a section's JSON, a page's Markdown, a calendar, an export's files, its
+  converted HTML and search entries, the page the theme wrote). An unchanged page the
+  theme wrote goes into the new site as a hard link to its object (`Store.link`), which
+  is never written in place: a new object is written under a temporary name and renamed.
 
 **What keys it.** The key is a digest of Playbook's version and its own code (every file of
 the package), Python's version, the versions of the libraries Playbook requires, the time
@@ -27,7 +30,8 @@ check is made again as in a cold build. Anything wrong costs time, never a wrong
 What cannot be told apart from a good cache is a well-formed one written on purpose by
 someone who can write the project folder: they could change the site as well through
 mkdocs.yml or the definitions. Diagrams' SVG files are checked again as dot's output is
-(`site.diagrams.DiagramRenderer`).
+(`site.diagrams.DiagramRenderer`), unless those very bytes passed in the build that wrote
+the cache.
 
 Clear it with `rm -rf .cache/playbook/build` (or `playbook build --no-cache`, which
 neither reads nor writes it).
