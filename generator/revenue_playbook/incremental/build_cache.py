@@ -61,6 +61,11 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+def is_object_name(name: object) -> bool:
+    """Whether `name` is what `digest` gives (an object's name), and nothing else."""
+    return type(name) is str and len(name) == 40 and _HEX.issuperset(name)
+
+
 def code_fingerprint() -> str:
     """A digest of every file of the installed Playbook package (code, templates): a
     cache made by other code is foreign, even at the same version number."""
@@ -155,6 +160,7 @@ class Store:
         self.misses = 0
         self.writes = 0
         self.ignored: str | None = None  # why the index on disk was not used
+        self._mode = _written_mode()  # of a file written now: an object a page may link to
 
     def close(self) -> None:
         for fd in self._subfolders.values():
@@ -187,7 +193,7 @@ class Store:
     def get(self, name: str) -> bytes | None:
         """The object `name`, or None when it is missing or its bytes are not what its
         name says."""
-        if len(name) != 40 or not _HEX.issuperset(name):
+        if not is_object_name(name):
             self.misses += 1
             return None
         folder = self._subfolder(name[:2], create=False)
@@ -213,7 +219,7 @@ class Store:
         file gets: nothing is copied (a page's HTML, written again by every build from the
         cache, costs a write that the file system makes dear). False otherwise, and where
         links cannot be made to the file that was checked (the caller writes `dest`)."""
-        if len(name) != 40 or not _HEX.issuperset(name):
+        if not is_object_name(name):
             return False
         folder = self._subfolder(name[:2], create=False)
         if folder is None:
@@ -225,7 +231,7 @@ class Store:
         with os.fdopen(fd, "rb") as handle:
             found = os.fstat(fd)
             if (not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid()
-                    or stat.S_IMODE(found.st_mode) != _written_mode()
+                    or stat.S_IMODE(found.st_mode) != self._mode
                     or digest(handle.read()) != name):
                 return False
             try:
@@ -400,5 +406,5 @@ def open_cache(folder: Path, project: Path, key: str) -> Store:
     return Store(fd, folder, key)
 
 
-__all__ = ["CacheUnusable", "Store", "cache_key", "code_fingerprint", "library_versions",
-           "open_cache", "time_zone_database"]
+__all__ = ["CacheUnusable", "Store", "cache_key", "code_fingerprint", "is_object_name",
+           "library_versions", "open_cache", "time_zone_database"]

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ..definitions.loader import ReadCache
-from .build_cache import Store
+from .build_cache import Store, is_object_name
 from .page_memo import PageMemo
 
 R = TypeVar("R")
@@ -58,7 +58,6 @@ MEMO = "pages"
 ENGINE = "engine"
 DIAGRAMS = "diagrams"
 DIAGRAMS_FORMAT = 1
-_HEX = frozenset("0123456789abcdef")
 
 
 class EngineState(Protocol):
@@ -169,8 +168,7 @@ def _checked_svgs(section: object) -> frozenset[str] | None:
     """The digests of the diagrams section, if it is exactly what `save` writes."""
     if (not isinstance(section, dict) or set(section) != {"format", "passed"}
             or section["format"] != DIAGRAMS_FORMAT or not isinstance(section["passed"], list)
-            or not all(type(name) is str and len(name) == 40 and _HEX.issuperset(name)
-                       for name in section["passed"])):
+            or not all(is_object_name(name) for name in section["passed"])):
         return None
     return frozenset(section["passed"])
 
