@@ -6,9 +6,11 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import revenue_playbook
 
@@ -245,18 +247,23 @@ except SystemExit as exc:
     code = exc.code
 loader = sys.modules.get("pydantic.plugin._loader")
 print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules),
-                  "plugins_searched": loader is not None and loader._plugins is not None}),
+                  "plugins_searched": getattr(loader, "_plugins", None) is not None}),
       file=sys.stderr)
 """
 
 
-def test_validate_loads_only_what_it_checks_with():
+def _probe(**env: str) -> tuple[dict[str, Any], str]:
     root = PACKAGE.parent.parent
+    environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     proc = subprocess.run([sys.executable, "-c", PROBE, str(root / "process_defs")],
-                          capture_output=True, text=True, timeout=120)
-    probe = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert probe["code"] == 0, proc.stdout
-    assert "valid" in proc.stdout
+                          capture_output=True, text=True, timeout=120, env=environ | env)
+    return json.loads(proc.stderr.strip().splitlines()[-1]), proc.stdout
+
+
+def test_validate_loads_only_what_it_checks_with():
+    probe, stdout = _probe()
+    assert probe["code"] == 0, stdout
+    assert "valid" in stdout
     loaded = set(probe["modules"])
     assert {"revenue_playbook.checks.validate", "revenue_playbook.checks.rules",
             "pydantic"} <= loaded
@@ -266,5 +273,16 @@ def test_validate_loads_only_what_it_checks_with():
                   or m.startswith(f"revenue_playbook.{room}.")) == []
     # the console script pauses the garbage collector for the import only
     assert probe["gc"] is True
-    # and pydantic does not read every installed package's entry points for plugins
+    # and pydantic does not read every installed package's entry points for plugins, nor
+    # import what reads them
     assert probe["plugins_searched"] is False
+    assert "importlib.metadata" not in loaded
+
+
+def test_plugins_the_environment_names_are_still_searched_for():
+    """Only plugins switched off altogether spare the search: a list of plugins to leave
+    out leaves pydantic's loader to read the entry points for the others."""
+    probe, stdout = _probe(PYDANTIC_DISABLE_PLUGINS="some_plugin")
+    assert probe["code"] == 0, stdout
+    assert probe["plugins_searched"] is True
+    assert "importlib.metadata" in probe["modules"]
