@@ -236,7 +236,7 @@ def test_the_room_rules_catch_a_wrong_import():
 SITE_PACKAGES = {"mkdocs", "material", "markdown", "pymdownx", "pygments", "mike", "icalendar",
                  "nh3", "defusedxml", "watchdog", "playwright", "duckdb", "sqlglot"}
 SITE_MODULES = {"site", "exports", "engines", "publishing", "measure", "crm", "safety.markup",
-                "safety.sanitize"}
+                "safety.sanitize", "safety.safe_writes"}
 PROBE = """
 import gc, json, sys
 from revenue_playbook.console import run

@@ -37,7 +37,7 @@ def test_the_definitions_folder_is_named_in_one_place() -> None:
         found = [t for t in texts if t == "process_defs" or t.startswith("process_defs/")]
         if found:
             naming[module] = found
-    assert naming == {"safety/safe_writes.py": ["process_defs"]}
+    assert naming == {"safety/__init__.py": ["process_defs"]}
 
 
 def test_the_garbage_collector_is_tuned_in_one_place() -> None:

@@ -21,8 +21,8 @@ from . import __version__
 from .checks.report import REPORTERS
 from .definitions.config import ConfigError, Settings, load_settings
 from .definitions.model import ITEM_FOLDERS, json_schema
+from .safety import DEFINITIONS_FOLDER
 from .safety.encoders import terminal
-from .safety.safe_writes import DEFINITIONS_FOLDER
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 DEFAULT_DEFS = DEFINITIONS_FOLDER

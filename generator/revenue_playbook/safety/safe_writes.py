@@ -48,15 +48,13 @@ from typing import Any
 
 import yaml
 
+from . import DEFINITIONS_FOLDER
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock; runs there are not serialised
     fcntl = None  # type: ignore[assignment]
 
-# The folder of definitions a project has, unless told otherwise (`playbook validate PATH`,
-# the plugin's `defs:`): a source never written over, and the default of every command and
-# adapter, which all name it through this one name.
-DEFINITIONS_FOLDER = "process_defs"
 STAGING_KINDS = ("new", "old")  # a folder being built; a replaced one waiting for removal
 
 
