@@ -13,7 +13,9 @@ import pytest
 from helpers import make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2 import meta
 
+from revenue_playbook.checks.rules.templates import render_error_line
 from revenue_playbook.definitions import templating
 
 
@@ -138,6 +140,59 @@ def test_ordinary_templates_render_as_before() -> None:
               "{{ price * 2 }} {{ items|sum(start=[]) if false else items|length }}")
     assert templating.render(source, {"name": "dana", "items": ["a", "b"], "price": 1.5}) == \
         "Dana: 1. a! 2. b!     a|2      bx  |A, B 1024 3.0 2"
+
+
+# Templates of text and bare fields render from their pieces, without compiling: each
+# must render, note its fields and fail exactly as its compiled code does.
+FIELD_NAMES = ["name", "company", "self", "loop", "range", "caller", "x1"]
+VALUES = st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=False),
+                   st.booleans(), st.none(), st.lists(st.text(max_size=5), max_size=3),
+                   st.dates(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+PIECES = st.lists(st.one_of(
+    st.text(alphabet=st.characters(blacklist_characters="{}%#"), max_size=12),
+    st.sampled_from(FIELD_NAMES).map(lambda name: "{{ " + name + " }}"),
+    st.sampled_from(FIELD_NAMES).map(lambda name: "{{" + name + "-}}\n  "),
+    st.just("{# note #}"), st.just("{% raw %}{{ kept }}{% endraw %}")), max_size=8)
+
+
+def _as_compiled(source: str, values: dict[str, object]) -> str | type[BaseException]:
+    env = templating.environment()
+    template = env.from_string(templating._instrument(env.parse(source)))
+    try:
+        return "".join(template.generate(values))
+    except Exception as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PIECES, st.dictionaries(st.sampled_from(FIELD_NAMES), VALUES))
+def test_text_and_fields_render_as_compiled(pieces: list[str], values: dict[str, object]) -> None:
+    source = "".join(pieces)
+    parsed = templating.parse(source)
+    assert parsed.error is None
+    env = templating.environment()
+    assert parsed.variables == meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
+    expected = _as_compiled(source, values)
+    if isinstance(expected, str):
+        assert templating.render(source, values) == expected
+    else:
+        with pytest.raises(expected):
+            templating.render(source, values)
+
+
+def test_text_and_fields_are_not_compiled_to_render() -> None:
+    assert templating.parse("Hi {{ name }},\n\nsee you {{ day }}.\n").template is None
+    assert templating.parse("Hi {{ name|title }}").template is not None
+    assert templating.parse("{{ self }}").template is not None
+
+
+def test_an_error_in_text_and_fields_names_its_line() -> None:
+    source = "Hi {{ name }},\n\n{{ notes }}\n"
+    with pytest.raises(templating.RenderLimit, match="printing a value") as caught:
+        templating.render(source, {"name": "Dana", "notes": "x" * (templating.MAX_CHARS + 1)})
+    assert render_error_line(caught.value) == 3
+    with pytest.raises(templating.RenderLimit, match="produces more than 200,000"):
+        templating.render("{{ a }}{{ a }}", {"a": "x" * 150_000})
 
 
 HOSTILE = {

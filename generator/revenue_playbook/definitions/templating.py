@@ -494,23 +494,64 @@ def environment() -> ImmutableSandboxedEnvironment:
     return env
 
 
+# Names a template's top level does not look up among its merge fields: Jinja gives `self`
+# a reference to the template itself; the others mean something in loops, calls and macros.
+_SPECIAL_NAMES = frozenset({"self", "loop", "caller", "varargs", "kwargs"})
+
+# A piece of a template made of text and bare `{{ field }}`s only: text as it is written,
+# or a merge field as the 1-tuple of its name.
+Piece = str | tuple[str]
+
+
 @dataclass
 class Parsed:
-    """A template field compiled once: the merge fields it uses, or why it does not compile."""
+    """A template field read once: the merge fields it uses, or why it does not compile.
+
+    Most email templates are text and bare `{{ field }}`s alone (`pieces`): nothing in them
+    can fail to compile, and their compiled code would only join the text with each field's
+    value, so they are rendered from their pieces and compiled only when a render needs
+    more (a field without a value, an error to place on its line). The others are compiled
+    at once (`template`): compiling catches what parsing does not, such as filters that do
+    not exist."""
 
     template: jinja2.Template | None
     variables: set[str]
     error: jinja2.TemplateSyntaxError | None = None
+    pieces: tuple[Piece, ...] | None = None
+
+
+def _pieces(ast: nodes.Template) -> tuple[Piece, ...] | None:
+    """The pieces of a template that is text and bare `{{ field }}`s only, else None."""
+    pieces: list[Piece] = []
+    for output in ast.body:
+        if type(output) is not nodes.Output:
+            return None
+        for node in output.nodes:
+            if type(node) is nodes.TemplateData:
+                pieces.append(node.data)
+            elif type(node) is nodes.Name and node.ctx == "load" and \
+                    node.name not in _SPECIAL_NAMES:
+                pieces.append((node.name,))
+            else:
+                return None
+    return tuple(pieces)
 
 
 @lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
     env = environment()
+    try:
+        ast = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return Parsed(None, set(), exc)
+    pieces = _pieces(ast)
+    if pieces is not None:
+        # what the compiler would note: every field the top level looks up, but globals
+        fields = {piece[0] for piece in pieces if isinstance(piece, tuple)}
+        return Parsed(None, fields - env.globals.keys(), pieces=pieces)
     variables: set[str] = set()
     token = _reads.set(variables)
     try:
-        ast = env.parse(source)
-        # Compiling catches what parsing does not, such as filters that do not exist.
         template = env.from_string(_instrument(ast))
     except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError included
         return Parsed(None, set(), exc)
@@ -519,26 +560,54 @@ def parse(source: str) -> Parsed:
     return Parsed(template, variables)
 
 
+@lru_cache(maxsize=4096)
+def compiled(source: str) -> jinja2.Template:
+    """A template field that parses, compiled (the one `parse` keeps, or compiled now for a
+    template of text and fields)."""
+    parsed = parse(source)
+    if parsed.template is not None:
+        return parsed.template
+    env = environment()
+    return env.from_string(_instrument(env.parse(source)))
+
+
 def render(source: str, values: dict[str, Any]) -> str:
     """Render a template field with merge values; raises jinja2 errors for the caller, and
     RenderLimit when the template goes over its budget."""
     parsed = parse(source)
     if parsed.error is not None:
         raise parsed.error
-    assert parsed.template is not None
     token = _budget.set(_Budget())
     try:
-        out: list[str] = []
-        size = 0
-        for chunk in parsed.template.generate(values):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise RenderLimit(f"the template produces more than {MAX_OUTPUT:,} "
-                                  "characters")
-            out.append(chunk)
-        return "".join(out)
+        pieces = parsed.pieces
+        if pieces is not None and all(isinstance(p, str) or p[0] in values for p in pieces):
+            try:
+                return _joined(_filled(pieces, values))
+            except Exception:
+                # rendered again as compiled code, which raises the same error with the
+                # template's line in its traceback (`render_error_line`)
+                _budget.set(_Budget())
+        return _joined(compiled(source).generate(values))
     except MemoryError:
         raise RenderLimit("the template runs out of memory") from None
     finally:
         _budget.reset(token)
+
+
+def _filled(pieces: tuple[Piece, ...], values: dict[str, Any]) -> Iterator[str]:
+    """What the compiled code of a template of text and fields yields: the text, and each
+    field's value passed through the environment's `finalize` and made text."""
+    for piece in pieces:
+        yield piece if isinstance(piece, str) else str(_finalize(values[piece[0]]))
+
+
+def _joined(chunks: Iterable[str]) -> str:
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise RenderLimit(f"the template produces more than {MAX_OUTPUT:,} characters")
+        out.append(chunk)
+    return "".join(out)
 
