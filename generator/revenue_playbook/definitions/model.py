@@ -5,7 +5,10 @@ defaults, and collections are mappings from a readable id (`discovery`, `demo_fo
 the item. The JSON Schema of a definition file is exported from these models.
 """
 
-from __future__ import annotations
+# Unlike the other modules, no `from __future__ import annotations`: pydantic would read each
+# field's annotation back from its text (a compile and an eval each, about a sixth of the
+# time these classes take to build on every start); left as objects, they are evaluated
+# once as the class body runs. A name only imported for type checking is quoted.
 
 import functools
 import re
@@ -256,15 +259,15 @@ class Node(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True,
                               str_strip_whitespace=True, validate_default=False, frozen=True)
 
-    _source: SourceFile | None = PrivateAttr(default=None)
+    _source: "SourceFile | None" = PrivateAttr(default=None)
     _path: tuple[str | int, ...] = PrivateAttr(default=())
 
-    def anchor(self, source: SourceFile, path: tuple[str | int, ...]) -> None:
+    def anchor(self, source: "SourceFile", path: tuple[str | int, ...]) -> None:
         self._source = source
         self._path = path
 
     @property
-    def source(self) -> SourceFile | None:
+    def source(self) -> "SourceFile | None":
         return self._source
 
     @property
@@ -296,7 +299,7 @@ class CrmName(Node):
         None, description="On a sales stage: the forecast category this CRM takes.")
 
     @model_validator(mode="after")
-    def _something(self) -> CrmName:
+    def _something(self) -> "CrmName":
         if not (self.value or self.label or self.probability is not None
                 or self.forecast_category):
             raise ValueError("give at least one of `value`, `label`, `probability` or "
@@ -1131,39 +1134,45 @@ def is_id(text: str) -> bool:
     return ID_PATTERN.fullmatch(text) is not None
 
 
-class DefinitionFile(BaseModel):
-    """A file in `process_defs/`: any of these sections, each at most once in the playbook."""
+@functools.cache
+def definition_file() -> type[BaseModel]:
+    """The model of a whole definition file. Only its JSON Schema is used (files are
+    validated section by section, see `SECTIONS`): the class is made when first asked for,
+    not on every start."""
 
-    # Only its JSON Schema is used (files are validated section by section, see
-    # `SECTIONS`): built when first asked for, not on every start.
-    model_config = ConfigDict(extra="forbid", title="Playbook definition file", defer_build=True)
+    class DefinitionFile(BaseModel):
+        """A file in `process_defs/`: any of these sections, each at most once in the playbook."""
 
-    company: Company | None = None
-    segments: dict[str, Segment] | None = None
-    outcomes: dict[str, OutcomeType] | None = None
-    reasons: dict[str, Reason | Text] | None = None  # a reason may be just its name
-    roles: dict[str, Role] | None = None
-    personas: dict[str, Persona] | None = None
-    funnel: dict[str, Phase] | None = None
-    lifecycle: dict[str, LifecycleStage] | None = None
-    lead_statuses: dict[str, LeadStatus] | None = None
-    scoring: Scoring | None = None
-    processes: dict[str, SalesProcess] | None = None
-    cadences: dict[str, Cadence] | None = None
-    merge_fields: dict[str, Variable] | None = None
-    templates: dict[str, Template] | None = None
-    sla: SLA | None = None
-    service_levels: dict[str, OperationalSLA] | None = None
-    campaigns: dict[str, Campaign] | None = None
-    kpis: dict[str, KPI] | None = None
-    revenue_goal: RevenueGoal | None = None
-    meeting: Meeting | None = None
+        model_config = ConfigDict(extra="forbid", title="Playbook definition file")
+
+        company: Company | None = None
+        segments: dict[str, Segment] | None = None
+        outcomes: dict[str, OutcomeType] | None = None
+        reasons: dict[str, Reason | Text] | None = None  # a reason may be just its name
+        roles: dict[str, Role] | None = None
+        personas: dict[str, Persona] | None = None
+        funnel: dict[str, Phase] | None = None
+        lifecycle: dict[str, LifecycleStage] | None = None
+        lead_statuses: dict[str, LeadStatus] | None = None
+        scoring: Scoring | None = None
+        processes: dict[str, SalesProcess] | None = None
+        cadences: dict[str, Cadence] | None = None
+        merge_fields: dict[str, Variable] | None = None
+        templates: dict[str, Template] | None = None
+        sla: SLA | None = None
+        service_levels: dict[str, OperationalSLA] | None = None
+        campaigns: dict[str, Campaign] | None = None
+        kpis: dict[str, KPI] | None = None
+        revenue_goal: RevenueGoal | None = None
+        meeting: Meeting | None = None
+
+    return DefinitionFile
 
 
 def json_schema(kind: str | None = None) -> dict[str, Any]:
     """The JSON Schema of a definition file, or of a one-item file in folder `kind`."""
     if kind is None:
-        schema = DefinitionFile.model_json_schema()
+        schema = definition_file().model_json_schema()
     else:
         schema = SECTIONS[kind].model.model_json_schema()
         schema["title"] = f"Playbook {SECTIONS[kind].noun} file"
