@@ -65,7 +65,7 @@ def interrupted_console(args: list[str], cwd: Path, at: int | None,
     machine, however loaded. How many calls the run made by the end, or by the interrupt, is
     written to `calls`."""
     code = f"""
-import os, signal, sys
+import atexit, os, signal, sys
 from revenue_playbook.console import run
 _calls = [0]
 def _count(frame, event, arg):
@@ -75,14 +75,14 @@ def _count(frame, event, arg):
     if _calls[0] == {at}:
         sys.setprofile(None)
         os.kill(os.getpid(), signal.SIGINT)
-if {at is not None}:
-    sys.setprofile(_count)
-try:
-    run()
-finally:
+def _written():  # at exit: a handler of its own keeps Python's full exit (console.leave)
     sys.setprofile(None)
     with open({str(calls)!r}, "w") as out:
         out.write(str(_calls[0]))
+atexit.register(_written)
+if {at is not None}:
+    sys.setprofile(_count)
+run()
 """
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, text=True,

@@ -238,17 +238,21 @@ SITE_PACKAGES = {"mkdocs", "material", "markdown", "pymdownx", "pygments", "mike
 SITE_MODULES = {"site", "exports", "engines", "publishing", "measure", "crm", "safety.markup",
                 "safety.sanitize", "safety.safe_writes"}
 PROBE = """
-import gc, json, sys
+import atexit, gc, json, sys
 from revenue_playbook.console import run
 sys.argv = ["playbook", "validate", sys.argv[1]]
+code = None
+def report():  # at exit (a handler of its own keeps Python's full exit)
+    loader = sys.modules.get("pydantic.plugin._loader")
+    print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules),
+                      "plugins_searched": getattr(loader, "_plugins", None) is not None}),
+          file=sys.stderr)
+atexit.register(report)
 try:
     run()
 except SystemExit as exc:
     code = exc.code
-loader = sys.modules.get("pydantic.plugin._loader")
-print(json.dumps({"code": code, "gc": gc.isenabled(), "modules": sorted(sys.modules),
-                  "plugins_searched": getattr(loader, "_plugins", None) is not None}),
-      file=sys.stderr)
+    raise
 """
 
 

@@ -12,12 +12,19 @@ command turns the search off, unless the environment already says what to do. Sw
 the search still imports `importlib.metadata` (email, zipfile, csv, sockets: 13-15 ms of
 CPU, a twentieth of `playbook validate`) to read nothing: `no_plugin_search` puts in its
 place a module that answers as the switched-off one does.
+
+A run that leaves nothing behind it (one thread, nothing registered to run at exit: what
+`playbook validate` is) ends as soon as its output is flushed (`leave`): Python's own exit
+would free the 60,000 objects of the imports one by one (8 ms of CPU, 3% of a validate).
+Any other run exits as Python does.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 import types
 from collections.abc import Iterable
 
@@ -58,9 +65,26 @@ def run() -> None:
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted.\n")
             code = INTERRUPTED
+        else:
+            leave(code)
     except KeyboardInterrupt:  # a second Ctrl-C while the first is reported
         code = INTERRUPTED
     sys.exit(code)
+
+
+def leave(code: int) -> None:
+    """End the process with `code` at once, its output flushed, when nothing else would
+    happen at exit: no other thread to wait for and nothing registered with `atexit` (a
+    temporary folder to remove, logging to flush, a caller's own handler). Otherwise, or
+    when the output cannot be flushed, return for Python's own exit."""
+    if threading.active_count() != 1 or atexit._ncallbacks():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: reported as Python would
+        return
+    os._exit(code)
 
 
 if __name__ == "__main__":
