@@ -254,34 +254,39 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         edit_uri = EditUris(config)
         made = self._files
         self._files = {}
+        # read once: an option of MkDocs' config costs a few look-ups, and there is a File
+        # per page and per diagram
+        key = (config.site_dir, config.use_directory_urls, self.command)
+        by = config.plugins._current_plugin or "<unknown>"
         for path, page in self.site.pages.items():
             if files.get_file_from_path(path) is not None:
                 log.info("%s is written by hand in the docs folder; it replaces the "
                          "generated page", path)
                 continue
-            file = self._file(config, path, page.markdown, made,
+            file = self._file(config, key, by, path, page.markdown, made,
                               functools.partial(mark_generated, path))
             file.edit_uri = edit_uri(page.source)
             files.append(file)
         for path, data in self.site.assets.items():
-            files.append(self._file(config, path, data, made))
+            files.append(self._file(config, key, by, path, data, made))
         return files
 
-    def _file(self, config: MkDocsConfig, path: str, made_from: str | bytes,
+    def _file(self, config: MkDocsConfig, key: tuple[Any, ...], generated_by: str,
+              path: str, made_from: str | bytes,
               made: dict[str, tuple[Any, str | bytes, File]],
               content: Callable[[Any], str | bytes] = lambda data: data) -> File:
         """`File.generated` with `content(made_from)`, or, in `serve`, the last build's File
-        of the same path made from the same text or bytes: a File works out its URL and
-        destination paths once, and a large playbook has thousands. What a build changes on
-        a File is set again as new. (A page's text is compared as the memo gave it, most
-        often the very same string, before the line marking it generated is added.)"""
-        key = (config.site_dir, config.use_directory_urls, self.command)
+        of the same path made from the same text or bytes (and the same `key`: site folder,
+        URL style and command): a File works out its URL and destination paths once, and a
+        large playbook has thousands. What a build changes on a File is set again as new.
+        (A page's text is compared as the memo gave it, most often the very same string,
+        before the line marking it generated is added.)"""
         known = made.get(path)
         if known is not None and known[0] == key and known[1] == made_from:
             file = known[2]
             file.page = None
             file.inclusion = InclusionLevel.UNDEFINED
-            file.generated_by = config.plugins._current_plugin or "<unknown>"
+            file.generated_by = generated_by
         else:
             file = File.generated(config, path, content=content(made_from))
         if self.command == "serve":
