@@ -506,6 +506,9 @@ def assemble(root: Path, limits: Limits | None = None, cache: ReadCache | None =
     assembler.finish(root)
     revised = assembler.playbook.revised
     for shown, source in assembler.sources.items():
+        if source.mtime is not None:  # from the file as it was read
+            revised[shown] = int(source.mtime)
+            continue
         try:
             revised[shown] = int(source.path.stat().st_mtime)
         except OSError:
