@@ -35,10 +35,15 @@ _NOUNS = {"bh": "business hour", "ch": "calendar hour", "bd": "business day",
 
 
 def old_durations(ctx: Context) -> Iterator[Finding]:
-    for item in ctx.items:
-        for node in walk(item):
-            for name in DURATION_FIELDS.get(type(node), ()):
-                yield from _field(node, name)
+    # each definition walked once, then again only when its file changed (serve)
+    for found in ctx.per_item("old durations", _old_durations_in):
+        yield from found
+
+
+def _old_durations_in(item: Node) -> list[Finding]:
+    return [finding for node in walk(item)
+            for name in DURATION_FIELDS.get(type(node), ())
+            for finding in _field(node, name)]
 
 
 def _field(node: Node, name: str) -> Iterator[Finding]:
