@@ -112,16 +112,15 @@ def salesforce_objects(tid: str, template: Template, playbook: Playbook,
     return problems
 
 
-def templates_for(playbook: Playbook, tool: str) -> list[tuple[str, Template]]:
-    return [(tid, t) for tid, t in playbook.templates.items() if tool in t.tools]
-
-
 def export(playbook: Playbook) -> Output:
     out = Output()
     sent_to = recipients(playbook)
+    templates = list(playbook.templates.items())  # listed once, not once per tool
     for tool in TOOLS:
         index = []
-        for tid, template in templates_for(playbook, tool):
+        for tid, template in templates:
+            if tool not in template.tools:
+                continue
             if tool == "salesforce":
                 out.problems += salesforce_objects(tid, template, playbook,
                                                    sent_to.get(tid, {}))
@@ -136,12 +135,22 @@ def export(playbook: Playbook) -> Output:
             subject, body = _visible(written.subject.text), _visible(written.body.text)
             out.files[f"{tool}/{tid}.txt"] = (body.rstrip("\n") + "\n").encode("utf-8")
             out.files[f"{tool}/{tid}.html"] = html(subject, body)
-            index.append({"id": tid, "name": template.name, "subject": subject,
-                          "text": f"{tid}.txt", "html": f"{tid}.html"})
+            index.append(_index_entry(tid, template.name, subject))
         if index:
-            out.files[f"{tool}/templates.json"] = (json.dumps(
-                json_clean(index), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            # what json.dumps(index, indent=2) writes, each entry's text kept (_index_entry)
+            out.files[f"{tool}/templates.json"] = (
+                "[\n  " + ",\n  ".join(index) + "\n]\n").encode("utf-8")
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _index_entry(tid: str, name: str, subject: str) -> str:
+    """One template's entry in templates.json as `json.dumps` writes it inside the list
+    (indented one level more): kept for the same text, as `html` is. JSON strings hold no
+    line break, so indenting each line of the entry alone gives the same text."""
+    entry = json_clean({"id": tid, "name": name, "subject": subject, "text": f"{tid}.txt",
+                        "html": f"{tid}.html"})
+    return json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
 def applies(playbook: Playbook) -> bool:
