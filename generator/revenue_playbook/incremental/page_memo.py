@@ -304,6 +304,19 @@ def _restored(data: object) -> dict[str, _Kept]:
     return kept
 
 
+def _needed(reads: dict[Read, str]) -> dict[Read, str]:
+    """The reads that decide whether a value is still right: an item, the length or the
+    emptiness of a mapping the value also read whole is left out, since the whole's
+    digest covers them (most pages list a section and look up some of its items; checking
+    those again is most of the time spent deciding that a page is unchanged)."""
+    whole = {read[1:] for read in reads if read[0] == "all"}
+    if not whole:
+        return reads
+    return {read: digest for read, digest in reads.items()
+            if not ((read[0] == "item" and read[1:-1] in whole)
+                    or (read[0] in ("len", "bool") and read[1:] in whole))}
+
+
 class _Stale(Exception):
     """A value read in the last build can no longer be made (its definition is gone)."""
 
@@ -544,7 +557,7 @@ class Build:
             self._traces.pop()
         if arguments is None or not trace.cacheable:
             return value, None
-        kept = self._kept[key] = _Kept({("args",): arguments, **trace.reads}, value,
+        kept = self._kept[key] = _Kept({("args",): arguments, **_needed(trace.reads)}, value,
                                        trace.inner, make, args)
         return value, kept
 
