@@ -140,8 +140,12 @@ class Digests:
             self._nodes[id(node)] = kept
             return kept[1]
         source = getattr(node, "source", None)
-        text = (f"N{type(node).__qualname__}:{getattr(source, 'display', None)}:"
-                f"{getattr(node, 'path', ())!r}:{node.model_dump_json()}")
+        # by the digest of its JSON: a section read whole, or a process holding every stage,
+        # is then digested from a few bytes per definition in each build, not from its text
+        text = "N" + hashlib.blake2b(
+            f"{type(node).__qualname__}:{getattr(source, 'display', None)}:"
+            f"{getattr(node, 'path', ())!r}:{node.model_dump_json()}".encode(
+                "utf-8", "surrogatepass"), digest_size=16).hexdigest()
         self._nodes[id(node)] = (node, text)  # the node is kept alive: its id stays its own
         return text
 
