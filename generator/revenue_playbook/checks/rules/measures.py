@@ -41,12 +41,16 @@ def events(pb: Playbook) -> list[str]:
 def kpi_measures(ctx: Context) -> Iterator[Finding]:
     pb = ctx.playbook
     known = events(pb)
+    # what each field may name, worked out once for all KPIs (as sets: looked up per KPI)
+    stages = [e for e in known if e not in MEASURE_EVENTS]
+    allowed = {"stage": set(stages), "from_": set(known), "to": {*stages, "first_touch"}}
     for kid, kpi in pb.kpis.items():
         if kpi.measure is not None:
-            yield from _measure(pb, kid, kpi, kpi.measure, known)
+            yield from _measure(pb, kid, kpi, kpi.measure, known, allowed)
 
 
-def _measure(pb: Playbook, kid: str, kpi: KPI, m: Measure, known: list[str]) -> Iterator[Finding]:
+def _measure(pb: Playbook, kid: str, kpi: KPI, m: Measure, known: list[str],
+             allowed: dict[str, set[str]]) -> Iterator[Finding]:
     given = {name for name in ("stage", "from_", "to", "within") if getattr(m, name) is not None}
     given |= {name for name in ("of", "per_goal", "per") if name in m.model_fields_set}
     for name in sorted(NEEDS[m.kind] - given):
@@ -57,8 +61,6 @@ def _measure(pb: Playbook, kid: str, kpi: KPI, m: Measure, known: list[str]) -> 
         yield Finding(MEASURE_SHAPE, m.where(KEYS.get(name, name), key=True),
                       f"KPI '{kid}': the `{m.kind}` measure takes no `{KEYS.get(name, name)}`",
                       _shape_hint(m.kind))
-    stages = [e for e in known if e not in MEASURE_EVENTS]
-    allowed = {"stage": stages, "from_": known, "to": [*stages, "first_touch"]}
     for name in ("stage", "from_", "to"):
         value = getattr(m, name)
         if value is None or value in allowed[name]:
