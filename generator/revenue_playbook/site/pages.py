@@ -358,7 +358,9 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
                 template_names=shared["template_names"],
                 samples=_Samples(pb, build), **constants, here=path, diagram=inline, **context)
 
-        arguments = (template_name, diagrams, fixed, {} if callable(values) else values)
+        # one string for most pages (their values are made inside): digested at once
+        arguments: Any = (f"{template_name}\x00{diagrams!r}\x00{fixed}" if callable(values)
+                          else (template_name, diagrams, fixed, values))
         markdown = build.page(path, make, arguments)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
         markdown = _search_front_matter(pb, path) + markdown
