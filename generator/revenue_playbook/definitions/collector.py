@@ -14,6 +14,10 @@ collector would walk them again and again. Three moments, measured:
   of CPU per edit at scale 10 (4 ms frozen), 0.35-0.75 s at scale 100 (0.1-0.3 s frozen).
   What a later build replaces is still freed by reference counting; only the first build's
   reference cycles stay (2 MB at scale 10).
+- `settled`: in a process that runs one command and ends (the console script), a build's
+  checked definitions live until the end, while MkDocs allocates enough for three full
+  collections that would walk them each time: frozen once they are checked, without a
+  collection of their own (at scale 10, 0.08 s of the 0.30 s the collector took).
 """
 
 from __future__ import annotations
@@ -35,16 +39,30 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
+_one_command = False  # set by `startup`: this process runs one command, then ends
+
+
 @contextlib.contextmanager
 def startup() -> Iterator[None]:
     """The collector off for the block, and what the block made frozen after it: for imports
-    whose objects live until exit."""
+    whose objects live until exit. Used by the console script only: the process runs one
+    command (see `settled`)."""
+    global _one_command
+    _one_command = True
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
         gc.enable()
+
+
+def settled() -> None:
+    """In a process that runs one command (`startup`), exempt what is alive now from every
+    later collection, without collecting first: the garbage of reference cycles among it is
+    kept until exit. Elsewhere (a test suite, a tool calling us) nothing is done."""
+    if _one_command:
+        gc.freeze()
 
 
 def spare_survivors() -> None:

@@ -134,6 +134,7 @@ def render(config_file: Path, out_dir: Path, strict: bool = False, *,
                     raise InvalidDefinitions(format_text(result, plugin.config.strict))
                 plugin.prepare(RunOptions(validated=result, changes=changes,
                                           version=version))
+            collector.settled()  # the checked definitions live as long as the build
             if session is not None and session.engine is not None:
                 session.engine.build(config)  # type: ignore[attr-defined]
                 session.save(str(out_dir))
