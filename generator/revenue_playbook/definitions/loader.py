@@ -8,7 +8,6 @@ are not engineers expect (YAML 1.2 booleans only, no base-60 numbers: `17:00` st
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import json
@@ -614,9 +613,10 @@ class ReadCache:
     file's bytes, its name and the limits: a file whose key is found is not parsed."""
 
     def __init__(self) -> None:
-        # path -> (stamp, source, problems, key and data as JSON: None when not kept)
+        # path -> (stamp, source, problems, key and data as JSON: None when not kept; the
+        # JSON None until `export` makes it)
         self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding],
-                                      tuple[str, str] | None]] = {}
+                                      tuple[str, str | None] | None]] = {}
         self._restored: dict[str, str] = {}  # key -> data as JSON, from the last process
         self.parses = 0  # files actually parsed, for tests and benchmarks
         # what the checks worked out from the models of unchanged files
@@ -647,11 +647,9 @@ class ReadCache:
                 return source, []
         self.parses += 1
         problems = _parse_bytes(source, raw, limits)
-        as_json = None
-        if not problems:  # a value `_data_to_json` refuses: parsed by the next process
-            with contextlib.suppress(TypeError, ValueError, RecursionError):
-                as_json = (key, _data_to_json(source.data))
-        self._files[path] = (stamp, source, problems, as_json)
+        # its JSON is made by `export`, if anything asks for it (a build without the build
+        # cache, or serve, never does)
+        self._files[path] = (stamp, source, problems, None if problems else (key, None))
         return source, problems
 
     def forget_all_but(self, paths: list[Path]) -> None:
@@ -662,7 +660,20 @@ class ReadCache:
 
     def export(self) -> dict[str, Any]:
         """The data of the files read in this run that had no problems, as JSON values."""
-        files = {kept[3][0]: kept[3][1] for kept in self._files.values() if kept[3]}
+        files = {}
+        for path, (stamp, source, problems, kept) in list(self._files.items()):
+            if kept is None:
+                continue
+            key, written = kept
+            if written is None:
+                try:
+                    written = _data_to_json(source.data)
+                except (TypeError, ValueError, RecursionError):
+                    # a value `_data_to_json` refuses: parsed by the next process
+                    self._files[path] = (stamp, source, problems, None)
+                    continue
+                self._files[path] = (stamp, source, problems, (key, written))
+            files[key] = written
         return {"format": READS_FORMAT, "files": dict(sorted(files.items()))}
 
     def restore(self, section: object) -> bool:

@@ -217,6 +217,9 @@ def page_environment(cache_dir: Path | None = None) -> jinja2.Environment:
         loader=jinja2.PackageLoader("revenue_playbook", "templates/pages"),
         finalize=_finalize, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
-        bytecode_cache=bytecode_cache)
+        bytecode_cache=bytecode_cache,
+        # package data, changed only with Playbook itself: a template loaded once is not
+        # checked again (two stat calls for every page and every macro import)
+        auto_reload=False)
     env.filters.update(FILTERS)
     return env
