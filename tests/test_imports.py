@@ -281,6 +281,8 @@ def test_validate_loads_only_what_it_checks_with():
     # import what reads them
     assert probe["plugins_searched"] is False
     assert "importlib.metadata" not in loaded
+    # nor what finds a typo's likely meaning, with no typo to look for
+    assert "difflib" not in loaded
 
 
 def test_plugins_the_environment_names_are_still_searched_for():

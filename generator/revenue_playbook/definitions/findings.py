@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +65,8 @@ def close_matches(word: str, options: Iterable[str], n: int = 1,
                   cutoff: float = 0.6) -> list[str]:
     """The `n` options most like `word` (a typo away), best first; a higher `cutoff` asks
     for a closer likeness."""
+    import difflib  # here: most runs have no typo to look for (a few ms of every start)
+
     return difflib.get_close_matches(word, list(options), n=n, cutoff=cutoff)
 
 
