@@ -49,6 +49,7 @@ def operations(func: Callable[[], Any]) -> int:
 def _validate_and_report(defs: Path) -> None:
     templating.parse.cache_clear()
     templating.compiled.cache_clear()
+    templating.syntax_tree.cache_clear()
     format_text(validate(defs))
 
 

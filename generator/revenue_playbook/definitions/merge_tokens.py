@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import jinja2
 from jinja2 import nodes
 
 from ..safety.encoders import visible
 from .model import EMAIL_TOOLS, Playbook, Template
-from .templating import environment
+from .templating import syntax_tree
 
 
 @dataclass(frozen=True)
@@ -163,7 +162,7 @@ def _convert(source: str, tool: str, tokens: Callable[[str], str | None]) -> Con
         if edited:
             pieces.append((f"[[{note or 'to be written by the rep'}]]", first_line, False))
             continue
-        tree = _parse(text)
+        tree = syntax_tree(text)  # every template converted for each tool, parsed once
         if isinstance(tree, jinja2.TemplateSyntaxError):
             exc = tree
             out.issues.append(Issue(
@@ -234,17 +233,6 @@ def _smuggled(pieces: list[tuple[str, int, bool]], spec: Tool) -> list[Issue]:
         while text.startswith("{", position):  # one finding for a run of braces
             position += 1
     return issues
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> nodes.Template | jinja2.TemplateSyntaxError:
-    """A segment's syntax tree (only read, never changed), parsed once: every template
-    is converted for each of its tools by the pages, the checks and the exports, and a
-    live edit converts every template again."""
-    try:
-        return environment().parse(text)
-    except jinja2.TemplateSyntaxError as exc:
-        return exc
 
 
 def _logic(node: nodes.Node, line: int, spec: Tool) -> Issue:

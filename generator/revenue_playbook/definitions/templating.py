@@ -538,13 +538,23 @@ def _pieces(ast: nodes.Template) -> tuple[Piece, ...] | None:
 
 
 @lru_cache(maxsize=4096)
+def syntax_tree(source: str) -> nodes.Template | jinja2.TemplateSyntaxError:
+    """A text's syntax tree as the sandbox parses it, or why it does not parse: parsed once
+    for the checks, the pages and the conversions for email tools. Only read, never
+    changed (what is compiled is instrumented on a tree of its own)."""
+    try:
+        return environment().parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc
+
+
+@lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
     env = environment()
-    try:
-        ast = env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
-        return Parsed(None, set(), exc)
-    pieces = _pieces(ast)
+    tree = syntax_tree(source)
+    if isinstance(tree, jinja2.TemplateSyntaxError):
+        return Parsed(None, set(), tree)
+    pieces = _pieces(tree)
     if pieces is not None:
         # what the compiler would note: every field the top level looks up, but globals
         fields = {piece[0] for piece in pieces if isinstance(piece, tuple)}
@@ -552,7 +562,7 @@ def parse(source: str) -> Parsed:
     variables: set[str] = set()
     token = _reads.set(variables)
     try:
-        template = env.from_string(_instrument(ast))
+        template = env.from_string(_instrument(env.parse(source)))
     except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError included
         return Parsed(None, set(), exc)
     finally:
