@@ -27,6 +27,8 @@ LIBRARIES = ("mkdocs", "material", "mike")
 
 # (module, attribute path): why we use it. Sorted by module.
 PRIVATE: dict[tuple[str, str], str] = {
+    ("atexit", "_ncallbacks"):
+        "console: a run with nothing registered for its exit may end at once",
     ("material.plugins.search.plugin", "SearchIndex.entries"):
         "incremental serve: a page's search entries are kept and put back",
     ("material.plugins.search.plugin", "SearchIndex.generate_search_index"):
@@ -61,6 +63,7 @@ PRIVATE: dict[tuple[str, str], str] = {
         "the plugin: a reused File says which plugin made it, as File.generated does",
     ("mkdocs.structure.files", "File._content"):
         "the plugin: a generated File of the same content is reused in serve",
+    ("os", "_exit"): "console: a run that leaves nothing behind ends once its output is flushed",
 }
 
 
