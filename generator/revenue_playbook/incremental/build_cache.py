@@ -161,6 +161,7 @@ class Store:
         self.writes = 0
         self.ignored: str | None = None  # why the index on disk was not used
         self._mode = _written_mode()  # of a file written now: an object a page may link to
+        self.can_link = True  # False once the file system refused a hard link
 
     def close(self) -> None:
         for fd in self._subfolders.values():
@@ -219,23 +220,30 @@ class Store:
         file gets: nothing is copied (a page's HTML, written again by every build from the
         cache, costs a write that the file system makes dear). False otherwise, and where
         links cannot be made to the file that was checked (the caller writes `dest`)."""
-        if not is_object_name(name):
-            return False
-        folder = self._subfolder(name[:2], create=False)
-        if folder is None:
-            return False
+        folder = self._subfolder(name[:2], create=False) if is_object_name(name) else None
         try:
-            fd = os.open(name[2:], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            fd = -1 if folder is None else os.open(name[2:], os.O_RDONLY | os.O_NOFOLLOW,
+                                                   dir_fd=folder)
         except OSError:
+            fd = -1
+        if fd < 0:
+            self.misses += 1
             return False
         with os.fdopen(fd, "rb") as handle:
             found = os.fstat(fd)
             if (not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid()
                     or stat.S_IMODE(found.st_mode) != self._mode
                     or digest(handle.read()) != name):
+                self.misses += 1
                 return False
             try:
                 os.link(name[2:], dest, src_dir_fd=folder, follow_symlinks=False)
+            except FileExistsError:
+                return False
+            except OSError:  # links across devices, or none on this file system
+                self.can_link = False
+                return False
+            try:
                 linked = os.lstat(dest)
             except OSError:
                 return False
@@ -247,6 +255,21 @@ class Store:
         self.reads += 1
         self.used.add(name)
         return True
+
+    def link_data(self, data: bytes, dest: str) -> bool:
+        """Put `data` at `dest` (a path not yet taken) as a hard link to its object, kept
+        first if new, or written anew if the object on disk is not these bytes (damaged):
+        False where no link can be made (the caller writes `dest`)."""
+        if not self.can_link:
+            return False
+        name = self.put(data)
+        if self.link(name, dest):
+            return True
+        folder = self._subfolder(name[:2], create=True)
+        if not self.can_link or folder is None or os.path.lexists(dest):
+            return False
+        self._write(folder, name[2:], data)
+        return self.link(name, dest)
 
     def keep(self, name: str) -> None:
         """The object `name` is still used (it is not removed by `save`)."""

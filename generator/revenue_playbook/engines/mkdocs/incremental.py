@@ -96,6 +96,7 @@ class Stats:
     pages: int = 0
     copied: int = 0  # static files and diagrams written again
     restored: int = 0  # pages whose HTML came from the build cache
+    linked: int = 0  # static files and diagrams linked from the build cache, not written
     seconds: float = 0.0
     reason: str = ""
 
@@ -259,7 +260,7 @@ class IncrementalBuilder:
     def _write(self, run: _Run) -> None:
         """Static files, the theme's and the extra templates, then every page."""
         config = run.config
-        run.stats.copied = self._copy_static(run.files, run.inclusion)
+        run.stats.copied = self._copy_static(run.files, run.inclusion, run.stats)
         for template in config.theme.static_templates:
             mkdocs_build._build_theme_template(template, run.env, run.files, config, run.nav)
         for template in config.extra_templates:
@@ -447,8 +448,9 @@ class IncrementalBuilder:
         stats.restored += 1
         return True
 
-    def _copy_static(self, files: Files, inclusion: Any) -> int:
+    def _copy_static(self, files: Files, inclusion: Any, stats: Stats) -> int:
         copied = 0
+        store = self._store
         static: dict[str, tuple[Any, ...]] = {}
         for file in files:
             if file.is_documentation_page() or not inclusion(file.inclusion):
@@ -464,6 +466,9 @@ class IncrementalBuilder:
                 what = ("file", file.abs_src_path, stat.st_mtime_ns, stat.st_size)
             static[dest] = what
             if self._static.get(dest) == what and os.path.isfile(dest):
+                continue
+            if store is not None and _link_static(store, file, dest):
+                stats.linked += 1
                 continue
             file.copy_file()
             copied += 1
@@ -547,6 +552,30 @@ class IncrementalBuilder:
         record.built, record.search, record.build_warnings = built, search, build_warnings
         record.output, record.dest = output, dest
         return True
+
+
+def _link_static(store: Store, file: File, dest: str) -> bool:
+    """Put a static file (a theme's asset, a diagram, a download) at `dest` as a hard link
+    to its object in the build cache, kept there first if new: a build that writes
+    thousands of small files spends most of its system time creating them, and a
+    `playbook build` writes its site into a new folder, so `dest` is not there yet and
+    no later write goes through the link. False when `dest` is taken already (a plugin
+    wrote it into the site) or the object cannot be linked: the caller copies the file."""
+    if not store.can_link or os.path.lexists(dest):
+        return False
+    content = file._content
+    if content is None:
+        if file.abs_src_path is None:
+            return False
+        try:
+            with open(file.abs_src_path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return False  # copy_file reports it
+    else:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    return store.link_data(data, dest)
 
 
 def _store_record(store: Store, record: _Record, site_dir: str
