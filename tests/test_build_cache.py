@@ -11,7 +11,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from helpers import ROOT, make_repo
 
@@ -86,6 +88,20 @@ def stats(builds: Builds) -> tuple[int, int, int]:
     return engine.stats.built, engine.stats.restored, builds.last.pages.made  # type: ignore[attr-defined]
 
 
+def count_theme_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The theme's templates (404.html, sitemap.xml) rendered from now on, by name."""
+    rendered: list[str] = []
+    real = jinja2.Template.render
+
+    def render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        if self.name in ("404.html", "sitemap.xml"):
+            rendered.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", render)
+    return rendered
+
+
 def count_svg_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The SVG texts the diagram renderer checks from now on."""
     from revenue_playbook.site import diagrams
@@ -112,10 +128,13 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(
     pages = first.engine.stats.pages  # type: ignore[union-attr]
 
     # nothing changed: every page from the cache, none rendered or made, no file parsed,
-    # no calendar or download made again, no diagram's SVG checked again
+    # no calendar or download made again, no diagram's SVG checked again, neither the 404
+    # page nor the sitemap rendered again
     checks = count_svg_checks(monkeypatch)
+    rendered = count_theme_renders(monkeypatch)
     builds.build()
     assert checks == []
+    assert rendered == []
     assert builds.last.restored == ["reads", "diagrams", "pages", "engine"]
     # each page's HTML, and every static file (the theme's assets, diagrams, downloads,
     # calendars), is a link to the cache's checked object: nothing copied; written anew are
@@ -136,9 +155,13 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(
     assert [key for key in builds.made[-1] if key.startswith(("ics:", "downloads:"))] == []
 
     # a new commit, so a new build date (in the sitemap only): still nothing rendered
+    # but the theme's templates (the check: their text is a cold build's); a check
+    # renders them once in its cold build, twice if the cached build did too
     os.environ["SOURCE_DATE_EPOCH"] = "1790086400"
+    rendered.clear()
     builds.check()
     assert stats(builds)[:2] == (0, pages)
+    assert sorted(rendered) == ["404.html", "404.html", "sitemap.xml", "sitemap.xml"]
 
     # one template's subject: its page and the few that show it
     edit(defs / "templates" / "demo_followup.yaml", "Demo recording and next steps",
@@ -151,11 +174,14 @@ def test_cached_builds_after_a_series_of_edits_are_cold_builds(
     assert "emails/demo_followup.md" in made
     assert not [key for key in made if key.startswith("ics:")], made
 
-    # a stage renamed: in the navigation of every page, so every page is written again
+    # a stage renamed: in the navigation of every page, so every page is written again,
+    # and the 404 page, which prints the navigation
+    rendered.clear()
     edit(defs / "processes" / "new_business.yaml", "name: Tailored demo",
          "name: Tailored product demo")
     builds.check()
     assert stats(builds)[0] == pages
+    assert rendered.count("404.html") == 2
 
     # a campaign added, then removed
     campaign = defs / "campaigns" / "retention_webinar.yaml"

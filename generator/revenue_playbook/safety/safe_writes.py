@@ -465,7 +465,7 @@ def snapshot(folder: Path) -> dict[str, Entry]:
     path, with what changes when it is written."""
     entries: dict[str, Entry] = {}
 
-    def walk(path: Path, prefix: str) -> None:
+    def walk(path: str, prefix: str) -> None:
         with os.scandir(path) as scan:
             for item in scan:
                 info = item.stat(follow_symlinks=False)
@@ -473,10 +473,27 @@ def snapshot(folder: Path) -> dict[str, Entry]:
                 entries[prefix + item.name] = (is_dir, info.st_size, info.st_mtime_ns,
                                                info.st_ino)
                 if is_dir:
-                    walk(Path(item.path), f"{prefix}{item.name}/")
+                    walk(item.path, f"{prefix}{item.name}/")
 
-    walk(folder, "")
+    walk(os.fspath(folder), "")
     return entries
+
+
+def names(folder: Path) -> list[str]:
+    """The relative path of every file and folder inside `folder` (symbolic links not
+    followed): `snapshot` without a `stat` of each (the kind of each entry comes with its
+    name), for a folder only listed."""
+    found: list[str] = []
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as scan:
+            for item in scan:
+                found.append(prefix + item.name)
+                if item.is_dir(follow_symlinks=False):
+                    walk(item.path, f"{prefix}{item.name}/")
+
+    walk(os.fspath(folder), "")
+    return found
 
 
 @dataclass(frozen=True)
@@ -520,7 +537,7 @@ def _read_manifest(target: Path) -> dict[str, Any] | None:
 
 def _write_manifest(folder: Path, what: str) -> None:
     """List everything in `folder` (a staging folder, complete) in its manifest."""
-    entries = sorted([*snapshot(folder), MANIFEST])
+    entries = sorted([*names(folder), MANIFEST])
     write_atomic(folder / MANIFEST, json.dumps({"written_by": f"Playbook: {what}",
                                                 "entries": entries}, indent=1) + "\n")
 

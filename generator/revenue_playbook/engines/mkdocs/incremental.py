@@ -26,6 +26,7 @@ the next build a full one.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -120,7 +121,17 @@ class _Run:
     sources: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
 
 
-RECORDS_FORMAT = 1
+RECORDS_FORMAT = 2  # 2: the theme's templates' texts (`templates`)
+
+
+@dataclass
+class _Kept:
+    """A theme template's rendered text (the 404 page, the sitemap) in the last build, and
+    what it was made from; restored from the build cache, `text` is None until used."""
+
+    key: str
+    text: str | None
+    stored: str | None = None  # the object holding it in the build cache
 
 
 class IncrementalBuilder:
@@ -145,6 +156,7 @@ class IncrementalBuilder:
         self._envs: dict[tuple[Any, ...], Any] = {}  # Jinja environments of the theme
         self._theme_files: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
         self._search_json = SearchIndexJson(remember=store is None)
+        self._templates: dict[str, _Kept] = {}  # the theme's templates' rendered texts
         self.stats = Stats()
 
     def forget(self) -> None:
@@ -154,6 +166,7 @@ class IncrementalBuilder:
         self._sources.clear()
         self._static.clear()
         self._outputs.clear()
+        self._templates.clear()
 
     def build(self, config: MkDocsConfig, *, serve_url: str | None = None) -> None:
         """Build the site into `config.site_dir`, as `mkdocs.commands.build.build` would."""
@@ -261,13 +274,19 @@ class IncrementalBuilder:
         """Static files, the theme's and the extra templates, then every page."""
         config = run.config
         run.stats.copied = self._copy_static(run.files, run.inclusion, run.stats)
-        for template in config.theme.static_templates:
-            mkdocs_build._build_theme_template(template, run.env, run.files, config, run.nav)
-        for template in config.extra_templates:
-            mkdocs_build._build_extra_template(template, run.files, config, run.nav)
         nav_key = _nav_key(run.nav)
         if self._dated:  # the theme prints the build's date on every page
             nav_key += utils.get_build_date()
+        # the theme's templates (the 404 page prints the whole navigation, the sitemap
+        # every page's URL and the build's date) rendered again only when one changed
+        made_from = hashlib.blake2b(repr((run.config_key, nav_key, run.links_key,
+                                          utils.get_build_date())).encode()).hexdigest()
+        env: Any = _KeepingEnv(run.env, lambda name, template: _KeptTemplate(
+            template, functools.partial(self._render_template, name, template, made_from)))
+        for template in config.theme.static_templates:
+            mkdocs_build._build_theme_template(template, env, run.files, config, run.nav)
+        for template in config.extra_templates:
+            mkdocs_build._build_extra_template(template, run.files, config, run.nav)
         for file in run.doc_files:
             run.stats.built += self._build_page(file, run.records[file.src_uri], nav_key, run)
         run.stats.pages = len(run.doc_files)
@@ -334,6 +353,22 @@ class IncrementalBuilder:
         for path, folder in self._theme_files[key]:
             if files.get_file_from_path(path) is None:  # docs files override the theme's
                 files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+
+    def _render_template(self, name: str, template: Any, made_from: str,
+                         context: Any) -> str:
+        """A theme template's text: the last build's when made from the same (`_write`),
+        else rendered now."""
+        kept = self._templates.get(name)
+        if kept is not None and kept.key == made_from:
+            if kept.text is None and kept.stored is not None and self._store is not None:
+                data = self._store.get(kept.stored)
+                with contextlib.suppress(UnicodeDecodeError):
+                    kept.text = None if data is None else data.decode("utf-8")
+            if kept.text is not None:
+                return kept.text
+        text = str(template.render(context))
+        self._templates[name] = _Kept(made_from, text)
+        return text
 
     # ------------------------------------------------------------------------- pages
     def _read_source(self, page: Page, run: _Run) -> None:
@@ -452,6 +487,7 @@ class IncrementalBuilder:
         copied = 0
         store = self._store
         static: dict[str, tuple[Any, ...]] = {}
+        folders: set[str] = set()  # made already in this build
         for file in files:
             if file.is_documentation_page() or not inclusion(file.inclusion):
                 continue
@@ -467,7 +503,7 @@ class IncrementalBuilder:
             static[dest] = what
             if self._static.get(dest) == what and os.path.isfile(dest):
                 continue
-            if store is not None and _link_static(store, file, dest):
+            if store is not None and _link_static(store, file, dest, folders):
                 stats.linked += 1
                 continue
             file.copy_file()
@@ -508,15 +544,30 @@ class IncrementalBuilder:
                 store.used.update(name for name in (record.stored, record.output) if name)
             if record.stored is not None and record.build_key is not None:
                 records[uri] = [record.populate_key, record.build_key, record.stored]
-        return {"format": RECORDS_FORMAT, "config_key": self._config_key, "records": records}
+        templates: dict[str, list[str]] = {}
+        for name, kept in self._templates.items():
+            if kept.stored is None and kept.text is not None:
+                kept.stored = store.put(kept.text.encode("utf-8", "surrogatepass"))
+            if kept.stored is not None:
+                store.keep(kept.stored)
+                templates[name] = [kept.key, kept.stored]
+        return {"format": RECORDS_FORMAT, "config_key": self._config_key, "records": records,
+                "templates": templates}
 
     def restore(self, section: object) -> bool:
         """Take back the records `export` kept (in another process). A section not exactly
         of that shape is ignored whole (False)."""
         if (not isinstance(section, dict) or section.get("format") != RECORDS_FORMAT
                 or type(section.get("config_key")) is not str
-                or not isinstance(section.get("records"), dict)):
+                or not isinstance(section.get("records"), dict)
+                or not isinstance(section.get("templates"), dict)):
             return False
+        templates = {}
+        for name, entry in section["templates"].items():
+            if (not isinstance(entry, list) or len(entry) != 2
+                    or not all(type(part) is str for part in entry)):
+                return False
+            templates[name] = _Kept(entry[0], None, entry[1])
         records = {}
         for uri, entry in section["records"].items():
             if (not isinstance(entry, list) or len(entry) != 3
@@ -526,6 +577,7 @@ class IncrementalBuilder:
         self.forget()
         self._config_key = section["config_key"]
         self._records = records
+        self._templates = templates
         return True
 
     def _load(self, record: _Record, files: Files) -> bool:
@@ -554,7 +606,7 @@ class IncrementalBuilder:
         return True
 
 
-def _link_static(store: Store, file: File, dest: str) -> bool:
+def _link_static(store: Store, file: File, dest: str, folders: set[str]) -> bool:
     """Put a static file (a theme's asset, a diagram, a download) at `dest` as a hard link
     to its object in the build cache, kept there first if new: a build that writes
     thousands of small files spends most of its system time creating them, and a
@@ -574,7 +626,10 @@ def _link_static(store: Store, file: File, dest: str) -> bool:
             return False  # copy_file reports it
     else:
         data = content.encode("utf-8") if isinstance(content, str) else content
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    folder = os.path.dirname(dest)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
     return store.link_data(data, dest)
 
 
@@ -657,6 +712,32 @@ class SearchIndexJson:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class _KeepingEnv:
+    """The theme's Jinja environment as `mkdocs.commands.build._build_theme_template` uses
+    it, handing out each template wrapped by `wrap` (its rendering kept)."""
+
+    def __init__(self, env: Any, wrap: Any) -> None:
+        self._env = env
+        self._wrap = wrap
+
+    def get_template(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._wrap(name, self._env.get_template(name, *args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._env, name)
+
+
+class _KeptTemplate:
+    """A Jinja template whose `render` is the builder's (`_render_template`)."""
+
+    def __init__(self, template: Any, render: Any) -> None:
+        self._template = template
+        self.render = render
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
 
 
 class _Files(Files):
