@@ -640,7 +640,10 @@ def _store_record(store: Store, record: _Record, site_dir: str
     if record.populated is None or record.build_key is None:
         return None, None
     try:
-        populated = _encode_attributes(record.populated)
+        # not the page's Markdown: a page whose populate key matches has that very text
+        # already (the key holds its digest), and it was two fifths of a record's bytes
+        populated = _encode_attributes({name: value for name, value in record.populated.items()
+                                        if name != "markdown"})
         built = _encode_attributes(record.built)
         _plain(record.search)
     except TypeError:
