@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from jinja2 import Environment
 from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -41,6 +42,7 @@ from ...site.folder import SCRIPT, STYLESHEET, THEME_DIR
 from ...site.markdown_extension import GeneratedPages, insert_after_mark, mark_generated
 from ...site.navigation import with_hand_written
 from ...site.pages import Site, build_site
+from .compiled_theme import keep_compiled
 
 log = get_plugin_logger(__name__)
 # Settings themes print as trusted HTML, in attributes too (Material's
@@ -292,6 +294,14 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if self.command == "serve":
             self._files[path] = (key, made_from, file)
         return file
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates compiled once, kept beside the diagrams (`compiled_theme`)."""
+        base = Path(config.config_file_path or ".").parent
+        compiled = Session.template_cache(base / self.config.cache_dir)
+        # with the page templates': a CI cache of the project leaves that folder out (code)
+        keep_compiled(env, None if compiled is None else compiled / "theme")
+        return env
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
