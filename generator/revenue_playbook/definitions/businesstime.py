@@ -8,6 +8,7 @@ from .model import WEEKDAYS, BusinessHours, Playbook, parse_duration
 from .wording import count
 
 DEFAULT_DAY_MINUTES = 8 * 60
+_LAST_DAY = date.max.toordinal()
 
 
 def clock_minutes(clock: str) -> int:
@@ -30,6 +31,7 @@ class Calendar:
             self.start_minute = clock_minutes(hours.start)
             self.workdays = {WEEKDAYS.index(d) for d in hours.days}
             self.holidays = set(hours.holidays)
+        self._holiday_numbers = {day.toordinal() for day in self.holidays}
 
     @classmethod
     def of(cls, playbook: Playbook) -> Calendar:
@@ -90,13 +92,18 @@ class Calendar:
         """The date `days` business days after (or before, if negative) `start`."""
         if not self.workdays:
             return start + timedelta(days=days)
+        # day numbers rather than dates: every campaign step and send of a build asks
+        # (day 1, a Monday, is weekday 0)
+        workdays, holidays = self.workdays, self._holiday_numbers
         step = 1 if days >= 0 else -1
-        current, left = start, abs(days)
+        number, left = start.toordinal(), abs(days)
         while left:
-            current += timedelta(days=step)
-            if self.is_business_day(current):
+            number += step
+            if (number - 1) % 7 in workdays and number not in holidays:
                 left -= 1
-        return current
+        if not 1 <= number <= _LAST_DAY:
+            raise OverflowError("date value out of range")
+        return date.fromordinal(number)
 
     def minute_of_day(self, moment: datetime) -> float:
         """Business minutes of `moment`'s own day before `moment` (local time)."""
