@@ -204,30 +204,47 @@ def _campaign_calendar(campaign_id: str, name: str, timezone: str | None,
                        changed: datetime | None = None,
                        stamp: datetime | None = None) -> icalendar.Calendar:
     cal = _new_calendar(name, timezone)
-    dtstamp = stamp or changed or _stamp(e.day for e in entries)
+    # what every event holds alike (DTSTAMP, SEQUENCE, LAST-MODIFIED, TRANSP, a kind's
+    # CATEGORIES) encoded once: icalendar adds an encoded value as it is
+    alike = icalendar.Event()
+    alike.add("dtstamp", stamp or changed or _stamp(e.day for e in entries))
+    _versioned(alike, changed)
+    alike.add("transp", "TRANSPARENT")  # a due date does not block the day
+    every = [(key, alike[key]) for key in ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED")
+             if key in alike]
+    categories: dict[EntryKind, Any] = {}
+    zones: set[str] = set()
     for entry, owner in zip(entries, owners, strict=True):
         event = icalendar.Event()
         event.add("uid", f"{campaign_id}-{entry.key}@{domain}")
-        event.add("dtstamp", dtstamp)
-        _versioned(event, changed)
+        for key, value in every:
+            event.add(key, value)
         event.add("summary", ics_text(f"{name}: {entry.title}"))
         if entry.start is not None:
             event.add("dtstart", entry.start)
             event.add("dtend", entry.start + timedelta(minutes=entry.minutes))
+            zones.add(event["DTSTART"].params.get("TZID"))
+            zones.add(event["DTEND"].params.get("TZID"))
         else:
             event.add("dtstart", entry.day)
             event.add("dtend", entry.day + timedelta(days=1))
-            event.add("transp", "TRANSPARENT")  # a due date does not block the day
+            event.add("transp", alike["TRANSP"])
         lines = [f"{KIND_TITLES[entry.kind]}: {_from_launch(entry.offset)}."]
         if owner:
             lines.append(f"Owner: {owner}")
         if entry.description:
             lines.append(entry.description)
         event.add("description", ics_text("\n".join(lines)))
-        event.add("categories", [KIND_TITLES[entry.kind]])
+        if entry.kind not in categories:
+            event.add("categories", [KIND_TITLES[entry.kind]])
+            categories[entry.kind] = event["CATEGORIES"]
+        else:
+            event.add("categories", categories[entry.kind])
         cal.add_component(event)
     if entries:
-        _add_timezones(cal, entries[0].day, entries[-1].day)
+        # the zones of the events' times (what `add_missing_timezones` finds by walking
+        # every property of the calendar again)
+        _add_timezones(cal, zones - {None}, entries[0].day, entries[-1].day)
     return cal
 
 
@@ -238,10 +255,24 @@ def _from_launch(offset: int) -> str:
     return f"{campaign_day(offset)}, {days} {'before' if offset < 0 else 'after'} launch"
 
 
-def _add_timezones(cal: icalendar.Calendar, first: date, last: date) -> None:
-    # The time zones' rules for the years the calendar covers, not from 1970 to 2038.
-    cal.add_missing_timezones(first_date=date(first.year, 1, 1),
-                              last_date=date(last.year + 1, 12, 31))
+def _add_timezones(cal: icalendar.Calendar, tzids: Iterable[str], first: date,
+                   last: date) -> None:
+    """What `cal.add_missing_timezones` adds for the zones `tzids` (as the calendar's first
+    components, by id), with the rules of the years the calendar covers (not from 1970 to
+    2038); each zone made once per process, as icalendar asks (it walks every hour of the
+    years)."""
+    zones = [_zone(tzid, date(first.year, 1, 1), date(last.year + 1, 12, 31))
+             for tzid in sorted(set(tzids) - {"UTC"})]
+    cal.subcomponents[:0] = [zone for zone in zones if zone is not None]
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(tzid: str, first: date, last: date) -> icalendar.Timezone | None:
+    # shared by the calendars that use the zone: not to be changed once made
+    try:
+        return icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:  # a zone icalendar does not know is left out, as it leaves it out
+        return None
 
 
 def meeting_start(playbook: Playbook) -> date:
@@ -298,7 +329,7 @@ def meeting_calendar(playbook: Playbook, start: date | None = None,
     if zone_rules is not None:
         cal.subcomponents.insert(0, zone_rules)
     elif timezone:  # UTC needs none; a zone whose rule no RRULE can say: listed to the end
-        _add_timezones(cal, first, LATEST)
+        _add_timezones(cal, cal.get_missing_tzids(), first, LATEST)
     return cal
 
 
