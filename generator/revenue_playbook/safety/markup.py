@@ -14,10 +14,9 @@ from markupsafe import Markup
 
 from .encoders import INVISIBLE, visible
 
-__all__ = ["INVISIBLE", "attr", "cell", "code", "code_fence", "markdown", "sample", "text",
-           "visible"]
+__all__ = ["INVISIBLE", "attr", "cell", "code", "code_fence", "markdown", "plain_text",
+           "sample", "text", "visible"]
 
-_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!])")
 # Text that `text` would give back as it is: nothing invisible (line breaks and tabs are
 # control characters), nothing HTML or Markdown reads. Most values of a page are such
@@ -26,17 +25,25 @@ _AS_IT_IS = re.compile("[^" + INVISIBLE[1:-1] + r'&<>"\\`*_{}\[\]#|!]*')
 
 
 def _html(value: str) -> str:
-    return value.translate(_HTML)
+    # four replaces: str.translate with a mapping looks up every character (12 ms for the
+    # Today page's data at scale 10, where this takes 1)
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
 
 
 def text(value: object) -> Markup:
     """Plain text: no HTML, no Markdown emphasis, links or headings; one line."""
     if isinstance(value, Markup):
         return value
+    return Markup(plain_text(value))
+
+
+def plain_text(value: object) -> str:
+    """`text` of a value that is not Markup, as a str (the pages' `{{ }}` default)."""
     if type(value) is str and _AS_IT_IS.fullmatch(value):
-        return Markup(value)
+        return value
     plain = visible(value).replace("\r", " ").replace("\n", " ")
-    return Markup(_MD_SPECIAL.sub(r"\\\1", _html(plain)))
+    return _MD_SPECIAL.sub(r"\\\1", _html(plain))
 
 
 def markdown(value: object) -> Markup:
@@ -76,9 +83,17 @@ def cell(value: object) -> Markup:
     return text(value if value not in (None, "") else "—")
 
 
+_TICKS = re.compile(r"`+")
+
+
+def _longest_ticks(body: str) -> int:
+    """The length of the longest run of backticks in `body`."""
+    return max(map(len, _TICKS.findall(body)), default=0) if "`" in body else 0
+
+
 def code_fence(body: str, lang: str = "") -> Markup:
     """A fenced code block that the body cannot close early."""
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    longest = _longest_ticks(body)
     fence = "`" * max(3, longest + 1)
     return Markup(f"{fence}{lang}\n{body.rstrip()}\n{fence}")
 
@@ -86,7 +101,7 @@ def code_fence(body: str, lang: str = "") -> Markup:
 def code(value: object) -> Markup:
     """Inline code: shown literally (code spans escape HTML themselves)."""
     body = visible(value).replace("\r", " ").replace("\n", " ")
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    longest = _longest_ticks(body)
     ticks = "`" * (longest + 1)
     pad = " " if body.startswith("`") or body.endswith("`") else ""
     return Markup(f"{ticks}{pad}{body}{pad}{ticks}")

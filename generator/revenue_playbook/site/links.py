@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
+
+# A page links the same few pages from many rows (each owner to the roles page, each
+# merge field to the format reference): link and URL are kept by their arguments.
+_KEPT = 8192
 
 
 def relative(path: str, start: str) -> str:
@@ -16,12 +21,14 @@ def relative(path: str, start: str) -> str:
     return "/".join([".."] * (len(here) - common) + to[common:]) or "."
 
 
+@lru_cache(maxsize=_KEPT)
 def link(target: str, page: str) -> str:
     """A Markdown link target from page `page` to page `target` (MkDocs checks and
     rewrites it)."""
     return relative(target, posixpath.dirname(page))
 
 
+@lru_cache(maxsize=_KEPT)
 def url(target: str, page: str, directory_urls: bool = True) -> str:
     """The relative URL from page `page` to page `target` in the built site, following
     MkDocs' `use_directory_urls` (for links MkDocs does not rewrite, as in diagrams)."""
