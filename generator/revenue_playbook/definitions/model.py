@@ -1352,20 +1352,28 @@ _CONTAINERS = (Node, dict, list)
 
 def walk(value: Any) -> Iterator[Node]:
     """Every model object inside `value` (a Node, Playbook, dict or list), depth first."""
+    # gathered into one list: nested generators passed each node up through every level
+    found: list[Node] = []
     if isinstance(value, Playbook):
         for name in SECTIONS:
-            yield from walk(getattr(value, name))
-    elif isinstance(value, Node):
-        yield value
+            _gather(getattr(value, name), found)
+    else:
+        _gather(value, found)
+    return iter(found)
+
+
+def _gather(value: Any, found: list[Node]) -> None:
+    if isinstance(value, Node):
+        found.append(value)
         for name in node_fields(type(value)):
             child = getattr(value, name)
             if isinstance(child, _CONTAINERS):
-                yield from walk(child)
+                _gather(child, found)
     elif isinstance(value, dict):
         for child in value.values():
             if isinstance(child, _CONTAINERS):
-                yield from walk(child)
+                _gather(child, found)
     elif isinstance(value, list):
         for child in value:
             if isinstance(child, _CONTAINERS):
-                yield from walk(child)
+                _gather(child, found)
