@@ -63,7 +63,7 @@ _BYTECODE_NAMES = "__playbook_pages_%s.cache"
 def link(context: jinja2.runtime.Context, target: str) -> Markup:
     """`"roles.md"|link`: a Markdown link target from this page to another (MkDocs checks
     and rewrites it)."""
-    return Markup(links.link(target, context["here"]))
+    return markup.safe(links.link(target, context["here"]))
 
 
 @jinja2.pass_context
@@ -74,7 +74,7 @@ def anchor_link(context: jinja2.runtime.Context, target: str) -> Markup:
     suffix = f"#{anchor}" if anchor else ""
     if page == context["here"]:
         return Markup(suffix or "#")
-    return Markup(links.link(page, context["here"]) + suffix)
+    return markup.safe(links.link(page, context["here"]) + suffix)
 
 
 @jinja2.pass_context
@@ -160,7 +160,7 @@ def indent(value: Any, width: int = 4) -> Any:
         return jinja2.filters.do_indent(value, width)
     padding = " " * width
     first, *lines = (str(value) + "\n").splitlines()  # Jinja's way, its quirks included
-    return Markup("\n".join([first, *(padding + line if line else line for line in lines)]))
+    return markup.safe("\n".join([first, *(padding + line if line else line for line in lines)]))
 
 
 def thousands(value: int) -> str:
