@@ -19,7 +19,7 @@ from revenue_playbook.cli import main
 from revenue_playbook.safety.linkpolicy import is_allowed_url, url_scheme
 from revenue_playbook.safety.markup import markdown as md_field
 from revenue_playbook.safety.markup import text as text_field
-from revenue_playbook.safety.sanitize import sanitize_page
+from revenue_playbook.safety.sanitize import LINK_REMOVED_TITLE, sanitize_page
 from revenue_playbook.safety.svgcheck import UnsafeSVG, check_svg
 from revenue_playbook.site.diagrams import DiagramError, DiagramRenderer, clean_svg
 from revenue_playbook.site.pages import build_site
@@ -84,6 +84,40 @@ def test_refused_links_become_their_words(source: str, words: str) -> None:
     assert "href" not in html
     assert '<span class="pb-link-removed" title="Link removed' in html
     assert re.search(rf">{words}</span>", html)
+
+
+def test_words_without_markup_are_kept_as_nh3_keeps_them() -> None:
+    # the sanitiser hands such text back without nh3 (a heading's words, one by one, from
+    # the toc extension): it must be exactly what nh3 would make of it
+    from revenue_playbook.safety.sanitize import _CLEANER
+    samples = ["Entry criteria", "  Why it matters \n", "Kick-off (segment 4): \"go\" 'now'",
+               "tabs\tand\x0cfeeds", "ünïcode ✉ 数字", "href=\"javascript:alert(1)\"",
+               " data-md-color x", "", "\u200b\ufeff\u2028"]
+    samples += ["a" + chr(c) + "b" for c in range(0x20) if chr(c) not in "\x00\r"]
+    for text in samples:
+        assert sanitize_page(text) == _CLEANER.clean(text) == text
+    # what nh3 does change goes through nh3: references, markup, NUL, CR, no-break space
+    for text, cleaned in [("a &amp; b &copy;", "a &amp; b ©"), ("a & b", "a &amp; b"),
+                          ("1 > 0", "1 &gt; 0"), ("a\x00b", "ab"), ("a\r\nb", "a\nb"),
+                          ("a\xa0b", "a&nbsp;b"), ("<script>x</script>y", "y"),
+                          ("<img src=x onerror=alert(1)>", '<img src="x">')]:
+        assert sanitize_page(text) == _CLEANER.clean(text) == cleaned
+    with pytest.raises(UnicodeEncodeError):
+        sanitize_page("lone \ud800 surrogate")
+
+
+def test_an_anchor_without_address_becomes_words_outside_diagrams_only() -> None:
+    svg = ('<svg viewBox="0 0 10 10"><a xlink:title="tip"><path d="M0 0"></path></a>'
+           '<a href="https://example.com/"><text>t</text></a></svg>')
+    page = f'<p><a href="#x">kept</a></p>{svg}<p><a title="t">gone</a> <a id="i">target</a></p>'
+    html = sanitize_page(page)
+    assert '<svg viewBox="0 0 10 10"><a xlink:title="tip"><path d="M0 0"></path></a>' in html
+    assert '<a href="#x">kept</a>' in html and '<a id="i">target</a>' in html
+    assert f'<span class="pb-link-removed" title="{LINK_REMOVED_TITLE}">gone</span>' in html
+    # only the diagram's tooltip anchor lacks an address: nothing changes
+    assert sanitize_page(f"<p>{svg}</p>") == f"<p>{svg}</p>"
+    # a tag that only mentions href in a value is still judged by its attributes
+    assert "pb-link-removed" in sanitize_page('<a title="x href= y">w</a>')
 
 
 def test_refused_images_lose_their_address() -> None:

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import re
 
-_TAB_LABELS = re.compile(r'<div class="tabbed-labels">')
+_TAB_LABELS = '<div class="tabbed-labels">'
 # on an email's page, every code block is the email again: its source, its plain text and
 # its version for each tool
-_CODE_BLOCKS = re.compile(r'<div class="highlight">')
-_GLUED = re.compile(r"(<br\s*/?>|</t[dh]>|</li>|</dt>|</dd>)(?=\S)")
+_CODE_BLOCKS = '<div class="highlight">'
+_GLUED = re.compile(r"<(?:br\s*/?|/t[dh]|/li|/d[td])>(?=\S)")
 
 
 def search_ready(html: str, path: str) -> str:
     """The HTML of the page at `path` (e.g. "emails/recap.md") with tab labels, and an
     email's code blocks, kept out of search, and words of adjacent cells and lines kept
     apart."""
-    html = _TAB_LABELS.sub('<div class="tabbed-labels" data-search-exclude>', html)
+    if "<" not in html:
+        return html  # a heading's words (the toc extension cleans each on its own)
+    html = html.replace(_TAB_LABELS, '<div class="tabbed-labels" data-search-exclude>')
     if path.startswith("emails/"):
-        html = _CODE_BLOCKS.sub('<div class="highlight" data-search-exclude>', html)
-    return _GLUED.sub(r"\1 ", html)
+        html = html.replace(_CODE_BLOCKS, '<div class="highlight" data-search-exclude>')
+    return _GLUED.sub(r"\g<0> ", html)
