@@ -63,3 +63,25 @@ def test_filters_are_the_formatting_vocabulary():
     env = page_environment()
     for name in FILTERS:
         assert env.filters[name] is FILTERS[name]
+
+
+def test_a_value_is_escaped_once_whatever_jinja_compiles() -> None:
+    """Page templates write `{{ x }}` as `finalize(x)` by overriding two private methods of
+    Jinja's code generator (site/page_filters._Generator; Jinja is pinned from below only).
+    Should a Jinja release rename them, `escape()` would wrap the escaped text again: this
+    fails then, instead of pages showing `&amp;amp;`."""
+    import jinja2
+    from markupsafe import Markup
+
+    from revenue_playbook.site.page_filters import page_environment
+
+    env = page_environment()
+    source = "{{ plain }}|{{ marked }}"
+    out = env.from_string(source).render(plain="R&D <b>", marked=Markup("<em>x</em>"))
+    assert out.count("&amp;") == 1 and "&amp;amp;" not in out
+    assert "&lt;b&gt;" in out and "<b>" not in out
+    assert out.endswith("|<em>x</em>")
+    # the override is what compiles it: no escape() call around the finalized value
+    assert "escape(" not in env.compile(source, raw=True)
+    assert "escape(" in jinja2.Environment(autoescape=True, finalize=str).compile(
+        source, raw=True)
