@@ -80,6 +80,9 @@ BARE_IMPORTS = "import click, yaml, jinja2, pydantic"
 # targets on ratios of CPU time, each against its reference in the same run
 BUILD_OVERHEAD = 0.10  # a full build over MkDocs alone on the same pages, minus 1
 STARTUP = 2.0  # playbook validate on the example over the bare imports
+# Starts are short (a third of a second) and a shared machine moves each by a tenth either
+# way: the three commands run this many times each, about ten seconds in all.
+STARTUP_ROUNDS = 25
 # save -> served, and the preview loop, over a full build of the same playbook
 SERVE_EDIT = {10: 0.05, 100: 0.01}
 PREVIEW = 0.01
@@ -515,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="playbook-bench-") as tmp:
-        startup = measure_startup(max(2 * runs + 1, 5))
+        startup = measure_startup(STARTUP_ROUNDS)
         print(startup_line(startup), flush=True)
         for scale in scales:
             rows.append(measure_scale(scale, runs, args.edits, Path(tmp)))
