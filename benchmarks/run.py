@@ -91,8 +91,11 @@ SERVE_EDIT = {10: 0.05, 100: 0.01}
 PREVIEW = 0.01
 DIAGRAMS_COLD = 0.05  # rendering every diagram on an empty cache, over a full build
 # one template's subject changed and built with the build cache restored, over a cold
-# `playbook build --no-cache` (benchmarks/build_cache.py), at the largest scale measured
+# `playbook build --no-cache` (benchmarks/build_cache.py), measured at the largest scale
+# of the run; the target is for a CI build of some 3,000 pages (scale 100): at a smaller
+# scale the figure is shown, as a build there is mostly fixed costs a cached build pays too
 CACHED = 0.10
+CACHED_SCALE = 100
 
 
 def mkdocs_config(plugin: bool) -> dict[str, Any]:
@@ -402,6 +405,11 @@ def targets(rows: list[dict[str, Any]], startup: dict[str, Any] | None,
                 f"{cached['scale']})")
         if not cached["identical"]:
             out.append((name, "its site is not a cold build's, byte for byte", "no"))
+        elif cached["scale"] != CACHED_SCALE:
+            low, high = cached["comparison"]["ratio_cpu_spread"]
+            out.append((f"cached one-line change, of a cold build (scale {cached['scale']})",
+                        f"{cached['cached_vs_cold']:.3f} (pairs {low:.3f} to {high:.3f})",
+                        f"shown: the target ({CACHED}) is at scale {CACHED_SCALE}"))
         else:
             out.append(_ratio(name, {"comparisons": {"cached": cached["comparison"]}},
                               "cached", cached["cached_vs_cold"], CACHED))
