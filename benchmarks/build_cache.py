@@ -3,7 +3,7 @@
     python benchmarks/build_cache.py [--scale 100] [--runs 3] [--work DIR]
 
 Makes a playbook of `--scale` times the example (benchmarks/make_playbook.py; scale 100 has
-over 3,100 pages), builds it once to fill the caches, then runs in turn (A B A B ...):
+over 3,100 pages), builds it once to fill the caches, then runs in turn (A B, B A, A B ...):
 
 - cold: `playbook build --no-cache` (the build cache neither read nor written; diagrams
   from their own cache, as in `build_s`);

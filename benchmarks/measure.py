@@ -5,7 +5,9 @@ ratios taken pair by pair, so that a busy spell cannot pass for a result.
   of the process and of the children it waited for (`os.wait4` for a command;
   `time.process_time` plus `RUSAGE_CHILDREN` for a call in this process). Another program
   taking the CPU stretches wall time but hardly changes CPU time.
-- Commands that are compared run interleaved (A B A B ...), so a slow spell hits both.
+- Commands that are compared run interleaved, each round in the other order (A B, B A, A B
+  ...), so a slow spell hits both and a machine that speeds up or slows down over the run
+  favours neither (in A B A B ..., B always ran second).
 - A comparison is made pair by pair (B_i / A_i) and reported with its median and spread;
   it reads "noisy, rerun" when an overhead that cannot be negative comes out negative, and
   a target on a ratio is decided only when its limit lies outside the spread of the pairs
@@ -63,11 +65,15 @@ def call(func: Callable[[], object]) -> Sample:
 
 
 def interleave(steps: Mapping[str, Callable[[], Sample]], rounds: int) -> dict[str, list[Sample]]:
-    """Run each step once per round, in turn (A B A B ...)."""
+    """Run each step once per round, the order turned by one each round (A B, B A, A B ...
+    for two; A B C, B C A, C A B ... for three): the i-th samples of every step are one
+    round's, and no step always runs first."""
     out: dict[str, list[Sample]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            out[name].append(step())
+    names = list(steps)
+    for turn in range(rounds):
+        shift = turn % len(names) if names else 0
+        for name in names[shift:] + names[:shift]:
+            out[name].append(steps[name]())
     return out
 
 

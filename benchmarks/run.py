@@ -20,10 +20,10 @@ Then validation time against findings per file, 1,000 to 64,000
 
 The machine may be shared, so (see benchmarks/measure.py) every figure is measured as CPU
 time (user + system, children included) beside wall time, compared commands run
-interleaved (A B A B ...), ratios are taken pair by pair with their spread, and a comparison
-that contradicts itself is reported as "noisy, rerun" instead of a result. Every target is
-a ratio against a reference measured in the same run: MkDocs alone on the same pages, the
-bare imports, a full build of the same playbook. Writes
+interleaved (A B, B A, A B ...), ratios are taken pair by pair with their spread, and a
+comparison that contradicts itself is reported as "noisy, rerun" instead of a result. Every
+target is a ratio against a reference measured in the same run: MkDocs alone on the same
+pages, the bare imports, a full build of the same playbook. Writes
 benchmarks/results.json and the table in playbook/benchmarks.md (or both into --out DIR).
 """
 
@@ -85,7 +85,10 @@ STARTUP = 2.0  # playbook validate on the example over the bare imports
 STARTUP_ROUNDS = 25
 # The same for the comparisons of a scale whose builds take seconds: at scale 1 the spread
 # of three pairs straddled the 0.10 target whatever the code; these cost a minute more.
-MIN_PAIRS = {1: 11, 10: 5}
+# At scale 100 a pair is two builds of over a minute and a half, and the machine's speed
+# drifts between them: two full runs of three pairs each gave medians of -0.07 and 0.11
+# for the same code. Five cost some seven minutes more.
+MIN_PAIRS = {1: 11, 10: 5, 100: 5}
 
 
 def pairs_at(scale: int, runs: int) -> int:
@@ -134,9 +137,10 @@ def measure_scale(scale: int, runs: int, edits: int, work: Path) -> dict[str, An
     (repo / "playbook").mkdir()
     files = sorted(defs.rglob("*.yaml"))
     texts = [p.read_text(encoding="utf-8") for p in files]
-    row: dict[str, Any] = {"scale": scale, "definitions": definitions, "files": len(files)}
-    loads = [measure.load()]
     pairs = pairs_at(scale, runs)  # for the interleaved comparisons
+    row: dict[str, Any] = {"scale": scale, "definitions": definitions, "files": len(files),
+                           "pairs": pairs}
+    loads = [measure.load()]
 
     def parse() -> Sample:
         return call(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts])
@@ -439,6 +443,12 @@ def startup_line(startup: dict[str, Any]) -> str:
             f"{startup['load']:.2f}).")
 
 
+def _pairs(row: dict[str, Any], runs: int) -> int:
+    """The pairs a row's comparisons ran (results written before rows kept the count: the
+    count then, three at scale 100)."""
+    return int(row.get("pairs") or max(runs, {1: 11, 10: 5}.get(row["scale"], 0)))
+
+
 def page(document: dict[str, Any]) -> str:
     rows, startup = document["results"], document.get("startup")
     findings, cached = document.get("findings"), document.get("cached_build")
@@ -449,7 +459,7 @@ def page(document: dict[str, Any]) -> str:
         f"{PROFILES[document.get('profile', 'full')]} on "
         f"{document['machine']}, medians of {document['runs']} runs ({document['edits']} "
         "edits for `serve_edit_s`; the comparisons interleave "
-        + "".join(f"{pairs_at(row['scale'], document['runs'])} pairs at scale {row['scale']}, "
+        + "".join(f"{_pairs(row, document['runs'])} pairs at scale {row['scale']}, "
                   for row in rows)
         + f"and each start-up command runs {STARTUP_ROUNDS} times), in "
         f"{document.get('elapsed_s', 0) / 60:.1f} minutes at a median load of "
@@ -458,12 +468,12 @@ def page(document: dict[str, Any]) -> str:
         "and KPIs.\n\n"
         "The machine may be shared with other work, so every time is given as wall-clock "
         "time beside CPU time (user + system of the process and its children, which another "
-        "program's load hardly changes). Compared commands run interleaved (A B A B ...); "
-        "their ratios are taken pair by pair and shown with their spread, and a comparison "
-        "whose runs contradict each other (a negative overhead, or a ratio of medians "
-        "outside the pairwise spread) reads \"noisy, rerun\" instead of a figure. `load` is "
-        "the wall / CPU time of a fixed piece of work measured around the figures: 1.0 is a "
-        "core to itself, 2.0 half a core.\n\n"
+        "program's load hardly changes). Compared commands run interleaved, each round in "
+        "the other order (A B, B A, A B ...); their ratios are taken pair by pair and shown "
+        "with their spread, and a comparison whose runs contradict each other (a negative "
+        "overhead, or a ratio of medians outside the pairwise spread) reads \"noisy, "
+        "rerun\" instead of a figure. `load` is the wall / CPU time of a fixed piece of "
+        "work measured around the figures: 1.0 is a core to itself, 2.0 half a core.\n\n"
         "Every target is a ratio of CPU times against a reference measured in the same run, "
         "so that a slower or busier machine moves both:\n\n"
         "- `validate_vs_parse`: validation over parsing every file with PyYAML's C "

@@ -4,8 +4,8 @@
 
 For each scale (1 is the example; N is `make_playbook.py --scale N`), `playbook build` runs
 with the sanitiser and without it (the plugin's hook replaced by the identity, in this
-benchmark only), interleaved A B A B so that a busy spell hits both; each build's CPU time
-(user + system, `dot` included) is reported beside its wall time, with the pairwise
+benchmark only), interleaved A B, B A, A B so that a busy spell hits both; each build's
+CPU time (user + system, `dot` included) is reported beside its wall time, with the pairwise
 ratio. A third kind of run adds up the time spent inside `sanitize_page` itself, which is
 the cost without the noise of the rest of the build. Diagrams are cached after the first
 build, as in everyday use.

@@ -83,6 +83,8 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
     assert document["profile"] == "custom" and document["elapsed_s"] > 0
     assert document["load"] > 0
     page = (tmp_path / "benchmarks.md").read_text()
+    # the page states the pairs this run took (scale 1 takes more than --runs)
+    assert row["pairs"] == 11 and "interleave 11 pairs at scale 1, " in page
     assert (f"| 1 | {row['definitions']} | {row['files']} | {row['pages']} | "
             f"{row['diagrams']} |") in page
     assert "| diagrams_rendered_warm = 0 | 0 | yes |" in page

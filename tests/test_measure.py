@@ -38,7 +38,22 @@ def test_interleaved_runs_take_turns() -> None:
         return lambda: (order.append(name), Sample(1.0, 1.0))[1]
 
     timed = interleave({"a": step("a"), "b": step("b")}, 3)
-    assert order == ["a", "b", "a", "b", "a", "b"] and len(timed["b"]) == 3
+    # each round in the other order: a machine that slows down over the run does not
+    # always charge the step that runs second
+    assert order == ["a", "b", "b", "a", "a", "b"] and len(timed["b"]) == 3
+
+
+def test_interleaved_samples_stay_paired_by_round() -> None:
+    rounds = iter(range(100))
+
+    def step(name: str):  # type: ignore[no-untyped-def]
+        return lambda: Sample(float(next(rounds)), 0.0)
+
+    timed = interleave({"a": step("a"), "b": step("b"), "c": step("c")}, 3)
+    # each step runs once per round (its i-th sample is from round i), starting one later
+    assert [s.wall for s in timed["a"]] == [0, 5, 7]
+    assert [s.wall for s in timed["b"]] == [1, 3, 8]
+    assert [s.wall for s in timed["c"]] == [2, 4, 6]
 
 
 def test_ratios_are_taken_pair_by_pair() -> None:
