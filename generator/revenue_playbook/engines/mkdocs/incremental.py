@@ -119,6 +119,7 @@ class _Run:
     doc_files: list[File] = field(default_factory=list)
     records: dict[str, _Record] = field(default_factory=dict)
     sources: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    placed: set[str] = field(default_factory=set)  # pages' HTML found or written in place
 
 
 RECORDS_FORMAT = 2  # 2: the theme's templates' texts (`templates`)
@@ -150,6 +151,7 @@ class IncrementalBuilder:
         # src_uri -> (source text, Markdown, metadata) of the last build's pages
         self._sources: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self._static: dict[str, tuple[Any, ...]] = {}  # dest path -> what was copied there
+        self._placed: set[str] = set()  # dest paths of the last build's pages' HTML
         self._outputs: set[str] = set()  # dest paths of the last build's files
         self._theme_key: str | None = None
         self._dated = False  # the theme prints the build date on pages
@@ -165,6 +167,7 @@ class IncrementalBuilder:
         self._records.clear()
         self._sources.clear()
         self._static.clear()
+        self._placed.clear()
         self._outputs.clear()
         self._templates.clear()
 
@@ -243,6 +246,8 @@ class IncrementalBuilder:
         self._add_files_from_theme(files, run.env, config)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
+        if isinstance(files, _Files):  # a plugin may hand back MkDocs' own
+            files.settle()
         nav = get_navigation(files, config)
         run.nav = config.plugins.on_nav(nav, config=config, files=files)
         run.files = files
@@ -307,6 +312,7 @@ class IncrementalBuilder:
         self._config_key = run.config_key
         self._records = run.records
         self._sources = run.sources
+        self._placed = run.placed
         stats = run.stats
         stats.seconds = time.monotonic() - start
         self.stats = stats
@@ -446,7 +452,7 @@ class IncrementalBuilder:
         assert page is not None
         search = run.search
         key = hashlib.blake2b(f"{record.populate_key}\t{nav_key}".encode()).hexdigest()
-        if record.build_key == key and self._output_in_place(file, record, run.stats):
+        if record.build_key == key and self._output_in_place(file, record, run):
             _restore(page, record.built, None)
             if search is not None:
                 search.extend(record.search)
@@ -457,6 +463,8 @@ class IncrementalBuilder:
         with _captured() as warnings:
             mkdocs_build._build_page(page, run.config, run.doc_files, run.nav, run.env,
                                      excluded=file.inclusion.is_excluded())
+        if os.path.isfile(file.abs_dest_path):  # not when MkDocs skipped an empty page
+            run.placed.add(file.abs_dest_path)
         record.build_key = key
         record.dest = file.dest_uri
         record.built = _changes(before, page)
@@ -465,12 +473,16 @@ class IncrementalBuilder:
         record.stored = record.output = None  # to be kept again (`export`)
         return True
 
-    def _output_in_place(self, file: File, record: _Record, stats: Stats) -> bool:
+    def _output_in_place(self, file: File, record: _Record, run: _Run) -> bool:
         """The page's HTML is where it belongs: left there by the last build (serve), or
-        copied now from the build cache."""
+        copied now from the build cache. What the last build in this process found or wrote
+        in place is not looked for again: the folder is this builder's alone (a serve
+        rebuild saves a file-system look-up per page, 3,000 at scale 100)."""
         dest = file.abs_dest_path
-        if os.path.isfile(dest):
+        if dest in self._placed or os.path.isfile(dest):
+            run.placed.add(dest)
             return True
+        stats = run.stats
         if self._store is None or record.output is None:
             return False
         os.makedirs(os.path.dirname(dest), exist_ok=True)
@@ -480,6 +492,7 @@ class IncrementalBuilder:
                 return False
             with open(dest, "wb") as handle:
                 handle.write(data)
+        run.placed.add(dest)
         stats.restored += 1
         return True
 
@@ -501,7 +514,7 @@ class IncrementalBuilder:
                 stat = os.stat(file.abs_src_path)
                 what = ("file", file.abs_src_path, stat.st_mtime_ns, stat.st_size)
             static[dest] = what
-            if self._static.get(dest) == what and os.path.isfile(dest):
+            if self._static.get(dest) == what:  # put there by the last build (`_placed`)
                 continue
             if store is not None and _link_static(store, file, dest, folders):
                 stats.linked += 1
@@ -748,8 +761,36 @@ class _Files(Files):
     (a `PurePath` each): pages' links, the navigation and the plugins look files up by path
     thousands of times per build."""
 
+    _pages: dict[Any, list[File]] | None = None  # listed by `documentation_pages`
+
     def get_file_from_path(self, path: str) -> File | None:
         return self.src_uris.get(_posix(path))
+
+    def settle(self) -> None:
+        """Each file's inclusion is decided (`set_exclusions`): the pages are listed once
+        per kind of inclusion from now on, not once per caller (the navigation, the pages,
+        each theme template: five times a build), until a file is added or removed."""
+        self._pages = {}
+
+    def documentation_pages(self, *, inclusion: Any = InclusionLevel.is_included
+                            ) -> list[File]:
+        if self._pages is None:
+            return list(super().documentation_pages(inclusion=inclusion))
+        found = self._pages.get(inclusion)
+        if found is None:
+            found = self._pages[inclusion] = list(
+                super().documentation_pages(inclusion=inclusion))
+        return list(found)  # the caller's own list, as MkDocs gives
+
+    def append(self, file: File) -> None:
+        if self._pages:
+            self._pages.clear()
+        super().append(file)
+
+    def remove(self, file: File) -> None:
+        if self._pages:
+            self._pages.clear()
+        super().remove(file)
 
 
 @functools.lru_cache(maxsize=1 << 16)
