@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -71,6 +72,28 @@ def test_a_refusal_is_kept_like_files_are(tmp_path) -> None:
     page = again.pages["downloads/index.md"].markdown
     assert "Not available for this playbook" in page and "both become" in page
     assert again.pages == build_site(validate(defs).playbook, renderer).pages
+
+
+def test_a_template_edit_makes_that_template_s_emails_alone_again(tmp_path) -> None:
+    """serve: the emails export is made template by template, and after one template's
+    edit only that template's part is made again; the files are a fresh build's."""
+    defs = tmp_path / "defs"
+    shutil.copytree(EXAMPLE, defs)
+    memo, renderer = PageMemo(), diagrams()
+    build_site(validate(defs).playbook, renderer, memo=memo)
+    parts = [key for key in memo.made_keys if key.startswith("downloads:emails:template:")]
+    assert "downloads:emails:template:demo_followup" in parts and len(parts) > 3
+    demo = defs / "templates" / "demo_followup.yaml"
+    demo.write_text(demo.read_text().replace("Demo recording and next steps",
+                                             "Demo recording, next steps"))
+    again = build_site(validate(defs).playbook, renderer, memo=memo)
+    assert [key for key in memo.made_keys if key.startswith("downloads:emails:")] == \
+        ["downloads:emails:template:demo_followup"]
+    assert "downloads:emails" in memo.made_keys  # the export, from its parts
+    fresh = build_site(validate(defs).playbook, renderer)
+    assert again.assets == fresh.assets
+    assert b"Demo recording, next steps" in again.assets[
+        "downloads/emails/outreach/templates.json"]
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..definitions.findings import Location
 from ..definitions.model import Node, Playbook
@@ -15,6 +16,18 @@ Files = dict[str, bytes]  # a path inside the export folder (POSIX, relative) ->
 # its file's YAML again, and the site's Downloads show a problem's message alone (a warning
 # not at all), in every build.
 Where = Callable[[], Location]
+
+# How a target makes one part of its files (say, one template's): `parts(key, make, args)`
+# gives `make(playbook)`, where `make` holds `args`, all it is made from besides the
+# playbook. The site's build keeps each part from one build to the next while `args` and
+# what it read are unchanged (`site.downloads`): a serve rebuild after a template's edit
+# makes that template's part alone again.
+Parts = Callable[[str, Callable[[Playbook], Any], Any], Any]
+
+
+def made_once(playbook: Playbook) -> Parts:
+    """`Parts` for one export: each part made when asked for."""
+    return lambda key, make, args: make(playbook)
 
 
 def at(node: Node, *keys: str | int, key: bool = False) -> Where:
@@ -69,3 +82,4 @@ class Target:
     how_to_import: str  # the tool's own command or menu
     make: Callable[[Playbook], Output]
     applies: Callable[[Playbook], bool] = lambda playbook: True
+    make_parts: Callable[[Playbook, Parts], Output] | None = None  # `make`, in parts

@@ -16,7 +16,7 @@ from ..checks.rules.templates import line_in
 from ..definitions.merge_tokens import TOOLS, for_tool
 from ..definitions.model import Playbook, Template
 from ..safety.encoders import json_clean, visible
-from .base import Output, Problem, at
+from .base import Output, Parts, Problem, at, made_once
 
 
 @functools.lru_cache(maxsize=8192)
@@ -112,35 +112,63 @@ def salesforce_objects(tid: str, template: Template, playbook: Playbook,
     return problems
 
 
-def export(playbook: Playbook) -> Output:
+def export(playbook: Playbook, parts: Parts | None = None) -> Output:
+    """Every tool's files, made template by template (a part each: see `Parts`)."""
+    parts = parts or made_once(playbook)
     out = Output()
     sent_to = recipients(playbook)
     templates = list(playbook.templates.items())  # listed once, not once per tool
+    made = {tid: parts(f"template:{tid}",
+                       functools.partial(_template, tid, sent_to.get(tid, {})),
+                       sent_to.get(tid, {}))
+            for tid, template in templates if any(tool in template.tools for tool in TOOLS)}
     for tool in TOOLS:
         index = []
         for tid, template in templates:
             if tool not in template.tools:
                 continue
-            if tool == "salesforce":
-                out.problems += salesforce_objects(tid, template, playbook,
-                                                   sent_to.get(tid, {}))
-            written = for_tool(template, playbook, tool)
-            for part, converted in (("subject", written.subject), ("body", written.body)):
-                for issue in converted.issues:
-                    out.problems.append(Problem(
-                        f"template '{tid}' {part} for {TOOLS[tool].title}: {issue.message}",
-                        functools.partial(line_in, template, part, issue.line), issue.hint))
-            if not written.ok:
+            problems, written = made[tid][tool]
+            out.problems += problems
+            if written is None:
                 continue
-            subject, body = _visible(written.subject.text), _visible(written.body.text)
-            out.files[f"{tool}/{tid}.txt"] = (body.rstrip("\n") + "\n").encode("utf-8")
-            out.files[f"{tool}/{tid}.html"] = html(subject, body)
-            index.append(_index_entry(tid, template.name, subject))
+            text, page, entry = written
+            out.files[f"{tool}/{tid}.txt"] = text
+            out.files[f"{tool}/{tid}.html"] = page
+            index.append(entry)
         if index:
             # what json.dumps(index, indent=2) writes, each entry's text kept (_index_entry)
             out.files[f"{tool}/templates.json"] = (
                 "[\n  " + ",\n  ".join(index) + "\n]\n").encode("utf-8")
     return out
+
+
+def _template(tid: str, sent_to: dict[str, str], playbook: Playbook) \
+        -> dict[str, tuple[list[Problem], tuple[bytes, bytes, str] | None]]:
+    """One template's part of the export, by tool: the problems met writing it for the
+    tool, and its text, its HTML and its entry in the tool's templates.json (None when it
+    cannot be written). `sent_to`: who it is sent to (`recipients`)."""
+    template = playbook.templates[tid]
+    made: dict[str, tuple[list[Problem], tuple[bytes, bytes, str] | None]] = {}
+    for tool in TOOLS:
+        if tool not in template.tools:
+            continue
+        problems: list[Problem] = []
+        if tool == "salesforce":
+            problems += salesforce_objects(tid, template, playbook, sent_to)
+        written = for_tool(template, playbook, tool)
+        for part, converted in (("subject", written.subject), ("body", written.body)):
+            for issue in converted.issues:
+                problems.append(Problem(
+                    f"template '{tid}' {part} for {TOOLS[tool].title}: {issue.message}",
+                    functools.partial(line_in, template, part, issue.line), issue.hint))
+        if not written.ok:
+            made[tool] = (problems, None)
+            continue
+        subject, body = _visible(written.subject.text), _visible(written.body.text)
+        made[tool] = (problems, ((body.rstrip("\n") + "\n").encode("utf-8"),
+                                 html(subject, body),
+                                 _index_entry(tid, template.name, subject)))
+    return made
 
 
 @functools.lru_cache(maxsize=8192)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..definitions.model import Playbook
 from . import emails, hubspot, ics, salesforce, taskboards
-from .base import ExportFailed, Output, Target
+from .base import ExportFailed, Output, Parts, Target
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("salesforce", "Salesforce",
@@ -27,7 +27,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "template; Salesforce Email Templates > New (Lightning); Marketo Design Studio > "
            "Emails > New; Outreach Content > Templates > New; Salesloft Cadences > "
            "Templates > New",
-           emails.export, emails.applies),
+           emails.export, emails.applies, emails.export),
     Target("asana", "Asana",
            "A CSV per campaign: each step a task with its section (phase), assignee (the "
            "owner role's email), due date and the steps it waits for",
@@ -53,11 +53,13 @@ def target_names() -> list[str]:
     return list(TARGETS)
 
 
-def build(playbook: Playbook, name: str) -> Output:
+def build(playbook: Playbook, name: str, parts: Parts | None = None) -> Output:
     """The files of target `name` for a valid playbook; raises ExportFailed listing every
-    part the target cannot express."""
+    part the target cannot express. With `parts`, a target that makes its files in parts
+    makes each through it (`Parts`)."""
     target = TARGETS[name]
-    out = target.make(playbook)
+    out = (target.make(playbook) if parts is None or target.make_parts is None
+           else target.make_parts(playbook, parts))
     if out.problems:
         raise ExportFailed(name, out.problems)
     return out

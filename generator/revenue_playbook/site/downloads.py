@@ -10,7 +10,7 @@ import functools
 import io
 import posixpath
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,15 +37,32 @@ class Download:
     problem: str = ""  # why the target is not offered
 
 
-def _export(name: str, playbook: Playbook, shared: Mapping[str, Any]) -> Files | str:
+def _export(name: str, made: Build | None, playbook: Playbook,
+            shared: Mapping[str, Any]) -> Files | str:
     """A target's files: plain values, so that the build cache keeps them for the next
     process (its warnings are not shown on the page); or, for a playbook the target
     cannot express, why. A refusal is kept like files are: it would otherwise be worked
-    out again in every build, whatever the edit (a large playbook over a CRM's limits)."""
+    out again in every build, whatever the edit (a large playbook over a CRM's limits).
+    With the site's build, a target made in parts keeps each part as a value of the build
+    (one template's emails made again after that template's edit, not every template's).
+    No other value reads this one, so its function may hold the build (`_part`'s may not)."""
+    parts = None if made is None else functools.partial(_part, made, name)
     try:
-        return build(playbook, name).files
+        return build(playbook, name, parts).files
     except ExportFailed as exc:
         return "; ".join(p.message for p in exc.problems)
+
+
+def _part(made: Build, name: str, key: str, make: Callable[[Playbook], Any],
+          args: Any) -> Any:
+    """A part of target `name`'s files (`exports.base.Parts`), as a value of the build: its
+    function holds no build (the next build makes it again with the function it has)."""
+    return made.page(f"downloads:{name}:{key}", functools.partial(_made, make), args=args)
+
+
+def _made(make: Callable[[Playbook], Any], playbook: Playbook,
+          shared: Mapping[str, Any]) -> Any:
+    return make(playbook)
 
 
 def _zipped(files: dict[str, bytes], root: str, playbook: Playbook,
@@ -77,8 +94,8 @@ def downloads(playbook: Playbook, made: Build | None = None) \
         entry = Download(name, target.title, target.summary, target.how_to_import)
         entries.append(entry)
         # the calendars' times are clamped to SOURCE_DATE_EPOCH: a key of the files too
-        files = (_export(name, playbook, {}) if made is None else
-                 made.page(f"downloads:{name}", functools.partial(_export, name),
+        files = (_export(name, None, playbook, {}) if made is None else
+                 made.page(f"downloads:{name}", functools.partial(_export, name, made),
                            args=source_date_epoch()))
         if isinstance(files, str):
             entry.problem = files
