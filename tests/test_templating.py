@@ -195,6 +195,50 @@ def test_an_error_in_text_and_fields_names_its_line() -> None:
         templating.render("{{ a }}{{ a }}", {"a": "x" * 150_000})
 
 
+
+# Text and bare fields get their syntax tree without Jinja's lexer and parser: the tree
+# must be Jinja's own, node for node (type, fields, line, environment), or not made at all.
+TREE_PIECES = st.lists(st.one_of(
+    st.text(alphabet="ab {}\n\r\t#%-+", max_size=6),
+    st.sampled_from(["name", "x1", "_z", "true", "None", "not", "if", "loop", "é", "a.b",
+                     "a|title", "a-", "-a"]).flatmap(lambda name: st.sampled_from(
+                         ["{{ " + name + " }}", "{{" + name + "}}", "{{\n " + name + "\n}}",
+                          "{{\t" + name + " }}", "{{ " + name + " }}}", "{{{ " + name + " }}",
+                          "{{- " + name + " }}", "{{ " + name + " -}}"])),
+    st.sampled_from(["Hi ", ",\n\n", "{# note #}", "{% raw %}x{% endraw %}", "\x0b"])),
+    max_size=8)
+
+
+def _same_tree(ours: object, jinjas: object) -> bool:
+    if type(ours) is not type(jinjas):
+        return False
+    if isinstance(ours, list):
+        return len(ours) == len(jinjas) and all(map(_same_tree, ours, jinjas))  # type: ignore[arg-type]
+    if not isinstance(ours, jinja2.nodes.Node):
+        return ours == jinjas
+    assert isinstance(jinjas, jinja2.nodes.Node)
+    return ours.lineno == jinjas.lineno and ours.environment is jinjas.environment and \
+        vars(ours).keys() == vars(jinjas).keys() and \
+        all(_same_tree(getattr(ours, f), getattr(jinjas, f)) for f in ours.fields)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TREE_PIECES)
+def test_text_and_fields_are_parsed_as_jinja_parses_them(pieces: list[str]) -> None:
+    source = "".join(pieces)
+    tree = templating._plain_tree(source)
+    if tree is not None:
+        assert _same_tree(tree, templating.environment().parse(source)), source
+
+
+def test_text_and_fields_are_not_parsed_by_jinja() -> None:
+    for source in ("", "Hi {{ name }},\n\nsee you {{\n day }}.\n", "{{a}}{{ b }}"):
+        tree = templating._plain_tree(source)
+        assert tree is not None and _same_tree(tree, templating.environment().parse(source))
+    for source in ("{{ name|title }}", "{# c #}{{ a }}", "a\r\n{{ b }}", "{{ true }}", "{"):
+        assert templating._plain_tree(source) is None
+
+
 HOSTILE = {
     "loops": "{% for a in slot * 10000 %}{% for b in slot * 10000 %}{% endfor %}{% endfor %}",
     "percent": "{{ '%999999999s' % slot }}",

@@ -542,10 +542,56 @@ def syntax_tree(source: str) -> nodes.Template | jinja2.TemplateSyntaxError:
     """A text's syntax tree as the sandbox parses it, or why it does not parse: parsed once
     for the checks, the pages and the conversions for email tools. Only read, never
     changed (what is compiled is instrumented on a tree of its own)."""
+    tree = _plain_tree(source)
+    if tree is not None:
+        return tree
     try:
         return environment().parse(source)
     except jinja2.TemplateSyntaxError as exc:
         return exc
+
+
+# A bare `{{ field }}` in a text without any other brace: the whole of most email templates.
+_FIELD = re.compile(r"\{\{[ \t\n]*([A-Za-z_][A-Za-z0-9_]*)[ \t\n]*\}\}")
+# names Jinja's parser reads as something else than a merge field (constants, operators)
+_NOT_FIELDS = frozenset({"true", "false", "True", "False", "none", "None", "not", "and",
+                         "or", "in", "is", "if", "else"})
+
+
+def _plain_tree(source: str) -> nodes.Template | None:
+    """The tree Jinja's parser makes of a text of plain text and bare `{{ field }}`s, built
+    without its lexer and parser (two thirds of checking such a template): the text as
+    `TemplateData`, each field as a `Name`, each on the line where it starts, in one
+    `Output`. None for any other text (a brace in the text, a carriage return Jinja would
+    turn into a line break, a tag or a comment, a field with a filter or spaces Jinja reads
+    differently): Jinja parses it."""
+    if "\r" in source:
+        return None
+    data: list[nodes.Node] = []
+    start = 0
+    for match in _FIELD.finditer(source):
+        if not _add_text(data, source, start, match.start()) or match[1] in _NOT_FIELDS:
+            return None
+        data.append(nodes.Name(match[1], "load",
+                               lineno=source.count("\n", 0, match.start(1)) + 1))
+        start = match.end()
+    if not _add_text(data, source, start, len(source)):
+        return None
+    body = [nodes.Output(data, lineno=data[0].lineno)] if data else []
+    tree = nodes.Template(body, lineno=1)
+    tree.set_environment(environment())
+    return tree
+
+
+def _add_text(data: list[nodes.Node], source: str, start: int, end: int) -> bool:
+    """Add `source[start:end]` as text, unless it holds a brace (False)."""
+    if start == end:
+        return True
+    if "{" in source[start:end] or "}" in source[start:end]:
+        return False
+    data.append(nodes.TemplateData(source[start:end],
+                                   lineno=source.count("\n", 0, start) + 1))
+    return True
 
 
 @lru_cache(maxsize=4096)
