@@ -14,13 +14,12 @@ one row and lay out in about linear time, so they may be much larger than flows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..definitions.model import CadenceStep, Campaign, LifecycleStage, SalesProcess, Touchpoint
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     kind: str  # "flow" or "timeline"
     nodes: int
     arrows: int
@@ -34,8 +33,7 @@ FLOW = Limit("flow", 40, 120)
 TIMELINE = Limit("timeline", 500, 1000)
 
 
-@dataclass(frozen=True)
-class Size:
+class Size(NamedTuple):
     nodes: int
     arrows: int
     limit: Limit

@@ -8,14 +8,13 @@ them out), "not met" when one of its rules reports a problem, and "met" otherwis
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..definitions.findings import Finding, Severity
 from ..definitions.model import Playbook
 
 
-@dataclass(frozen=True)
-class Practice:
+class Practice(NamedTuple):
     id: str
     title: str
     summary: str
@@ -136,8 +135,7 @@ PRACTICES: tuple[Practice, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     practice: Practice
     state: str  # "met", "not met" or "not encoded"
     missing: str

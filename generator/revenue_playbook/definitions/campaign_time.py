@@ -10,8 +10,8 @@ whoever reads it).
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 from .businesstime import Calendar
 from .model import Campaign, CampaignEmail, Playbook
@@ -31,8 +31,7 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-@dataclass(frozen=True)
-class Moment:
+class Moment(NamedTuple):
     """A campaign day, with a time of day in a time zone when one is set."""
 
     day: date

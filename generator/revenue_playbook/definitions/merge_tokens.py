@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import jinja2
 from jinja2 import nodes
@@ -27,8 +28,7 @@ from .model import EMAIL_TOOLS, Playbook, Template
 from .templating import syntax_tree
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     name: str
     title: str
     syntax: Callable[[str], str]  # a token as written in the tool's templates
@@ -54,8 +54,7 @@ assert tuple(TOOLS) == EMAIL_TOOLS
 _MARKER = re.compile(r"\{#-?\s*(end\s+)?rep-edit\b\s*:?(.*?)-?#\}", re.S | re.I)
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     """Why a template field cannot be written for a tool: a line within the field."""
 
     kind: str  # "logic" (cannot be expressed), "token" (a field lacks a token) or

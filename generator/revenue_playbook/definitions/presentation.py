@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import templating
 from .businesstime import Calendar
@@ -185,8 +184,7 @@ def sample_values(template: Template, playbook: Playbook) -> dict[str, Any]:
     return values
 
 
-@dataclass(frozen=True)
-class RenderedPart:
+class RenderedPart(NamedTuple):
     """A subject or body rendered with the sample values, or why it could not be."""
 
     text: str | None
