@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import templating
 from .businesstime import Calendar
@@ -110,8 +110,7 @@ def _computed(playbook: Playbook, campaign: Campaign, calendar: Calendar,
     return Moment(day).words("date") if day else None
 
 
-@dataclass
-class RenderedEmail:
+class RenderedEmail(NamedTuple):
     subject: str
     body: str
     samples: dict[str, Any]  # the per-recipient fields shown with sample data

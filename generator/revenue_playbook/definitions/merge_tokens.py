@@ -248,8 +248,7 @@ def token_lookup(template: Template, playbook: Playbook, tool: str) -> Callable[
     return lookup
 
 
-@dataclass
-class ToolTemplate:
+class ToolTemplate(NamedTuple):
     """One template written for one tool, or the issues that keep it from being written."""
 
     subject: Converted

@@ -32,9 +32,8 @@ import re
 import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import jinja2
 from jinja2 import nodes
@@ -503,8 +502,7 @@ _SPECIAL_NAMES = frozenset({"self", "loop", "caller", "varargs", "kwargs"})
 Piece = str | tuple[str]
 
 
-@dataclass
-class Parsed:
+class Parsed(NamedTuple):
     """A template field read once: the merge fields it uses, or why it does not compile.
 
     Most email templates are text and bare `{{ field }}`s alone (`pieces`): nothing in them
