@@ -34,61 +34,98 @@ def template_usage(pb: Playbook) -> dict[str, Usage]:
     return used
 
 
+# The sections whose owner fields `ownership` reads, in the order it lists each role's items.
+OWNED_SECTIONS = ("processes", "lifecycle", "cadences", "service_levels", "sla", "templates",
+                  "campaigns", "kpis", "revenue_goal", "meeting")
+
+
 def ownership(pb: Playbook) -> dict[str, Owned]:
     """Role id -> what it owns, from every owner field of the playbook."""
+    return owners(pb, [owned(pb, section) for section in OWNED_SECTIONS])
+
+
+def owners(pb: Playbook, parts: list[list[tuple[str | None, str, str, str]]]) \
+        -> dict[str, Owned]:
+    """`ownership` from each of `OWNED_SECTIONS`' `owned`, in that order."""
     owns: dict[str, Owned] = {rid: [] for rid in pb.roles}
-    calendar = Calendar.of(pb)
+    for part in parts:
+        for role, kind, what, page in part:
+            if role in owns:
+                owns[role].append((kind, what, page))
+    return owns
+
+
+def owned(pb: Playbook, section: str) -> list[tuple[str | None, str, str, str]]:
+    """(owner, kind, what, page) for each owner field of one of `OWNED_SECTIONS`, a role's
+    or not: one part of `ownership` (the site keeps each, and makes one again only when
+    its section changed)."""
+    found: list[tuple[str | None, str, str, str]] = []
 
     def add(role: str | None, kind: str, what: str, page: str) -> None:
-        if role in owns:
-            owns[role].append((kind, what, page))
+        found.append((role, kind, what, page))
 
-    for process in pb.processes.values():
-        add(process.owner, "Sales process", process.name, "process/index.md")
-        for sid, stage in process.stages.items():
-            add(stage.owner, "Stage", stage.name, f"stages/{sid}.md")
-            for t in stage.touchpoints:
-                if t.owner and t.owner != stage.owner:
-                    add(t.owner, "Touchpoint", f"{stage.name}: {t.purpose}", f"stages/{sid}.md")
-    for life in pb.lifecycle.values():
-        add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
-        if life.handoff:
-            within = f" within {calendar.words(life.handoff.within)}" \
-                if life.handoff.within else ""
-            add(life.handoff.owner, "Hand-off", f"into {life.name}{within}", "lifecycle.md")
-    for cadence in pb.cadences.values():
-        add(cadence.owner, "Cadence", cadence.name, "sla.md")
-    for op in pb.service_levels.values():
-        add(op.provider, "Operational SLA", f"{op.name} (asked by "
-            f"{pb.roles[op.requester].name if op.requester in pb.roles else op.requester})",
-            "sla.md")
-    if pb.sla:
-        for tier in pb.sla.tiers.values():
-            within = per_segment(pb, tier.response_time, calendar.words)
-            add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
-        if pb.sla.recycle is not None:
-            add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
-        for step in pb.sla.escalation:
-            add(step.to, "Escalation", f"after {calendar.words(step.after)}: {step.action}",
+    if section == "processes":
+        for process in pb.processes.values():
+            add(process.owner, "Sales process", process.name, "process/index.md")
+            for sid, stage in process.stages.items():
+                add(stage.owner, "Stage", stage.name, f"stages/{sid}.md")
+                for t in stage.touchpoints:
+                    if t.owner and t.owner != stage.owner:
+                        add(t.owner, "Touchpoint", f"{stage.name}: {t.purpose}",
+                            f"stages/{sid}.md")
+    elif section == "lifecycle":
+        calendar = Calendar.of(pb)
+        for life in pb.lifecycle.values():
+            add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
+            if life.handoff:
+                within = f" within {calendar.words(life.handoff.within)}" \
+                    if life.handoff.within else ""
+                add(life.handoff.owner, "Hand-off", f"into {life.name}{within}",
+                    "lifecycle.md")
+    elif section == "cadences":
+        for cadence in pb.cadences.values():
+            add(cadence.owner, "Cadence", cadence.name, "sla.md")
+    elif section == "service_levels":
+        for op in pb.service_levels.values():
+            add(op.provider, "Operational SLA", f"{op.name} (asked by "
+                f"{pb.roles[op.requester].name if op.requester in pb.roles else op.requester})",
                 "sla.md")
-        if pb.sla.review:
-            add(pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}", "sla.md")
-    for tid, template in pb.templates.items():
-        add(template.owner, "Template", template.name, f"emails/{tid}.md")
-    for cid, campaign in pb.campaigns.items():
-        add(campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md")
-        for campaign_step in campaign.steps.values():
-            add(campaign_step.owner, "Campaign step", f"{campaign.name}: {campaign_step.name}",
-                f"campaigns/{cid}.md")
-    for kpi in pb.kpis.values():
-        add(kpi.owner, "KPI", kpi.name, "scorecard.md")
-    if pb.revenue_goal:
-        add(pb.revenue_goal.owner, "Revenue goal", pb.revenue_goal.period, "scorecard.md")
-    if pb.meeting:
-        add(pb.meeting.chair, "Meeting", f"chairs the {pb.meeting.name}", "meeting.md")
-        for item in pb.meeting.agenda:
-            add(item.owner, "Agenda item", item.topic, "meeting.md")
-    return owns
+    elif section == "sla":
+        if pb.sla:
+            calendar = Calendar.of(pb)
+            for tier in pb.sla.tiers.values():
+                within = per_segment(pb, tier.response_time, calendar.words)
+                add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
+            if pb.sla.recycle is not None:
+                add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
+            for step in pb.sla.escalation:
+                add(step.to, "Escalation", f"after {calendar.words(step.after)}: {step.action}",
+                    "sla.md")
+            if pb.sla.review:
+                add(pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}", "sla.md")
+    elif section == "templates":
+        for tid, template in pb.templates.items():
+            add(template.owner, "Template", template.name, f"emails/{tid}.md")
+    elif section == "campaigns":
+        for cid, campaign in pb.campaigns.items():
+            add(campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md")
+            for campaign_step in campaign.steps.values():
+                add(campaign_step.owner, "Campaign step",
+                    f"{campaign.name}: {campaign_step.name}", f"campaigns/{cid}.md")
+    elif section == "kpis":
+        for kpi in pb.kpis.values():
+            add(kpi.owner, "KPI", kpi.name, "scorecard.md")
+    elif section == "revenue_goal":
+        if pb.revenue_goal:
+            add(pb.revenue_goal.owner, "Revenue goal", pb.revenue_goal.period, "scorecard.md")
+    elif section == "meeting":
+        if pb.meeting:
+            add(pb.meeting.chair, "Meeting", f"chairs the {pb.meeting.name}", "meeting.md")
+            for item in pb.meeting.agenda:
+                add(item.owner, "Agenda item", item.topic, "meeting.md")
+    else:
+        raise ValueError(f"not an owned section: {section}")
+    return found
 
 
 def kpis_of(pb: Playbook, team: Team | None) -> list[tuple[str, KPI]]:

@@ -49,7 +49,7 @@ from .diagram_html import diagram_block, not_drawn_note
 from .diagrams import DiagramRenderer, campaign_dot, lifecycle_dot, process_dot, touchpoints_dot
 from .downloads import downloads
 from .format_reference import format_sections
-from .indexes import kpis_of, ownership, template_usage
+from .indexes import OWNED_SECTIONS, kpis_of, owned, owners, template_usage
 from .navigation import build_nav
 from .page_filters import page_environment
 from .today import has_work, today_data
@@ -270,11 +270,19 @@ def _roles(plan: _Plan) -> None:
     build = plan.build
     # values of their own, so that a page showing one is kept while it comes out the same
     plan.page("roles.md", "roles.md.j2", values=lambda pb: dict(
-        ownership=build.page("values:ownership", lambda pb, _: ownership(pb)),
+        ownership=owners(pb, [build.page(f"values:ownership:{section}",
+                                         functools.partial(_owned, section))
+                              for section in OWNED_SECTIONS]),
         role_days=build.page("values:role_days", _role_days)))
     for rid in build.page("values:role_days", _role_days):  # roles with touches only
         plan.page(f"my-day/{rid}.md", "my_day.md.j2", plan.pb.roles[rid],
                   values=functools.partial(_my_day_values, rid=rid, build=build))
+
+
+def _owned(section: str, pb: Playbook, shared: Mapping[str, Any]) \
+        -> list[tuple[str | None, str, str, str]]:
+    # a value per section: a template's edit makes the templates' part alone again
+    return owned(pb, section)
 
 
 def _meeting_and_changes(plan: _Plan) -> None:
