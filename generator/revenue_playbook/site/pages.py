@@ -351,6 +351,7 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
     constants = {"phase_titles": PHASE_TITLES, "has_changes": plan.changes_markdown is not None,
                  "directory_urls": plan.directory_urls, "has_actuals": bool(plan.measured)}
     fixed = build.digests.of(constants)  # in every page's arguments: digested once
+    replies = _first_replies(pb)  # for each email page's search tags: found once
     for path, template_name, source, diagrams, values in plan.pages:
         def make(pb: Playbook, shared: Mapping[str, Any], path: str = path,
                  template_name: str = template_name, diagrams: list[str] = diagrams,
@@ -371,8 +372,9 @@ def _render_pages(plan: _Plan, renderer: DiagramRenderer, svgs: dict[str, bytes]
                           else (template_name, diagrams, fixed, values))
         markdown = build.page(path, make, arguments)
         title = markdown.split("\n", 1)[0].lstrip("# ").strip()
-        markdown = _search_front_matter(pb, path) + markdown
-        src = source.source.display if source is not None and source.source else None
+        markdown = _search_front_matter(pb, path, replies) + markdown
+        found = source.source if source is not None else None
+        src = found.display if found else None
         plan.site.pages[path] = Page(path, title, markdown, src)
 
 
@@ -498,7 +500,24 @@ def _my_day(rid: str, pb: Playbook, shared: Mapping[str, Any]) -> list[Any]:
 REFERENCE_SEARCH_BOOST = 0.1  # Material's search: 1 is a page's usual weight
 
 
-def _search_front_matter(pb: Playbook, path: str) -> str:
+def _first_replies(pb: Playbook) -> dict[str, str]:
+    """Template id -> the lead tier whose reply it is: the first email of one of the tier's
+    cadences (the first such tier, in the SLA's order)."""
+    replies: dict[str, str] = {}
+    if pb.sla is None:
+        return replies
+    for tier in pb.sla.tiers.values():
+        ids = tier.cadence.values() if isinstance(tier.cadence, dict) else [tier.cadence]
+        firsts = {next((s.template for s in sorted(pb.cadences[cid].steps,
+                                                   key=lambda s: s.day) if s.template),
+                       None) for cid in ids if cid in pb.cadences}
+        for tid in firsts:
+            if tid is not None:
+                replies.setdefault(tid, tier.name)
+    return replies
+
+
+def _search_front_matter(pb: Playbook, path: str, replies: dict[str, str]) -> str:
     """How search weighs a page (and the calendar's width), as front matter. The pages
     that define the playbook's terms come first for them, through Material's search tags
     (weighed above titles): the lifecycle defines MQL and SQL; the first email of a lead
@@ -509,15 +528,9 @@ def _search_front_matter(pb: Playbook, path: str) -> str:
     if path == "lifecycle.md":
         terms = [{"marketing": "MQL", "sales": "SQL"}[stage.qualified]
                  for stage in pb.lifecycle.values() if stage.qualified]
-    elif path.startswith("emails/") and pb.sla is not None:
-        for tier in pb.sla.tiers.values():
-            ids = tier.cadence.values() if isinstance(tier.cadence, dict) else [tier.cadence]
-            firsts = {next((s.template for s in sorted(pb.cadences[cid].steps,
-                                                       key=lambda s: s.day) if s.template),
-                           None) for cid in ids if cid in pb.cadences}
-            if path[len("emails/"):-3] in firsts:
-                terms.append(tier.name)
-                break  # one tag: a tier named "… MQL" must not outweigh the definition
+    elif path.startswith("emails/") and path[len("emails/"):-3] in replies:
+        # one tag: a tier named "… MQL" must not outweigh the definition
+        terms.append(replies[path[len("emails/"):-3]])
     lines = []
     if path == RECORDS_PAGE:  # record-level figures (names, owners): never in search
         lines += ["search:", "  exclude: true"]
