@@ -356,19 +356,21 @@ class EditUris:
     link) for a file outside the folder holding mkdocs.yml.
 
     One per build: each folder holding definitions is resolved once, not once per page
-    (a playbook of 3,000 pages has a handful of folders); symbolic links are followed as
+    (a playbook of 3,000 pages has a handful of folders), and each folder is listed once to
+    find its symbolic links, not looked up file by file; symbolic links are followed as
     `Path.resolve` follows them."""
 
     def __init__(self, config: MkDocsConfig) -> None:
         self.root = os.path.realpath(Path(config.config_file_path or ".").parent)
         self.docs = os.path.realpath(config.docs_dir)
         self._folders: dict[str, str | None] = {}  # folder as written -> its path from docs
+        self._links: dict[str, frozenset[str] | None] = {}  # folder -> its links' names
 
     def __call__(self, source: str | None) -> str | None:
         if not source:
             return None
         folder, name = os.path.split(source)
-        if name in ("", ".", "..") or os.path.islink(source):
+        if name in ("", ".", "..") or self._is_link(folder, name, source):
             return self._resolve(source)
         if folder not in self._folders:
             real = os.path.realpath(folder or ".")
@@ -379,6 +381,18 @@ class EditUris:
             # outside the root, unless the file is the root itself
             return self._resolve(source)
         return (name if relative == "." else f"{relative}/{name}").replace(os.sep, "/")
+
+    def _is_link(self, folder: str, name: str, source: str) -> bool:
+        """`os.path.islink(source)`, from one listing of `folder` per build."""
+        if folder not in self._links:
+            try:
+                with os.scandir(folder or ".") as entries:
+                    self._links[folder] = frozenset(entry.name for entry in entries
+                                                    if entry.is_symlink())
+            except OSError:
+                self._links[folder] = None
+        links = self._links[folder]
+        return os.path.islink(source) if links is None else name in links
 
     def _inside(self, path: str) -> bool:
         return Path(path).is_relative_to(self.root)
