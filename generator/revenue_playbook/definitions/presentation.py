@@ -66,16 +66,18 @@ def weekday(day: str) -> str:
     return WEEKDAY_NAMES[day]  # type: ignore[index]  # a Weekday, checked by the model
 
 
-_CUSTOM_SUFFIX = re.compile(r"__(c|r|pc|x|s|mdt|e|b)$", re.I)  # Salesforce's custom objects
-_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Compiled when first used (re keeps them): most runs, `playbook validate` among them, name no
+# CRM field.
+_CUSTOM_SUFFIX = r"(?i)__(c|r|pc|x|s|mdt|e|b)$"  # Salesforce's custom objects
+_WORD_BREAK = r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
 
 
 def field_words(api_name: str) -> str:
     """A CRM field's API name as a rep reads it: `Economic_Buyer__c` is "Economic buyer",
     `CloseDate` "Close date", `hs_lead_status` "Hs lead status". The API names are on the
     admins' page."""
-    name = _CUSTOM_SUFFIX.sub("", api_name.strip())
-    words = [w for part in re.split(r"[_\s.]+", name) for w in _WORD_BREAK.split(part) if w]
+    name = re.sub(_CUSTOM_SUFFIX, "", api_name.strip())
+    words = [w for part in re.split(r"[_\s.]+", name) for w in re.split(_WORD_BREAK, part) if w]
     if not words:
         return api_name
     text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)

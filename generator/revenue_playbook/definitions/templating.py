@@ -159,15 +159,16 @@ def _text(budget: _Budget, value: Any, what: str, factor: int = 1, indent: int =
 
 # ------------------------------------------------------------- printf and format() widths
 
-_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?([a-zA-Z%])")
-_NUMBER = re.compile(r"\d+")
+# Compiled when first used (re keeps them): only a template that formats text needs them.
+_PRINTF = r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?([a-zA-Z%])"
+_NUMBER = r"\d+"
 
 
 def _printf_size(fmt: str, args: Any) -> int:
     """Characters `fmt % args` may produce, refusing widths and precisions over the limit."""
     star_args = list(args) if isinstance(args, tuple) else [args]
     size = len(fmt)
-    for match in _PRINTF.finditer(fmt):
+    for match in re.finditer(_PRINTF, fmt):
         for number in (match[1], match[2]):
             if number == "*":
                 given = star_args.pop(0) if star_args else 0
@@ -185,7 +186,7 @@ def _spec_size(spec: str) -> int:
     """Characters a format spec (`>20`, `.3f`, a date's `%Y-%m-%d`) may pad a value to: each
     number in it is a width or precision."""
     size = 0
-    for number in _NUMBER.findall(spec):
+    for number in re.findall(_NUMBER, spec):
         value = int(number) if len(number) < 10 else MAX_WIDTH + 1
         _width(value, f"a width or precision in the format {spec[:20]!r}")
         size += value

@@ -93,7 +93,8 @@ def csv_cell(value: object) -> str:
 # ------------------------------------------------------------------------------ XML 1.0
 
 # What XML 1.0's production `Char` leaves out: a parser refuses a document holding one.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Compiled when first used (re keeps it): `playbook validate` writes no XML.
+NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 def xml_text(value: object, destination: str = "XML") -> str:
@@ -101,7 +102,7 @@ def xml_text(value: object, destination: str = "XML") -> str:
     policy applied, a carriage return made a line feed (as XML parsers read it anyway);
     raises Unwritable for a character XML cannot hold (a noncharacter or lone surrogate)."""
     text = visible(value).replace("\r\n", "\n").replace("\r", "\n")
-    bad = NOT_XML.search(text)
+    bad = re.search(NOT_XML, text)
     if bad is not None:
         raise Unwritable(str(value), str(value).find(bad[0]), destination)
     return text

@@ -50,8 +50,9 @@ def line_in(template: Template, field: str, lineno: int) -> Location:
     return Location(start.file, line, column)
 
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-_NAME = re.compile(r"(?<![\w.])\w+")
+# Compiled when first used (re keeps them): only a finding that points at a name needs them.
+_TAG = r"\{\{.*?\}\}|\{%.*?%\}"
+_NAME = r"(?<![\w.])\w+"
 
 
 def _first_uses(template: Template, field: str, source: str) -> dict[str, Location]:
@@ -62,8 +63,8 @@ def _first_uses(template: Template, field: str, source: str) -> dict[str, Locati
     for number, text in enumerate(source.splitlines(), start=1):
         at: Location | None = None
         column = -1
-        for tag in _TAG.finditer(text):
-            for word in _NAME.finditer(tag.group()):
+        for tag in re.finditer(_TAG, text):
+            for word in re.finditer(_NAME, tag.group()):
                 if word.group() in found:
                     continue
                 if at is None:
