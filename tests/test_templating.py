@@ -196,7 +196,7 @@ def test_an_error_in_text_and_fields_names_its_line() -> None:
 
 
 
-# Text and bare fields get their syntax tree without Jinja's lexer and parser: the tree
+# Text, bare fields and comments get their syntax tree without Jinja's lexer and parser: the tree
 # must be Jinja's own, node for node (type, fields, line, environment), or not made at all.
 TREE_PIECES = st.lists(st.one_of(
     st.text(alphabet="ab {}\n\r\t#%-+", max_size=6),
@@ -205,7 +205,8 @@ TREE_PIECES = st.lists(st.one_of(
                          ["{{ " + name + " }}", "{{" + name + "}}", "{{\n " + name + "\n}}",
                           "{{\t" + name + " }}", "{{ " + name + " }}}", "{{{ " + name + " }}",
                           "{{- " + name + " }}", "{{ " + name + " -}}"])),
-    st.sampled_from(["Hi ", ",\n\n", "{# note #}", "{% raw %}x{% endraw %}", "\x0b"])),
+    st.sampled_from(["Hi ", ",\n\n", "{# note #}", "{#- note #}", "{# note -#}", "{# a\nb #}",
+                     "{##}", "{#}", "{# {{ x }} #}", "{% raw %}x{% endraw %}", "\x0b"])),
     max_size=8)
 
 
@@ -232,10 +233,11 @@ def test_text_and_fields_are_parsed_as_jinja_parses_them(pieces: list[str]) -> N
 
 
 def test_text_and_fields_are_not_parsed_by_jinja() -> None:
-    for source in ("", "Hi {{ name }},\n\nsee you {{\n day }}.\n", "{{a}}{{ b }}"):
+    for source in ("", "Hi {{ name }},\n\nsee you {{\n day }}.\n", "{{a}}{{ b }}",
+                   "{# rep-edit: a time #}{{ a }}{# end\nrep-edit #} b"):
         tree = templating._plain_tree(source)
         assert tree is not None and _same_tree(tree, templating.environment().parse(source))
-    for source in ("{{ name|title }}", "{# c #}{{ a }}", "a\r\n{{ b }}", "{{ true }}", "{"):
+    for source in ("{{ name|title }}", "{# c -#} {{ a }}", "a\r\n{{ b }}", "{{ true }}", "{"):
         assert templating._plain_tree(source) is None
 
 

@@ -550,29 +550,36 @@ def syntax_tree(source: str) -> nodes.Template | jinja2.TemplateSyntaxError:
         return exc
 
 
-# A bare `{{ field }}` in a text without any other brace: the whole of most email templates.
-_FIELD = re.compile(r"\{\{[ \t\n]*([A-Za-z_][A-Za-z0-9_]*)[ \t\n]*\}\}")
+# A bare `{{ field }}`, or a `{# comment #}` (the rep-edit markers among them), in a text
+# without any other brace: the whole of most email templates.
+_PIECE = re.compile(r"\{\{[ \t\n]*([A-Za-z_][A-Za-z0-9_]*)[ \t\n]*\}\}|\{#(?![-+])(.*?)#\}", re.S)
 # names Jinja's parser reads as something else than a merge field (constants, operators)
 _NOT_FIELDS = frozenset({"true", "false", "True", "False", "none", "None", "not", "and",
                          "or", "in", "is", "if", "else"})
 
 
 def _plain_tree(source: str) -> nodes.Template | None:
-    """The tree Jinja's parser makes of a text of plain text and bare `{{ field }}`s, built
-    without its lexer and parser (two thirds of checking such a template): the text as
-    `TemplateData`, each field as a `Name`, each on the line where it starts, in one
-    `Output`. None for any other text (a brace in the text, a carriage return Jinja would
-    turn into a line break, a tag or a comment, a field with a filter or spaces Jinja reads
-    differently): Jinja parses it."""
+    """The tree Jinja's parser makes of a text of plain text, bare `{{ field }}`s and
+    comments, built without its lexer and parser (two thirds of checking such a template):
+    each run of text as `TemplateData`, each field as a `Name`, each on the line where it
+    starts, in one `Output`; comments leave nothing. None for any other text (a brace in the
+    text, a carriage return Jinja would turn into a line break, a tag, a field with a filter
+    or spaces Jinja reads differently, a comment that strips the spaces around it): Jinja
+    parses it."""
     if "\r" in source:
         return None
     data: list[nodes.Node] = []
     start = 0
-    for match in _FIELD.finditer(source):
-        if not _add_text(data, source, start, match.start()) or match[1] in _NOT_FIELDS:
+    for match in _PIECE.finditer(source):
+        if not _add_text(data, source, start, match.start()):
             return None
-        data.append(nodes.Name(match[1], "load",
-                               lineno=source.count("\n", 0, match.start(1)) + 1))
+        if match[1] is not None:
+            if match[1] in _NOT_FIELDS:
+                return None
+            data.append(nodes.Name(match[1], "load",
+                                   lineno=source.count("\n", 0, match.start(1)) + 1))
+        elif match[2].endswith(("-", "+")):  # `-#}`: Jinja strips the spaces after it
+            return None
         start = match.end()
     if not _add_text(data, source, start, len(source)):
         return None
