@@ -30,7 +30,7 @@ import enum
 import hashlib
 import json
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from typing import Any, Protocol, cast
 
 from markupsafe import Markup
@@ -231,6 +231,14 @@ class TrackedMapping(Mapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all())
+
+    # Listing the items or values reads the whole mapping: recorded once as such, not also
+    # item by item (`Mapping`'s own would look up each key; `_needed` drops those reads).
+    def items(self) -> ItemsView[str, Any]:
+        return self._all().items()
+
+    def values(self) -> ValuesView[Any]:
+        return self._all().values()
 
     def __len__(self) -> int:
         self._trace.record(("len", *self._name), len(self._data))
