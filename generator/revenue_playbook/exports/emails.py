@@ -116,7 +116,7 @@ def export(playbook: Playbook, parts: Parts | None = None) -> Output:
     """Every tool's files, made template by template (a part each: see `Parts`)."""
     parts = parts or made_once(playbook)
     out = Output()
-    sent_to = recipients(playbook)
+    sent_to: dict[str, dict[str, str]] = parts("recipients", recipients, ())
     templates = list(playbook.templates.items())  # listed once, not once per tool
     made = {tid: parts(f"template:{tid}",
                        functools.partial(_template, tid, sent_to.get(tid, {})),
