@@ -180,6 +180,29 @@ def test_an_extension_that_includes_files_means_full_builds(site: Site) -> None:
     assert site.builder.stats.full and "snippets" in site.builder.stats.reason
 
 
+@pytest.mark.slow
+def test_excluded_draft_and_unlisted_pages_stay_so(site: Site) -> None:
+    """Each file's inclusion is kept by its path between builds (mkdocs.yml's patterns
+    decide it): a page added later is matched against them, and the folder is still what a
+    full build writes."""
+    docs = site.repo / "playbook"
+    with (site.repo / "mkdocs.yml").open("a", encoding="utf-8") as handle:
+        handle.write("exclude_docs: |\n  secret*.md\ndraft_docs: |\n  draft*.md\n"
+                     "not_in_nav: |\n  aside*.md\n")
+    for name in ("secret", "draft", "aside"):
+        (docs / f"{name}.md").write_text(f"# {name}\n", encoding="utf-8")
+    site.build()
+    assert site.builder.stats.full
+    site.check()
+    for name in ("secret2", "draft2", "aside2"):
+        (docs / f"{name}.md").write_text(f"# {name}\n", encoding="utf-8")
+    edit(docs / "draft.md", "# draft", "# draft, edited")
+    site.build()
+    assert not site.builder.stats.full
+    assert not (site.served / "secret2").exists() and (site.served / "draft2").is_dir()
+    site.check()
+
+
 def material_index() -> SearchIndex:
     index = SearchIndex(lang=["en"], separator=r"[\s\-]+", pipeline=["stemmer"],
                         fields={"title": {"boost": 1e3}, "text": {"boost": 1.0}})
