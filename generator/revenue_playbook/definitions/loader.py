@@ -613,9 +613,10 @@ class ReadCache:
     file's bytes, its name and the limits: a file whose key is found is not parsed."""
 
     def __init__(self) -> None:
-        # path -> (stamp, source, problems, key and data as JSON: None when not kept; the
+        # path (as text: a Path hashes its parts again, and `discover` makes new ones each
+        # run) -> (stamp, source, problems, key and data as JSON: None when not kept; the
         # JSON None until `export` makes it)
-        self._files: dict[Path, tuple[tuple[Any, ...], SourceFile, list[Finding],
+        self._files: dict[str, tuple[tuple[Any, ...], SourceFile, list[Finding],
                                       tuple[str, str | None] | None]] = {}
         self._restored: dict[str, str] = {}  # key -> data as JSON, from the last process
         self.parses = 0  # files actually parsed, for tests and benchmarks
@@ -625,11 +626,12 @@ class ReadCache:
     def read(self, path: Path, root: Path, limits: Limits,
              display: str) -> tuple[SourceFile, list[Finding]]:
         source, raw, problems = _read_bytes(path, root, limits, display)
+        name = os.fspath(path)  # made once by reading the file
         if raw is None:
-            self._files.pop(path, None)
+            self._files.pop(name, None)
             return source, problems
         stamp = (raw, display, limits.max_file_bytes, limits.max_values, limits.max_depth)
-        kept = self._files.get(path)
+        kept = self._files.get(name)
         if kept is not None and kept[0] == stamp:
             kept[1].mtime = source.mtime  # the same bytes, perhaps written again
             return kept[1], kept[2]
@@ -643,20 +645,20 @@ class ReadCache:
                 pass
             else:
                 source.text, source.data = text, data
-                self._files[path] = (stamp, source, [], (key, written))
+                self._files[name] = (stamp, source, [], (key, written))
                 return source, []
         self.parses += 1
         problems = _parse_bytes(source, raw, limits)
         # its JSON is made by `export`, if anything asks for it (a build without the build
         # cache, or serve, never does)
-        self._files[path] = (stamp, source, problems, None if problems else (key, None))
+        self._files[name] = (stamp, source, problems, None if problems else (key, None))
         return source, problems
 
     def forget_all_but(self, paths: list[Path]) -> None:
         """Drop files that no longer exist, so a long session does not grow."""
-        keep = set(paths)
-        for path in [p for p in self._files if p not in keep]:
-            del self._files[path]
+        keep = {os.fspath(path) for path in paths}
+        for name in [n for n in self._files if n not in keep]:
+            del self._files[name]
 
     def export(self) -> dict[str, Any]:
         """The data of the files read in this run that had no problems, as JSON values."""
