@@ -419,7 +419,8 @@ class IncrementalBuilder:
                 raise
         old = self._sources.get(file.src_uri)
         if old is not None and old[0] == source:
-            page.markdown, page.meta = old[1], copy.deepcopy(old[2])
+            # most generated pages have no metadata: nothing to copy
+            page.markdown, page.meta = old[1], copy.deepcopy(old[2]) if old[2] else {}
         else:
             page.markdown, page.meta = meta.get_data(source)
             old = (source, page.markdown, copy.deepcopy(page.meta))
@@ -787,7 +788,7 @@ class _Files(Files):
     (a `PurePath` each): pages' links, the navigation and the plugins look files up by path
     thousands of times per build."""
 
-    _pages: dict[Any, list[File]] | None = None  # listed by `documentation_pages`
+    _pages: dict[Any, list[File]] | None = None  # by inclusion (None: every page)
 
     def get_file_from_path(self, path: str) -> File | None:
         return self.src_uris.get(_posix(path))
@@ -804,8 +805,12 @@ class _Files(Files):
             return list(super().documentation_pages(inclusion=inclusion))
         found = self._pages.get(inclusion)
         if found is None:
-            found = self._pages[inclusion] = list(
-                super().documentation_pages(inclusion=inclusion))
+            pages = self._pages.get(None)  # every page, whatever its inclusion
+            if pages is None:
+                pages = self._pages[None] = [file for file in self
+                                             if file.is_documentation_page()]
+            found = self._pages[inclusion] = [file for file in pages
+                                              if inclusion(file.inclusion)]
         return list(found)  # the caller's own list, as MkDocs gives
 
     def append(self, file: File) -> None:
