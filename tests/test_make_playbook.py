@@ -104,3 +104,27 @@ def test_benchmark_writes_every_figure(tmp_path: Path) -> None:
         assert f"{kind}: CPU per finding at 800 within 1.5x of 200" in page
     assert "## Findings per file" in page
     assert [(ROOT / f).read_bytes() for f in COMMITTED] == committed
+
+
+def test_validation_growth_is_judged_against_parsing_in_the_same_pairs() -> None:
+    """A slow spell during scale 100's validation alone does not fail linear validation;
+    validation growing faster than parsing does."""
+    import run
+
+    document = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    rows = {row["scale"]: dict(row) for row in document["results"]}
+
+    def verdict() -> tuple[str, str]:
+        found = [(measured, met) for name, measured, met in run.targets(list(rows.values()), None)
+                 if name.startswith("validation CPU time per definition")]
+        assert len(found) == 1
+        return found[0]
+
+    rows[10]["validate_vs_parse"] = rows[100]["validate_vs_parse"] = 1.4
+    rows[100]["validate_cpu_s"] = 50 * rows[10]["validate_cpu_s"]  # ~5.5x per definition
+    measured, met = verdict()
+    assert met == "yes" and measured.startswith("1.00x (per definition alone, unpaired: ")
+    rows[100]["validate_vs_parse"] = 2.1  # 1.5x the ratio at scale 10
+    assert verdict() == ("1.50x (per definition alone, unpaired: "
+                         f"{measured.split(': ')[1]}", "no")
+
