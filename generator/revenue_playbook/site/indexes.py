@@ -3,6 +3,8 @@ which team each KPI belongs to. Pure functions of the model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from ..definitions.businesstime import Calendar
 from ..definitions.model import KPI, Playbook, Team
 from ..definitions.presentation import per_segment
@@ -34,9 +36,7 @@ def template_usage(pb: Playbook) -> dict[str, Usage]:
     return used
 
 
-# The sections whose owner fields `ownership` reads, in the order it lists each role's items.
-OWNED_SECTIONS = ("processes", "lifecycle", "cadences", "service_levels", "sla", "templates",
-                  "campaigns", "kpis", "revenue_goal", "meeting")
+Owner = tuple[str | None, str, str, str]  # (owner role, kind, what, page): a role's or not
 
 
 def ownership(pb: Playbook) -> dict[str, Owned]:
@@ -44,8 +44,7 @@ def ownership(pb: Playbook) -> dict[str, Owned]:
     return owners(pb, [owned(pb, section) for section in OWNED_SECTIONS])
 
 
-def owners(pb: Playbook, parts: list[list[tuple[str | None, str, str, str]]]) \
-        -> dict[str, Owned]:
+def owners(pb: Playbook, parts: list[list[Owner]]) -> dict[str, Owned]:
     """`ownership` from each of `OWNED_SECTIONS`' `owned`, in that order."""
     owns: dict[str, Owned] = {rid: [] for rid in pb.roles}
     for part in parts:
@@ -55,77 +54,96 @@ def owners(pb: Playbook, parts: list[list[tuple[str | None, str, str, str]]]) \
     return owns
 
 
-def owned(pb: Playbook, section: str) -> list[tuple[str | None, str, str, str]]:
-    """(owner, kind, what, page) for each owner field of one of `OWNED_SECTIONS`, a role's
-    or not: one part of `ownership` (the site keeps each, and makes one again only when
-    its section changed)."""
-    found: list[tuple[str | None, str, str, str]] = []
+def owned(pb: Playbook, section: str) -> list[Owner]:
+    """Each owner field of one of `OWNED_SECTIONS`: one part of `ownership` (the site
+    keeps each, and makes one again only when its section changed)."""
+    return list(_OWNED[section](pb))
 
-    def add(role: str | None, kind: str, what: str, page: str) -> None:
-        found.append((role, kind, what, page))
 
-    if section == "processes":
-        for process in pb.processes.values():
-            add(process.owner, "Sales process", process.name, "process/index.md")
-            for sid, stage in process.stages.items():
-                add(stage.owner, "Stage", stage.name, f"stages/{sid}.md")
-                for t in stage.touchpoints:
-                    if t.owner and t.owner != stage.owner:
-                        add(t.owner, "Touchpoint", f"{stage.name}: {t.purpose}",
-                            f"stages/{sid}.md")
-    elif section == "lifecycle":
-        calendar = Calendar.of(pb)
-        for life in pb.lifecycle.values():
-            add(life.owner, "Lifecycle stage", life.name, "lifecycle.md")
-            if life.handoff:
-                within = f" within {calendar.words(life.handoff.within)}" \
-                    if life.handoff.within else ""
-                add(life.handoff.owner, "Hand-off", f"into {life.name}{within}",
-                    "lifecycle.md")
-    elif section == "cadences":
-        for cadence in pb.cadences.values():
-            add(cadence.owner, "Cadence", cadence.name, "sla.md")
-    elif section == "service_levels":
-        for op in pb.service_levels.values():
-            add(op.provider, "Operational SLA", f"{op.name} (asked by "
-                f"{pb.roles[op.requester].name if op.requester in pb.roles else op.requester})",
-                "sla.md")
-    elif section == "sla":
-        if pb.sla:
-            calendar = Calendar.of(pb)
-            for tier in pb.sla.tiers.values():
-                within = per_segment(pb, tier.response_time, calendar.words)
-                add(tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md")
-            if pb.sla.recycle is not None:
-                add(pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md")
-            for step in pb.sla.escalation:
-                add(step.to, "Escalation", f"after {calendar.words(step.after)}: {step.action}",
-                    "sla.md")
-            if pb.sla.review:
-                add(pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}", "sla.md")
-    elif section == "templates":
-        for tid, template in pb.templates.items():
-            add(template.owner, "Template", template.name, f"emails/{tid}.md")
-    elif section == "campaigns":
-        for cid, campaign in pb.campaigns.items():
-            add(campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md")
-            for campaign_step in campaign.steps.values():
-                add(campaign_step.owner, "Campaign step",
-                    f"{campaign.name}: {campaign_step.name}", f"campaigns/{cid}.md")
-    elif section == "kpis":
-        for kpi in pb.kpis.values():
-            add(kpi.owner, "KPI", kpi.name, "scorecard.md")
-    elif section == "revenue_goal":
-        if pb.revenue_goal:
-            add(pb.revenue_goal.owner, "Revenue goal", pb.revenue_goal.period, "scorecard.md")
-    elif section == "meeting":
-        if pb.meeting:
-            add(pb.meeting.chair, "Meeting", f"chairs the {pb.meeting.name}", "meeting.md")
-            for item in pb.meeting.agenda:
-                add(item.owner, "Agenda item", item.topic, "meeting.md")
-    else:
-        raise ValueError(f"not an owned section: {section}")
-    return found
+def _processes(pb: Playbook) -> Iterator[Owner]:
+    for process in pb.processes.values():
+        yield process.owner, "Sales process", process.name, "process/index.md"
+        for sid, stage in process.stages.items():
+            yield stage.owner, "Stage", stage.name, f"stages/{sid}.md"
+            for t in stage.touchpoints:
+                if t.owner and t.owner != stage.owner:
+                    yield t.owner, "Touchpoint", f"{stage.name}: {t.purpose}", f"stages/{sid}.md"
+
+
+def _lifecycle(pb: Playbook) -> Iterator[Owner]:
+    calendar = Calendar.of(pb)
+    for life in pb.lifecycle.values():
+        yield life.owner, "Lifecycle stage", life.name, "lifecycle.md"
+        if life.handoff:
+            within = f" within {calendar.words(life.handoff.within)}" \
+                if life.handoff.within else ""
+            yield life.handoff.owner, "Hand-off", f"into {life.name}{within}", "lifecycle.md"
+
+
+def _cadences(pb: Playbook) -> Iterator[Owner]:
+    for cadence in pb.cadences.values():
+        yield cadence.owner, "Cadence", cadence.name, "sla.md"
+
+
+def _service_levels(pb: Playbook) -> Iterator[Owner]:
+    for op in pb.service_levels.values():
+        asked_by = pb.roles[op.requester].name if op.requester in pb.roles else op.requester
+        yield op.provider, "Operational SLA", f"{op.name} (asked by {asked_by})", "sla.md"
+
+
+def _sla(pb: Playbook) -> Iterator[Owner]:
+    if not pb.sla:
+        return
+    calendar = Calendar.of(pb)
+    for tier in pb.sla.tiers.values():
+        within = per_segment(pb, tier.response_time, calendar.words)
+        yield tier.owner, "SLA response", f"{tier.name} within {within}", "sla.md"
+    if pb.sla.recycle is not None:
+        yield pb.sla.recycle.owner, "Recycling", "Recycling leads to marketing", "sla.md"
+    for step in pb.sla.escalation:
+        yield step.to, "Escalation", f"after {calendar.words(step.after)}: {step.action}", \
+            "sla.md"
+    if pb.sla.review:
+        yield pb.sla.review.owner, "SLA review", f"every {pb.sla.review.every}", "sla.md"
+
+
+def _templates(pb: Playbook) -> Iterator[Owner]:
+    for tid, template in pb.templates.items():
+        yield template.owner, "Template", template.name, f"emails/{tid}.md"
+
+
+def _campaigns(pb: Playbook) -> Iterator[Owner]:
+    for cid, campaign in pb.campaigns.items():
+        yield campaign.owner, "Campaign", campaign.name, f"campaigns/{cid}.md"
+        for step in campaign.steps.values():
+            yield step.owner, "Campaign step", f"{campaign.name}: {step.name}", \
+                f"campaigns/{cid}.md"
+
+
+def _kpis(pb: Playbook) -> Iterator[Owner]:
+    for kpi in pb.kpis.values():
+        yield kpi.owner, "KPI", kpi.name, "scorecard.md"
+
+
+def _revenue_goal(pb: Playbook) -> Iterator[Owner]:
+    if pb.revenue_goal:
+        yield pb.revenue_goal.owner, "Revenue goal", pb.revenue_goal.period, "scorecard.md"
+
+
+def _meeting(pb: Playbook) -> Iterator[Owner]:
+    if pb.meeting:
+        yield pb.meeting.chair, "Meeting", f"chairs the {pb.meeting.name}", "meeting.md"
+        for item in pb.meeting.agenda:
+            yield item.owner, "Agenda item", item.topic, "meeting.md"
+
+
+# The sections whose owner fields `ownership` reads, in the order it lists each role's items.
+_OWNED: dict[str, Callable[[Playbook], Iterator[Owner]]] = {
+    "processes": _processes, "lifecycle": _lifecycle, "cadences": _cadences,
+    "service_levels": _service_levels, "sla": _sla, "templates": _templates,
+    "campaigns": _campaigns, "kpis": _kpis, "revenue_goal": _revenue_goal,
+    "meeting": _meeting}
+OWNED_SECTIONS = tuple(_OWNED)
 
 
 def kpis_of(pb: Playbook, team: Team | None) -> list[tuple[str, KPI]]:
